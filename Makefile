@@ -1,0 +1,49 @@
+# Doorstep: `make demo` runs the demo site, `make test` runs the test suite.
+# Both set everything up on a fresh machine (Python venv, npm packages, browser for e2e).
+
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+BENCH ?=
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo test install browser lint bench serve clean
+
+install: .venv/.installed node_modules/.installed
+
+.venv/.installed: requirements.lock
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip uv
+	.venv/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's chromium; install it (and CJK fonts) when missing.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "Please install chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk)"; exit 1; \
+		fi; \
+	fi
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --preset xueyuanlu
+	$(PY) manage.py runserver $(HOST)
+
+test: install browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/lint-imports
+
+bench: install
+	$(PY) bench/run.py $(BENCH)
+
+clean:
+	rm -rf .venv node_modules var staticfiles

@@ -1,0 +1,164 @@
+"""The default roles (角色) and what each may do. Admins may change them afterwards.
+
+Three admin duties are kept apart (三员分立): the system admin configures the tree but does
+not read personal data in clear; the security admin manages users and roles; the audit
+admin reads the audit log. Nobody may edit the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import ScopeKind
+
+_VIEW_MAP = [
+    "organisations.view_organisation",
+    "places.view_compound",
+    "places.view_building",
+    "places.view_unit",
+    "places.view_household",
+    "people.view_resident",
+    "people.view_partymember",
+]
+_KEEP_LEDGER = [
+    "people.add_resident",
+    "people.change_resident",
+    "places.change_household",
+    "places.add_household",
+]
+
+DEFAULT_ROLES: list[dict[str, Any]] = [
+    {"code": "resident", "name": "居民", "scope": ScopeKind.SELF, "perms": ["people.view_resident"]},
+    {
+        "code": "grid_worker",
+        "name": "网格员",
+        "scope": ScopeKind.SUBTREE,
+        "perms": _VIEW_MAP + _KEEP_LEDGER,
+    },
+    {
+        "code": "grid_leader",
+        "name": "网格长",
+        "scope": ScopeKind.SUBTREE,
+        "perms": _VIEW_MAP + _KEEP_LEDGER + ["people.unmask_personal_data"],
+    },
+    {
+        "code": "party_member",
+        "name": "党员",
+        "scope": ScopeKind.SELF,
+        "perms": ["people.view_resident", "places.view_household", "people.view_partymember"],
+    },
+    {"code": "volunteer", "name": "志愿者", "scope": ScopeKind.SELF, "perms": ["people.view_resident"]},
+    {
+        "code": "community_staff",
+        "name": "社区工作人员",
+        "scope": ScopeKind.SUBTREE,
+        "perms": _VIEW_MAP
+        + _KEEP_LEDGER
+        + [
+            "people.unmask_personal_data",
+            "people.import_ledger",
+            "people.export_ledger",
+            "people.delete_resident",
+            "people.add_partymember",
+            "people.change_partymember",
+            "places.add_building",
+            "places.change_building",
+        ],
+    },
+    {
+        "code": "street_officer",
+        "name": "街道干部",
+        "scope": ScopeKind.SUBTREE,
+        "perms": _VIEW_MAP + ["people.export_ledger"],
+    },
+    {
+        "code": "department_liaison",
+        "name": "部门联络员",
+        "scope": ScopeKind.NODE,
+        "perms": ["organisations.view_organisation"],
+    },
+    {
+        "code": "system_admin",
+        "name": "系统管理员",
+        "scope": ScopeKind.ALL,
+        "staff": True,
+        "perms": [
+            "organisations.view_organisation",
+            "organisations.add_organisation",
+            "organisations.change_organisation",
+            "places.view_compound",
+            "places.add_compound",
+            "places.change_compound",
+            "places.view_building",
+            "places.add_building",
+            "places.change_building",
+        ],
+    },
+    {
+        "code": "security_admin",
+        "name": "安全管理员",
+        "scope": ScopeKind.ALL,
+        "staff": True,
+        "perms": [
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_role",
+            "accounts.change_role",
+            "accounts.view_membership",
+            "accounts.add_membership",
+            "accounts.change_membership",
+            "accounts.delete_membership",
+            "accounts.view_apitoken",
+            "accounts.change_apitoken",
+            "organisations.view_organisation",
+        ],
+    },
+    {
+        "code": "audit_admin",
+        "name": "审计管理员",
+        "scope": ScopeKind.ALL,
+        "staff": True,
+        "perms": ["core.view_auditentry"],
+    },
+]
+
+
+def sync_default_roles(sender: Any = None, **kwargs: Any) -> None:
+    """Create missing default roles with their permissions (post_migrate; idempotent).
+
+    Existing roles are left as the administrators set them.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    from .models import Role
+
+    using = kwargs.get("using", "default")
+    # Other apps' permissions may not exist yet at this point of post_migrate.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for spec in DEFAULT_ROLES:
+        role, created = Role.objects.using(using).get_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "scope": spec["scope"],
+                "is_staff_role": spec.get("staff", False),
+            },
+        )
+        if not created:
+            continue
+        perms = []
+        for label in spec["perms"]:
+            app_label, codename = label.split(".")
+            perm = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if perm is None:
+                raise LookupError(f"default role {spec['code']} names unknown permission {label}")
+            perms.append(perm)
+        role.permissions.set(perms)

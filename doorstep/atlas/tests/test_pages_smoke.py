@@ -1,0 +1,21 @@
+from django.urls import reverse
+
+
+def test_street_officer_sees_tree_with_counts(world, login):
+    client = login("street_officer", world)
+    response = client.get(reverse("atlas:tree"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "学院路街道" in body
+    assert "建有网格党支部的网格：<b>1</b> / 3" in body
+    assert "与党员中心户结对的户：<b>1</b> / 4" in body
+
+
+def test_grid_worker_drills_down_to_a_resident_with_masked_numbers(world, login):
+    client = login("grid_worker_a", world)
+    page = client.get(reverse("atlas:household", args=[world.household_a.pk]))
+    assert page.status_code == 200
+    detail = client.get(reverse("atlas:resident", args=[world.planted.pk])).content.decode()
+    assert "110***********000X" in detail
+    assert "139****5678" in detail
+    assert "11010819850307000X" not in detail

@@ -1,0 +1,63 @@
+"""Search text that forgives script and spelling: 無錫, wuxi and wx all find 无锡.
+
+Each searchable row keeps a `search_text` column: its names in simplified characters
+(opencc, traditional → simplified), their full pinyin and their pinyin initials (pypinyin),
+all lower case. A query is normalised the same way and matched as a substring, so the
+database does the work and scoping stays an ordinary filter.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def _pinyin_forms(text: str) -> tuple[str, str]:
+    full = "".join(lazy_pinyin(text, errors=lambda s: s)).lower()
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: s)).lower()
+    return _SPACE.sub("", full), _SPACE.sub("", initials)
+
+
+def search_text_for(*parts: str | None) -> str:
+    """Searchable text for a row: simplified names, full pinyin, initials."""
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        s = simplified(part).lower()
+        out.append(s)
+        if _HAN.search(s):
+            full, initials = _pinyin_forms(s)
+            out.extend([full, initials])
+    return " | ".join(out)
+
+
+def normalise_query(query: str) -> str:
+    """What to look for in `search_text`: simplified, lower case, no inner spaces for pinyin."""
+    q = simplified(query.strip()).lower()
+    if not _HAN.search(q):
+        q = _SPACE.sub("", q)  # "wu xi" -> "wuxi"
+    return q
+
+
+def digits_query(query: str) -> str | None:
+    """A query of 4 or more digits (maybe ending in X) is read as the tail of an ID or phone."""
+    q = query.strip().upper()
+    if re.fullmatch(r"\d{3,17}[\dX]", q):
+        return q[-4:]
+    return None

@@ -1,0 +1,241 @@
+"""Residents (居民), party members (党员) and household links (党员联户)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.core.crypto import EncryptedJSONField, EncryptedTextField
+from doorstep.organisations.models import Organisation
+from doorstep.places.models import Household
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", _("户籍")
+    FLOATING = "floating", _("流动")
+    TENANT = "tenant", _("租住")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    OTHER = "other", _("其他")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+# Vulnerable-group tags (重点人群). Stored encrypted with the resident.
+VULNERABLE_TAGS: list[tuple[str, str]] = [
+    ("elderly_alone", "独居老人"),
+    ("empty_nest", "空巢老人"),
+    ("disabled", "残疾人"),
+    ("subsistence", "低保"),
+    ("left_behind_child", "留守儿童"),
+    ("veteran", "退役军人"),
+    ("serious_illness", "大病"),
+    ("special_hardship", "特困"),
+]
+TAG_LABELS = dict(VULNERABLE_TAGS)
+
+
+class ResidentQuerySet(models.QuerySet["Resident"]):
+    def visible_to(self, user: Any) -> ResidentQuerySet:
+        scope = scope_of(user)
+        if scope.everything:
+            return self.all()
+        q = path_q("grid__path", scope)
+        if scope.self_only and user.is_authenticated:
+            q |= Q(user=user) | Q(household__link__central__keeper__resident__user=user)
+            return self.filter(q).distinct()
+        return self.filter(q)
+
+
+class Resident(models.Model):
+    """A person living in (or registered at) a household of the street."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident",
+    )
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="residents"
+    )
+    grid = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属网格"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+        editable=False,
+    )
+    name = models.CharField(_("姓名"), max_length=64)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_card = EncryptedTextField(_("身份证号"), blank=True, default="")
+    id_card_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    id_last4 = models.CharField(max_length=4, blank=True, db_index=True)
+    phone = EncryptedTextField(_("联系电话"), blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True)
+    residence_type = models.CharField(
+        _("人口类型"), max_length=16, choices=ResidenceType.choices, db_index=True
+    )
+    relation = models.CharField(
+        _("与户主关系"), max_length=16, choices=Relation.choices, default=Relation.OTHER
+    )
+    tags = EncryptedJSONField(_("重点人群标签"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_text = models.TextField(editable=False, default="")
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        ordering = ["household_id", "id"]
+        permissions = [
+            ("unmask_personal_data", "查看身份证号和电话明文"),
+            ("import_ledger", "导入台账"),
+            ("export_ledger", "导出台账"),
+        ]
+        indexes = [models.Index(fields=["grid", "residence_type"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tag_labels(self) -> list[str]:
+        return [TAG_LABELS.get(t, t) for t in (self.tags or [])]
+
+
+class PartyStatus(models.TextChoices):
+    FORMAL = "formal", _("正式党员")
+    PROBATIONARY = "probationary", _("预备党员")
+    ACTIVIST = "activist", _("入党积极分子")
+
+
+class PartyMemberQuerySet(models.QuerySet["PartyMember"]):
+    def visible_to(self, user: Any) -> PartyMemberQuerySet:
+        scope = scope_of(user)
+        if scope.everything:
+            return self.all()
+        q = path_q("resident__grid__path", scope)
+        if scope.self_only and user.is_authenticated:
+            q |= Q(resident__user=user)
+        return self.filter(q)
+
+
+class PartyMember(models.Model):
+    """A party member living here, with where their organisation relationship (组织关系) is.
+
+    In-service members (在职党员) keep their relationship at their work unit and report to
+    their residential community (双报到); `reported_community` records that.
+    """
+
+    resident = models.OneToOneField(
+        Resident, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="party_member"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("组织关系所在党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_members",
+    )
+    external_organisation = models.CharField(
+        _("组织关系所在单位（辖区外）"), max_length=100, blank=True
+    )
+    status = models.CharField(_("政治面貌"), max_length=16, choices=PartyStatus.choices)
+    joined_on = models.DateField(_("入党日期"), null=True, blank=True)
+    in_service = models.BooleanField(_("在职党员"), default=False)
+    work_unit = models.CharField(_("工作单位"), max_length=100, blank=True)
+    reported_community = models.ForeignKey(
+        Organisation,
+        verbose_name=_("双报到社区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_members",
+        limit_choices_to={"kind": "community"},
+    )
+    reported_on = models.DateField(_("报到日期"), null=True, blank=True)
+    mobile = models.BooleanField(_("流动党员"), default=False)
+
+    objects = PartyMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | ~Q(external_organisation=""),
+                name="party_member_has_relationship",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_community__isnull=True) | Q(in_service=True),
+                name="only_in_service_members_report",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.resident.name
+
+
+class CentralHousehold(models.Model):
+    """A party central household (党员中心户): a member's home that keeps in touch with
+    the households around it. Its node in the tree is `organisation`."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="central_household",
+        limit_choices_to={"kind": "central_household"},
+    )
+    household = models.OneToOneField(
+        Household, verbose_name=_("所在户"), on_delete=models.PROTECT, related_name="+"
+    )
+    keeper = models.ForeignKey(
+        PartyMember, verbose_name=_("中心户党员"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("党员中心户")
+        verbose_name_plural = _("党员中心户")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+class HouseholdLink(models.Model):
+    """A household kept in touch by a central household (联户). One keeper per household."""
+
+    central = models.ForeignKey(
+        CentralHousehold, on_delete=models.CASCADE, related_name="links"
+    )
+    household = models.OneToOneField(
+        Household, verbose_name=_("联系户"), on_delete=models.CASCADE, related_name="link"
+    )
+    since = models.DateField(_("结对日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("联户关系")
+        verbose_name_plural = _("联户关系")
+
+    def __str__(self) -> str:
+        return f"{self.central} → {self.household_id}"

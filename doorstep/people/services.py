@@ -1,0 +1,175 @@
+"""Writes to the resident ledger (人口台账): every rule and audit entry lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from doorstep.core import audit, idcard
+from doorstep.core.crypto import lookup_hash
+from doorstep.core.models import AuditAction
+from doorstep.core.search import search_text_for
+from doorstep.places.models import Household, Unit
+
+from .models import VULNERABLE_TAGS, Resident
+
+TAG_CODES = {code for code, _ in VULNERABLE_TAGS}
+EDITABLE = ("name", "gender", "birth_date", "residence_type", "relation", "note")
+
+
+def _apply_numbers(resident: Resident, *, id_card: str | None, phone: str | None) -> None:
+    if id_card is not None:
+        if id_card.strip():
+            try:
+                number = idcard.validate(id_card)
+            except idcard.IdCardError as exc:
+                raise ValidationError({"id_card": str(exc)}) from exc
+            resident.id_card = number
+            resident.id_card_hash = lookup_hash(number)
+            resident.id_last4 = number[-4:]
+            resident.birth_date = resident.birth_date or idcard.birth_date(number)
+            resident.gender = resident.gender or idcard.gender(number)
+        else:
+            resident.id_card, resident.id_card_hash, resident.id_last4 = "", None, ""
+    if phone is not None:
+        if phone.strip():
+            try:
+                number = idcard.validate_phone(phone)
+            except ValueError as exc:
+                raise ValidationError({"phone": str(exc)}) from exc
+            resident.phone = number
+            resident.phone_hash = lookup_hash(number)
+            resident.phone_last4 = number[-4:]
+        else:
+            resident.phone, resident.phone_hash, resident.phone_last4 = "", "", ""
+
+
+def _check_tags(tags: list[str] | None) -> list[str] | None:
+    if tags is None:
+        return None
+    unknown = set(tags) - TAG_CODES
+    if unknown:
+        raise ValidationError({"tags": f"未知的重点人群标签：{'、'.join(sorted(unknown))}"})
+    return sorted(set(tags))
+
+
+def _save(resident: Resident) -> None:
+    resident.search_text = search_text_for(resident.name)
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError as exc:
+        raise ValidationError({"id_card": "该身份证号已登记在其他居民名下"}) from exc
+
+
+@transaction.atomic
+def create_resident(
+    *,
+    household: Household,
+    name: str,
+    residence_type: str,
+    actor: Any,
+    id_card: str = "",
+    phone: str = "",
+    tags: list[str] | None = None,
+    gender: str = "",
+    birth_date: dt.date | None = None,
+    relation: str = "other",
+    note: str = "",
+) -> Resident:
+    """Register a resident in a household (新增居民)."""
+    if not name.strip():
+        raise ValidationError({"name": "请填写姓名"})
+    resident = Resident(
+        household=household,
+        grid_id=household.grid_id,
+        name=name.strip(),
+        residence_type=residence_type,
+        relation=relation,
+        gender=gender,
+        birth_date=birth_date,
+        note=note,
+        tags=_check_tags(tags) or [],
+    )
+    _apply_numbers(resident, id_card=id_card, phone=phone)
+    resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
+    _save(resident)
+    audit.record(actor=actor, action=AuditAction.CREATE, target=resident)
+    return resident
+
+
+@transaction.atomic
+def update_resident(
+    *,
+    resident: Resident,
+    actor: Any,
+    id_card: str | None = None,
+    phone: str | None = None,
+    tags: list[str] | None = None,
+    **fields: Any,
+) -> Resident:
+    """Change a resident's details (修改居民信息). Only the named fields change."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
+    changed = [k for k, v in fields.items() if getattr(resident, k) != v]
+    for k, v in fields.items():
+        setattr(resident, k, v)
+    if id_card is not None and id_card != resident.id_card:
+        changed.append("id_card")
+    if phone is not None and phone != resident.phone:
+        changed.append("phone")
+    _apply_numbers(resident, id_card=id_card, phone=phone)
+    checked = _check_tags(tags)
+    if checked is not None and checked != sorted(resident.tags or []):
+        resident.tags = checked
+        changed.append("tags")
+    resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
+    _save(resident)
+    # Field names only: the values are personal data and stay out of the log.
+    audit.record(actor=actor, action=AuditAction.UPDATE, target=resident, detail={"fields": changed})
+    return resident
+
+
+@transaction.atomic
+def delete_resident(*, resident: Resident, actor: Any) -> None:
+    """Remove a resident from the ledger (注销); audited."""
+    audit.record(
+        actor=actor, action=AuditAction.DELETE, target=resident, detail={"household": resident.household_id}
+    )
+    resident.delete()
+
+
+@transaction.atomic
+def move_household(*, household: Household, unit: Unit, room: str, actor: Any) -> Household:
+    """Move a household to another unit/room (迁移户), carrying its residents' grid along."""
+    room = room.strip()
+    if not room:
+        raise ValidationError({"room": "请填写室号"})
+    if Household.objects.filter(unit=unit, room=room).exclude(pk=household.pk).exists():
+        raise ValidationError({"room": f"{unit}{room}室已有住户登记"})
+    before = {"unit": household.unit_id, "room": household.room, "grid": household.grid_id}
+    household.unit = unit
+    household.room = room
+    household.grid_id = unit.building.grid_id
+    household.save(update_fields=["unit", "room", "grid"])
+    household.residents.update(grid_id=household.grid_id)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=household,
+        detail={"move_from": before, "unit": unit.pk, "room": room},
+    )
+    return household
+
+
+def unmask(*, resident: Resident, actor: Any, fields: tuple[str, ...] = ("id_card", "phone")) -> dict[str, str]:
+    """Return personal numbers in clear to someone allowed to see them; always audited."""
+    if not actor.has_perm("people.unmask_personal_data"):
+        raise PermissionDenied("没有查看明文的权限")
+    values = {f: getattr(resident, f) for f in fields}
+    audit.record(actor=actor, action=AuditAction.UNMASK, target=resident, detail={"fields": list(fields)})
+    return values
