@@ -20,6 +20,42 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             raise pytest.UsageError(f"DOORSTEP_REQUIRE_DB={wanted} but the engine is {engine}")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Personas are created with passwords; PBKDF2's deliberate slowness only slows tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _wants_transactional_db(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _audit_guard_lifted_for_flush(request: pytest.FixtureRequest):
+    """Transactional tests end with a flush; on SQLite that is a DELETE, which the audit
+    log's append-only trigger refuses. Lift the trigger only for that flush, and put it back
+    before the next such test. (PostgreSQL flushes with TRUNCATE: no row trigger fires.)"""
+    if not _wants_transactional_db(request) or connection.vendor != "sqlite":
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+
+    from doorstep.core.migrations import _audit_guard
+
+    with connection.cursor() as cursor:
+        for sql in _audit_guard.SQLITE_CREATE:
+            cursor.execute(sql)
+    yield
+    with connection.cursor() as cursor:
+        for sql in _audit_guard.SQLITE_DROP:
+            cursor.execute(sql)
+
+
 @pytest.fixture
 def world(db):
     from doorstep.core.testing import build_world

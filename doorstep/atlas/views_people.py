@@ -55,11 +55,10 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@permission_required("people.unmask_personal_data", raise_exception=True)
 def resident_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: show the numbers in clear to an allowed role; writes an audit entry."""
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
-    if not request.user.has_perm("people.unmask_personal_data"):
-        return HttpResponse("没有查看明文的权限", status=403)
     values = services.unmask(resident=resident, actor=request.user)
     return render(request, "atlas/_unmasked.html", {"values": values})
 
