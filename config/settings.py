@@ -105,7 +105,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["doorstep.accounts.backends.RoleBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "organisations:tree"
+LOGIN_REDIRECT_URL = "atlas:tree"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [

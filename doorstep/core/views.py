@@ -19,4 +19,4 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    return redirect("organisations:tree")
+    return redirect("atlas:tree")

@@ -1,0 +1,50 @@
+from django.test import override_settings
+from django.urls import reverse
+
+from doorstep.core.models import AuditAction, AuditEntry
+from doorstep.core.testing import PASSWORD
+
+
+def _login(client, username, password):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password})
+
+
+def test_login_and_logout_are_audited(world, client):
+    response = _login(client, "street", PASSWORD)
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action=AuditAction.LOGIN)
+    assert entry.actor_name == "street" and entry.ip == "127.0.0.1"
+    client.post(reverse("accounts:logout"))
+    assert AuditEntry.objects.filter(action=AuditAction.LOGOUT, actor_name="street").count() == 1
+
+
+def test_a_failed_login_is_audited_without_the_password(world, client):
+    response = _login(client, "street", "wrong-password-123")
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+    entry = AuditEntry.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert entry.actor_name == "street"
+    assert "wrong-password-123" not in entry.payload()
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3)
+def test_repeated_failures_lock_the_account_from_that_address(world, client):
+    for _ in range(3):
+        _login(client, "street", "nope-nope-nope")
+    response = _login(client, "street", PASSWORD)
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not AuditEntry.objects.filter(action=AuditAction.LOGIN).exists()
+    # Another account from the same address is not affected.
+    assert _login(client, "grid_a", PASSWORD).status_code == 302
+
+
+def test_pages_answer_in_chinese(world, client):
+    body = client.get(reverse("accounts:login")).content.decode()
+    assert "登录" in body and 'lang="zh-Hans"' in body
+
+
+def test_healthz_answers_when_the_database_is_reachable(db, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
