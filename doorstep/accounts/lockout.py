@@ -13,7 +13,9 @@ from doorstep.core.models import AuditAction, AuditEntry
 def is_locked_out(*, username: str, ip: str) -> bool:
     since = timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     last_success = (
-        AuditEntry.objects.filter(action=AuditAction.LOGIN, actor_name=username, ip=ip, at__gte=since)
+        AuditEntry.objects.filter(
+            action=AuditAction.LOGIN, actor_name=username, ip=ip, at__gte=since
+        )
         .values_list("at", flat=True)
         .order_by("-at")
         .first()

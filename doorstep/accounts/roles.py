@@ -28,7 +28,12 @@ _KEEP_LEDGER = [
 ]
 
 DEFAULT_ROLES: list[dict[str, Any]] = [
-    {"code": "resident", "name": "居民", "scope": ScopeKind.SELF, "perms": ["people.view_resident"]},
+    {
+        "code": "resident",
+        "name": "居民",
+        "scope": ScopeKind.SELF,
+        "perms": ["people.view_resident"],
+    },
     {
         "code": "grid_worker",
         "name": "网格员",
@@ -47,7 +52,12 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "scope": ScopeKind.SELF,
         "perms": ["people.view_resident", "places.view_household", "people.view_partymember"],
     },
-    {"code": "volunteer", "name": "志愿者", "scope": ScopeKind.SELF, "perms": ["people.view_resident"]},
+    {
+        "code": "volunteer",
+        "name": "志愿者",
+        "scope": ScopeKind.SELF,
+        "perms": ["people.view_resident"],
+    },
     {
         "code": "community_staff",
         "name": "社区工作人员",

@@ -25,7 +25,9 @@ def _hash(secret: str) -> str:
 def issue_token(*, user: User, name: str, actor: Any) -> str:
     """Create a token for `user`; returns the secret, which is never stored."""
     secret = "ds_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=secret[:10], key_hash=_hash(secret))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:10], key_hash=_hash(secret)
+    )
     audit.record(actor=actor, action=AuditAction.TOKEN, target=token, detail={"for": user.username})
     return secret
 

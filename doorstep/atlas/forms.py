@@ -29,9 +29,7 @@ class ResidentForm(forms.Form):
 class EditResidentForm(ResidentForm):
     """Editing: blank ID-card/phone fields mean "keep as is" (they are shown masked)."""
 
-    id_card = forms.CharField(
-        label="身份证号（不修改请留空）", max_length=18, required=False
-    )
+    id_card = forms.CharField(label="身份证号（不修改请留空）", max_length=18, required=False)
     phone = forms.CharField(label="联系电话（不修改请留空）", max_length=20, required=False)
 
 

@@ -25,7 +25,12 @@ class Results:
 
     @property
     def total(self) -> int:
-        return len(self.residents) + len(self.buildings) + len(self.compounds) + len(self.organisations)
+        return (
+            len(self.residents)
+            + len(self.buildings)
+            + len(self.compounds)
+            + len(self.organisations)
+        )
 
 
 def resident_matches(user: Any, query: str) -> Any:

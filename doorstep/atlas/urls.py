@@ -10,7 +10,9 @@ urlpatterns = [
     path("buildings/<int:pk>/", views.building_detail, name="building"),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/move/", views_people.household_move, name="household_move"),
-    path("households/<int:pk>/residents/new/", views_people.resident_create, name="resident_create"),
+    path(
+        "households/<int:pk>/residents/new/", views_people.resident_create, name="resident_create"
+    ),
     path("residents/<int:pk>/", views_people.resident_detail, name="resident"),
     path("residents/<int:pk>/edit/", views_people.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/unmask/", views_people.resident_unmask, name="resident_unmask"),

@@ -29,7 +29,9 @@ def _scope_roots(request: HttpRequest) -> list[Organisation]:
     return [o for o in orgs if not any(o.path != p and o.path.startswith(p) for p in paths)]
 
 
-def _with_counts(root: Organisation, nodes: list[Organisation]) -> list[tuple[Organisation, object]]:
+def _with_counts(
+    root: Organisation, nodes: list[Organisation]
+) -> list[tuple[Organisation, object]]:
     counts = subtree_counts(root, nodes)
     return [(n, counts[n.pk]) for n in nodes]
 
@@ -50,9 +52,7 @@ def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
     visible = Organisation.objects.visible_to(request.user)
     node = get_object_or_404(visible, pk=pk)
     children = list(visible.filter(parent=node).order_by("kind", "name"))
-    return render(
-        request, "atlas/_tree_children.html", {"rows": _with_counts(node, children)}
-    )
+    return render(request, "atlas/_tree_children.html", {"rows": _with_counts(node, children)})
 
 
 @login_required

@@ -37,9 +37,11 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Resident.objects.visible_to(request.user).select_related("household__unit__building"),
         pk=pk,
     )
-    party = PartyMember.objects.filter(resident=resident).select_related(
-        "organisation", "reported_community"
-    ).first()
+    party = (
+        PartyMember.objects.filter(resident=resident)
+        .select_related("organisation", "reported_community")
+        .first()
+    )
     return render(
         request,
         "atlas/resident.html",
@@ -97,7 +99,9 @@ def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已新增居民 {resident.name}")
             return redirect("atlas:household", pk=household.pk)
     return render(
-        request, "atlas/resident_form.html", {"form": form, "household": household, "resident": None}
+        request,
+        "atlas/resident_form.html",
+        {"form": form, "household": household, "resident": None},
     )
 
 
@@ -136,7 +140,12 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "atlas/resident_form.html",
-        {"form": form, "household": resident.household, "resident": resident, "masked": masked(resident)},
+        {
+            "form": form,
+            "household": resident.household,
+            "resident": resident,
+            "masked": masked(resident),
+        },
     )
 
 
@@ -162,7 +171,10 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
                 unit, _ = Unit.objects.get_or_create(building=building, number=unit_no)
                 try:
                     services.move_household(
-                        household=household, unit=unit, room=request.POST.get("room", ""), actor=request.user
+                        household=household,
+                        unit=unit,
+                        room=request.POST.get("room", ""),
+                        actor=request.user,
                     )
                 except ValidationError as exc:
                     error = "；".join(exc.messages)
@@ -180,9 +192,11 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("people.view_partymember", raise_exception=True)
 def party_members(request: HttpRequest) -> HttpResponse:
     """党员名册: members in scope, with organisation relationship and dual reporting."""
-    qs = PartyMember.objects.visible_to(request.user).select_related(
-        "resident__household__unit__building", "organisation", "reported_community"
-    ).order_by("resident__name")
+    qs = (
+        PartyMember.objects.visible_to(request.user)
+        .select_related("resident__household__unit__building", "organisation", "reported_community")
+        .order_by("resident__name")
+    )
     status = request.GET.get("status")
     if status:
         qs = qs.filter(status=status)

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
 
 
 def _messages(exc: ValidationError) -> Any:
@@ -25,13 +26,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def _schema(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        return api.create_response(
-            request, {"error": "invalid", "detail": exc.errors}, status=422
-        )
+        return api.create_response(request, {"error": "invalid", "detail": exc.errors}, status=422)
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return api.create_response(request, {"error": "not_found", "detail": "不存在或无权查看"}, status=404)
+        return api.create_response(
+            request, {"error": "not_found", "detail": "不存在或无权查看"}, status=404
+        )
 
     @api.exception_handler(PermissionDenied)
     def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
@@ -41,4 +42,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _unauth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return api.create_response(request, {"error": "unauthorized", "detail": "请先登录或提供令牌"}, status=401)
+        return api.create_response(
+            request, {"error": "unauthorized", "detail": "请先登录或提供令牌"}, status=401
+        )

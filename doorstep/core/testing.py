@@ -81,7 +81,9 @@ def build_world() -> World:
     grid_a = create_organisation(name="清华东路第一网格", kind=Kind.GRID, parent=c1)
     grid_b = create_organisation(name="清华东路第二网格", kind=Kind.GRID, parent=c1)
     grid_c = create_organisation(name="二里庄第一网格", kind=Kind.GRID, parent=c2)
-    committee = create_organisation(name="学院路街道党工委", kind=Kind.WORKING_COMMITTEE, parent=street)
+    committee = create_organisation(
+        name="学院路街道党工委", kind=Kind.WORKING_COMMITTEE, parent=street
+    )
     c1_party = create_organisation(
         name="清华东路社区党委", kind=Kind.PARTY_COMMITTEE, parent=c1, party_parent=committee
     )
@@ -116,11 +118,18 @@ def build_world() -> World:
         actor=None,
     )
     resident_b = create_resident(
-        household=household_b, name="張偉", residence_type="tenant", actor=None,
-        id_card="110108199202020038", phone="13700000035",
+        household=household_b,
+        name="張偉",
+        residence_type="tenant",
+        actor=None,
+        id_card="110108199202020038",
+        phone="13700000035",
     )
     resident_c = create_resident(
-        household=household_c, name="赵磊", residence_type="floating", actor=None,
+        household=household_c,
+        name="赵磊",
+        residence_type="floating",
+        actor=None,
         id_card="110108198803030042",
     )
     member = PartyMember.objects.create(
@@ -155,8 +164,23 @@ def build_world() -> World:
     planted.user = personas["resident"]
     planted.save(update_fields=["user"])
     return World(
-        street, c1, c2, grid_a, grid_b, grid_c, branch_a,
-        building_a, building_b, building_c,
-        household_a, household_a2, household_b, household_c,
-        planted, resident_b, resident_c, member, personas,
+        street,
+        c1,
+        c2,
+        grid_a,
+        grid_b,
+        grid_c,
+        branch_a,
+        building_a,
+        building_b,
+        building_c,
+        household_a,
+        household_a2,
+        household_b,
+        household_c,
+        planted,
+        resident_b,
+        resident_c,
+        member,
+        personas,
     )

@@ -56,7 +56,13 @@ ALLOWED_CHILDREN: dict[str, frozenset[str]] = {
         {Kind.COMMUNITY, Kind.WORKING_COMMITTEE, Kind.DEPARTMENT, Kind.CO_BUILDING}
     ),
     Kind.COMMUNITY: frozenset(
-        {Kind.GRID, Kind.PARTY_COMMITTEE, Kind.GENERAL_BRANCH, Kind.COMPOUND_BRANCH, Kind.CO_BUILDING}
+        {
+            Kind.GRID,
+            Kind.PARTY_COMMITTEE,
+            Kind.GENERAL_BRANCH,
+            Kind.COMPOUND_BRANCH,
+            Kind.CO_BUILDING,
+        }
     ),
     Kind.GRID: frozenset(
         {Kind.GRID_BRANCH, Kind.PARTY_GROUP, Kind.BUILDING_GROUP, Kind.CENTRAL_HOUSEHOLD}

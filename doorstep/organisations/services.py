@@ -19,9 +19,7 @@ def check_placement(*, kind: str, parent: Organisation | None) -> None:
         return
     allowed = ALLOWED_CHILDREN.get(parent.kind, frozenset())
     if kind not in allowed:
-        raise ValidationError(
-            f"{Kind(parent.kind).label}下不能直接设立{Kind(kind).label}"
-        )
+        raise ValidationError(f"{Kind(parent.kind).label}下不能直接设立{Kind(kind).label}")
 
 
 @transaction.atomic

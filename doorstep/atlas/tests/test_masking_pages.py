@@ -12,8 +12,12 @@ from .test_scope_pages import OBJECT_PAGES, PERSONAS, _objects
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_no_get_page_shows_the_planted_numbers(world, client, persona):
     client.force_login(world.personas[persona])
-    urls = [reverse("atlas:tree"), reverse("atlas:party_members"),
-            reverse("atlas:search") + "?q=王芳", reverse("atlas:search") + "?q=000X"]
+    urls = [
+        reverse("atlas:tree"),
+        reverse("atlas:party_members"),
+        reverse("atlas:search") + "?q=王芳",
+        reverse("atlas:search") + "?q=000X",
+    ]
     for page, (kind, method, _) in OBJECT_PAGES.items():
         if method == "get":
             urls += [reverse(page, args=[o.pk]) for o in _objects(world, kind)]

@@ -31,9 +31,24 @@ def visible(world) -> dict[str, dict[str, set]]:
     hh_a = {w.household_a, w.household_a2}
     res_a = {w.planted, w.member.resident}
     return {
-        "grid_worker_a": {"org": grid_a_orgs, "building": {w.building_a}, "household": hh_a, "resident": res_a},
-        "grid_leader_a": {"org": grid_a_orgs, "building": {w.building_a}, "household": hh_a, "resident": res_a},
-        "grid_worker_b": {"org": {w.grid_b}, "building": {w.building_b}, "household": {w.household_b}, "resident": {w.resident_b}},
+        "grid_worker_a": {
+            "org": grid_a_orgs,
+            "building": {w.building_a},
+            "household": hh_a,
+            "resident": res_a,
+        },
+        "grid_leader_a": {
+            "org": grid_a_orgs,
+            "building": {w.building_a},
+            "household": hh_a,
+            "resident": res_a,
+        },
+        "grid_worker_b": {
+            "org": {w.grid_b},
+            "building": {w.building_b},
+            "household": {w.household_b},
+            "resident": {w.resident_b},
+        },
         "community_officer": {
             "org": {w.community_1, w.grid_b, w.community_1.children.get(kind="party_committee")}
             | grid_a_orgs,
@@ -42,15 +57,24 @@ def visible(world) -> dict[str, dict[str, set]]:
             "resident": res_a | {w.resident_b},
         },
         "street_officer": {
-            "org": orgs_all | {central, w.street.children.get(kind="working_committee"),
-                               w.community_1.children.get(kind="party_committee")},
+            "org": orgs_all
+            | {
+                central,
+                w.street.children.get(kind="working_committee"),
+                w.community_1.children.get(kind="party_committee"),
+            },
             "building": {w.building_a, w.building_b, w.building_c},
             "household": hh_a | {w.household_b, w.household_c},
             "resident": res_a | {w.resident_b, w.resident_c},
         },
         # A party member sees their own record and the households they keep in touch with.
         "party_member": {"org": set(), "building": set(), "household": hh_a, "resident": res_a},
-        "resident": {"org": set(), "building": set(), "household": {w.household_a}, "resident": {w.planted}},
+        "resident": {
+            "org": set(),
+            "building": set(),
+            "household": {w.household_a},
+            "resident": {w.planted},
+        },
         "outsider": {"org": set(), "building": set(), "household": set(), "resident": set()},
     }
 
@@ -69,9 +93,15 @@ OBJECT_PAGES = {
 }
 # Pages without an object id, each covered by its own test below or in the ledger tests.
 LIST_PAGES = {
-    "atlas:tree", "atlas:search", "atlas:party_members", "atlas:audit",
-    "atlas:ledger", "atlas:ledger_template", "atlas:ledger_import",
-    "atlas:ledger_import_result", "atlas:ledger_export",
+    "atlas:tree",
+    "atlas:search",
+    "atlas:party_members",
+    "atlas:audit",
+    "atlas:ledger",
+    "atlas:ledger_template",
+    "atlas:ledger_import",
+    "atlas:ledger_import_result",
+    "atlas:ledger_export",
 }
 
 
@@ -125,8 +155,10 @@ def test_tree_starts_at_the_personas_scope(world, client, persona):
     client.force_login(world.personas[persona])
     body = client.get(reverse("atlas:tree")).content.decode()
     roots = {
-        "grid_worker_a": world.grid_a, "grid_leader_a": world.grid_a,
-        "grid_worker_b": world.grid_b, "community_officer": world.community_1,
+        "grid_worker_a": world.grid_a,
+        "grid_leader_a": world.grid_a,
+        "grid_worker_b": world.grid_b,
+        "community_officer": world.community_1,
         "street_officer": world.street,
     }
     if persona in roots:
@@ -135,7 +167,14 @@ def test_tree_starts_at_the_personas_scope(world, client, persona):
         assert body.count('class="card"') == 1
     else:
         assert "没有可查看的组织范围" in body
-    others = {world.street, world.community_1, world.community_2, world.grid_a, world.grid_b, world.grid_c}
+    others = {
+        world.street,
+        world.community_1,
+        world.community_2,
+        world.grid_a,
+        world.grid_b,
+        world.grid_c,
+    }
     for org in others - visible(world)[persona]["org"]:
         assert f'id="node-{org.pk}"' not in body
 

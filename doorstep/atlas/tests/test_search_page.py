@@ -24,8 +24,12 @@ def test_organisations_are_found_by_initials(world):
 
 
 def test_number_tails_find_people_within_scope_only(world):
-    assert [r.pk for r in search_all(world.personas["grid_worker_a"], "000X").residents] == [world.planted.pk]
-    assert [r.pk for r in search_all(world.personas["grid_worker_a"], "5678").residents] == [world.planted.pk]
+    assert [r.pk for r in search_all(world.personas["grid_worker_a"], "000X").residents] == [
+        world.planted.pk
+    ]
+    assert [r.pk for r in search_all(world.personas["grid_worker_a"], "5678").residents] == [
+        world.planted.pk
+    ]
     assert search_all(world.personas["grid_worker_b"], "000X").total == 0
     assert search_all(world.personas["outsider"], "王芳").total == 0
 

@@ -12,7 +12,9 @@ from doorstep.core.models import AuditAction, AuditEntry
 
 def _three_entries() -> list[AuditEntry]:
     return [
-        audit.record(actor=None, actor_name=f"user{i}", action=AuditAction.LOGIN_FAILED, ip="10.0.0.1")
+        audit.record(
+            actor=None, actor_name=f"user{i}", action=AuditAction.LOGIN_FAILED, ip="10.0.0.1"
+        )
         for i in range(3)
     ]
 

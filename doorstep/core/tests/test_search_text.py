@@ -7,8 +7,8 @@ NAMES = ["无锡", "学院路", "静淑苑", "张伟", "清华东路社区", "�
 
 @pytest.mark.parametrize("name", NAMES)
 def test_simplified_names_are_found_by_traditional_pinyin_and_initials(name):
-    from pypinyin import Style, lazy_pinyin
     import opencc
+    from pypinyin import Style, lazy_pinyin
 
     text = search_text_for(name)
     traditional = opencc.OpenCC("s2t").convert(name)
