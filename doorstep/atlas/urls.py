@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("residents/<int:pk>/", views_people.resident_detail, name="resident"),
     path("residents/<int:pk>/edit/", views_people.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/delete/", views_people.resident_delete, name="resident_delete"),
     path("residents/<int:pk>/unmask/", views_people.resident_unmask, name="resident_unmask"),
     path("party/", views_people.party_members, name="party_members"),
     path("search/", views.search, name="search"),

@@ -51,6 +51,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "party": party,
             "can_unmask": request.user.has_perm("people.unmask_personal_data"),
             "can_edit": request.user.has_perm("people.change_resident"),
+            "can_delete": request.user.has_perm("people.delete_resident"),
         },
     )
 
@@ -74,6 +75,22 @@ def _resident_kwargs(data: dict[str, Any]) -> dict[str, Any]:
         "birth_date": data.get("birth_date"),
         "note": data.get("note") or "",
     }
+
+
+@require_POST
+@login_required
+@permission_required("people.delete_resident", raise_exception=True)
+def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """注销: remove a resident from the ledger (audited), back to their household."""
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    household_id = resident.household_id
+    try:
+        services.delete_resident(resident=resident, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("atlas:resident", pk=pk)
+    messages.success(request, f"已注销居民 {resident.name}")
+    return redirect("atlas:household", pk=household_id)
 
 
 @login_required

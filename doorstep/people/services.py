@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from doorstep.core import audit, idcard
 from doorstep.core.crypto import lookup_hash
@@ -130,17 +131,28 @@ def update_resident(
     resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
     _save(resident)
     # Field names only: the values are personal data and stay out of the log.
-    audit.record(actor=actor, action=AuditAction.UPDATE, target=resident, detail={"fields": changed})
+    audit.record(
+        actor=actor, action=AuditAction.UPDATE, target=resident, detail={"fields": changed}
+    )
     return resident
 
 
 @transaction.atomic
 def delete_resident(*, resident: Resident, actor: Any) -> None:
-    """Remove a resident from the ledger (注销); audited."""
+    """Remove a resident from the ledger (注销); audited. Refused while others depend on them."""
+    resident_id = resident.pk
+    try:
+        with transaction.atomic():
+            resident.delete()
+    except ProtectedError as exc:
+        raise ValidationError("该居民是党员中心户的党员，请先调整党员中心户后再注销") from exc
     audit.record(
-        actor=actor, action=AuditAction.DELETE, target=resident, detail={"household": resident.household_id}
+        actor=actor,
+        action=AuditAction.DELETE,
+        target_type="people.resident",
+        target_id=str(resident_id),
+        detail={"household": resident.household_id},
     )
-    resident.delete()
 
 
 @transaction.atomic
@@ -166,10 +178,14 @@ def move_household(*, household: Household, unit: Unit, room: str, actor: Any) -
     return household
 
 
-def unmask(*, resident: Resident, actor: Any, fields: tuple[str, ...] = ("id_card", "phone")) -> dict[str, str]:
+def unmask(
+    *, resident: Resident, actor: Any, fields: tuple[str, ...] = ("id_card", "phone")
+) -> dict[str, str]:
     """Return personal numbers in clear to someone allowed to see them; always audited."""
     if not actor.has_perm("people.unmask_personal_data"):
         raise PermissionDenied("没有查看明文的权限")
     values = {f: getattr(resident, f) for f in fields}
-    audit.record(actor=actor, action=AuditAction.UNMASK, target=resident, detail={"fields": list(fields)})
+    audit.record(
+        actor=actor, action=AuditAction.UNMASK, target=resident, detail={"fields": list(fields)}
+    )
     return values

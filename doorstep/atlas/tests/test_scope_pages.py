@@ -90,6 +90,7 @@ OBJECT_PAGES = {
     "atlas:resident": ("resident", "get", None),
     "atlas:resident_edit": ("resident", "get", "people.change_resident"),
     "atlas:resident_unmask": ("resident", "post", "people.unmask_personal_data"),
+    "atlas:resident_delete": ("resident", "post", "people.delete_resident"),
 }
 # Pages without an object id, each covered by its own test below or in the ledger tests.
 LIST_PAGES = {
@@ -134,7 +135,7 @@ def test_object_pages_show_exactly_the_personas_subtree(world, client, persona, 
         if perm and not user.has_perm(perm):
             expected = 403
         elif obj in allowed:
-            expected = 200
+            expected = 302 if page == "atlas:resident_delete" else 200
         else:
             expected = 404
         assert response.status_code == expected, (persona, page, str(obj), response.status_code)
