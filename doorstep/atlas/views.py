@@ -70,6 +70,13 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .annotate(n_households=Count("units__households", distinct=True))
             .select_related("compound")
         )
+    linked = None
+    if node.kind == Kind.CENTRAL_HOUSEHOLD:
+        linked = (
+            Household.objects.visible_to(request.user)
+            .filter(link__central__organisation=node)
+            .select_related("unit__building")
+        )
     members = None
     if node.is_party:
         members = node.party_members.select_related("resident").order_by("resident__name")[:200]
@@ -83,6 +90,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": [(c, counts[c.pk]) for c in children],
             "buildings": buildings,
             "members": members,
+            "linked": linked,
         },
     )
 

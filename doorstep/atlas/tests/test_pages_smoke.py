@@ -19,3 +19,11 @@ def test_grid_worker_drills_down_to_a_resident_with_masked_numbers(world, login)
     assert "110***********000X" in detail
     assert "139****5678" in detail
     assert "11010819850307000X" not in detail
+
+
+def test_central_household_page_lists_its_linked_households(world, login):
+    central = world.grid_a.children.get(kind="central_household")
+    body = login("grid_worker_a", world).get(reverse("atlas:organisation", args=[central.pk]))
+    text = body.content.decode()
+    assert "联系户（党员联户）" in text and world.household_a.address in text
+    assert world.household_b.address not in text
