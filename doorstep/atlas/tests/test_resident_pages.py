@@ -9,8 +9,17 @@ from doorstep.places.models import Household
 
 
 def _form(**extra):
-    data = {"name": "刘洋", "residence_type": "tenant", "relation": "other", "gender": "", "birth_date": "",
-            "id_card": "110108199001010028", "phone": "13511112222", "tags": ["disabled"], "note": ""}
+    data = {
+        "name": "刘洋",
+        "residence_type": "tenant",
+        "relation": "other",
+        "gender": "",
+        "birth_date": "",
+        "id_card": "110108199001010028",
+        "phone": "13511112222",
+        "tags": ["disabled"],
+        "note": "",
+    }
     data.update(extra)
     return data
 
@@ -20,7 +29,11 @@ def test_grid_worker_adds_a_tagged_resident(world, login):
     response = client.post(reverse("atlas:resident_create", args=[world.household_a.pk]), _form())
     assert response.status_code == 302
     person = Resident.objects.get(name="刘洋")
-    assert (person.household, person.grid, person.tags) == (world.household_a, world.grid_a, ["disabled"])
+    assert (person.household, person.grid, person.tags) == (
+        world.household_a,
+        world.grid_a,
+        ["disabled"],
+    )
     page = client.get(reverse("atlas:resident", args=[person.pk])).content.decode()
     assert "残疾人" in page and "110***********0028" in page and "135****2222" in page
 
@@ -29,7 +42,8 @@ def test_a_bad_id_number_is_explained_and_nothing_is_saved(world, login):
     client = login("grid_worker_a", world)
     before = Resident.objects.count()
     response = client.post(
-        reverse("atlas:resident_create", args=[world.household_a.pk]), _form(id_card="110108199001010020")
+        reverse("atlas:resident_create", args=[world.household_a.pk]),
+        _form(id_card="110108199001010020"),
     )
     assert response.status_code == 200
     assert "身份证号校验位错误" in response.content.decode()
@@ -40,15 +54,22 @@ def test_an_impossible_date_is_refused(world, login):
     client = login("grid_worker_a", world)
     before = Resident.objects.count()
     response = client.post(
-        reverse("atlas:resident_create", args=[world.household_a.pk]), _form(birth_date="2023-02-30")
+        reverse("atlas:resident_create", args=[world.household_a.pk]),
+        _form(birth_date="2023-02-30"),
     )
     assert response.status_code == 200 and Resident.objects.count() == before
 
 
 def test_editing_with_blank_numbers_keeps_them(world, login):
     client = login("grid_worker_a", world)
-    data = _form(name="王芳", residence_type="registered", relation="head", id_card="", phone="",
-                 tags=["elderly_alone", "subsistence"])
+    data = _form(
+        name="王芳",
+        residence_type="registered",
+        relation="head",
+        id_card="",
+        phone="",
+        tags=["elderly_alone", "subsistence"],
+    )
     response = client.post(reverse("atlas:resident_edit", args=[world.planted.pk]), data)
     assert response.status_code == 302
     fresh = Resident.objects.get(pk=world.planted.pk)
@@ -80,7 +101,9 @@ def test_community_staff_remove_a_resident_and_it_is_audited(world, login):
 
 def test_removing_a_central_household_keeper_is_refused_with_a_reason(world, login):
     client = login("community_officer", world)
-    response = client.post(reverse("atlas:resident_delete", args=[world.member.resident.pk]), follow=True)
+    response = client.post(
+        reverse("atlas:resident_delete", args=[world.member.resident.pk]), follow=True
+    )
     assert "请先调整党员中心户" in response.content.decode()
     assert Resident.objects.filter(pk=world.member.resident.pk).exists()
     assert not AuditEntry.objects.filter(action=AuditAction.DELETE).exists()
