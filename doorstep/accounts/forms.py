@@ -21,6 +21,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        if username and is_locked_out(username=username, ip=ip_of(self.request)):
+        ip = ip_of(self.request) if self.request is not None else ""
+        if username and is_locked_out(username=username, ip=ip):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         return super().clean()

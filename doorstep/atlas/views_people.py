@@ -128,7 +128,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     from .forms import EditResidentForm
 
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
-    initial = {
+    initial: dict[str, Any] = {
         "name": resident.name,
         "residence_type": resident.residence_type,
         "relation": resident.relation,

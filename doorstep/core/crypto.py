@@ -66,8 +66,11 @@ class EncryptedTextField(models.TextField):
         return encrypt(value)
 
 
-class EncryptedJSONField(models.TextField):
-    """A JSON value (list or dict) stored encrypted; Python sees the value."""
+class EncryptedJSONField(models.Field):  # type: ignore[type-arg]
+    """A JSON value (list or dict) stored encrypted in a text column; Python sees the value."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
