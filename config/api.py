@@ -1,15 +1,31 @@
 """The JSON API router (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.renderers import JSONRenderer
 
+from doorstep.accounts.tokens import SessionAuth, TokenAuth
 from doorstep.atlas.api import router as atlas_router
 from doorstep.core.api_errors import install_error_handlers
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """Chinese text as itself, not as \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="家门口 Doorstep API",
     version="1",
     description="党建引领基层治理平台接口。所有接口按调用者的数据权限过滤；令牌或会话认证。",
     urls_namespace="api",
+    # Every endpoint needs a caller: a bearer token first, else the browser session (which
+    # must pass Django's CSRF check on unsafe methods).
+    auth=[TokenAuth(), SessionAuth()],
+    # Swagger UI's default online-validator badge would send the document's address to an
+    # outside host; the docs must work on an intranet with no outside calls at all.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
 api.add_router("/", atlas_router)

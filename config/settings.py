@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its bundled Swagger UI files, so /api/docs loads nothing from outside
     "doorstep.core",
     "doorstep.accounts",
     "doorstep.organisations",

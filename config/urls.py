@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from config.api import api
 from doorstep.core import views as core_views
@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    re_path(r"^api/", core_views.api_not_found),
     path("accounts/", include("doorstep.accounts.urls")),
     path("", include("doorstep.atlas.urls")),
 ]

@@ -32,7 +32,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "code": "resident",
         "name": "居民",
         "scope": ScopeKind.SELF,
-        "perms": ["people.view_resident"],
+        "perms": ["people.view_resident", "places.view_household"],
     },
     {
         "code": "grid_worker",

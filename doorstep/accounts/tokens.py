@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -57,7 +58,14 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The logged-in browser session, with Django's CSRF check on unsafe methods."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie: not this scheme's business, so the caller gets 401, not a
+        # CSRF failure.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

@@ -19,6 +19,8 @@ from . import search as search_queries
 
 def _scope_roots(request: HttpRequest) -> list[Organisation]:
     """The outermost organisations the user may see: where their tree starts."""
+    if not request.user.has_perm("organisations.view_organisation"):
+        return []
     visible = Organisation.objects.visible_to(request.user)
     scope = scope_of(request.user)
     if scope.everything:
@@ -47,6 +49,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("organisations.view_organisation", raise_exception=True)
 def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx fragment: the children of one node, with counts."""
     visible = Organisation.objects.visible_to(request.user)
@@ -56,6 +59,7 @@ def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("organisations.view_organisation", raise_exception=True)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = Organisation.objects.visible_to(request.user)
     node = get_object_or_404(visible, pk=pk)
@@ -96,6 +100,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("places.view_building", raise_exception=True)
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(
         Building.objects.visible_to(request.user).select_related("grid", "compound"), pk=pk
@@ -114,6 +119,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("places.view_household", raise_exception=True)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         Household.objects.visible_to(request.user).select_related(

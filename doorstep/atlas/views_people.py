@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 from doorstep.core.masking import mask_id_card, mask_phone
 from doorstep.people import services
 from doorstep.people.models import PartyMember, Resident
-from doorstep.places.models import Building, Household, Unit
+from doorstep.places.models import Building, Household
+
+from .forms import MoveHouseholdForm
 
 
 def _form_errors(form: Form, exc: ValidationError) -> None:
@@ -32,6 +34,7 @@ def masked(resident: Resident) -> dict[str, str]:
 
 
 @login_required
+@permission_required("people.view_resident", raise_exception=True)
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_object_or_404(
         Resident.objects.visible_to(request.user).select_related("household__unit__building"),
@@ -176,28 +179,26 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
     buildings = Building.objects.visible_to(request.user).order_by("name")
     error = ""
     if request.method == "POST":
-        try:
-            building = buildings.get(pk=int(request.POST.get("building", "0")))
-        except (Building.DoesNotExist, ValueError):
-            error = "请选择您负责范围内的楼栋"
+        form = MoveHouseholdForm(request.POST)
+        building = None
+        if form.is_valid():
+            building = buildings.filter(pk=form.cleaned_data["building"]).first()
+        if building is None:
+            error = "请选择您负责范围内的楼栋，并填写单元和室号（各不超过20个字）"
         else:
-            unit_no = request.POST.get("unit", "").strip()
-            if not unit_no:
-                error = "请填写单元"
+            try:
+                services.move_household(
+                    household=household,
+                    building=building,
+                    unit_number=form.cleaned_data["unit"],
+                    room=form.cleaned_data["room"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
             else:
-                unit, _ = Unit.objects.get_or_create(building=building, number=unit_no)
-                try:
-                    services.move_household(
-                        household=household,
-                        unit=unit,
-                        room=request.POST.get("room", ""),
-                        actor=request.user,
-                    )
-                except ValidationError as exc:
-                    error = "；".join(exc.messages)
-                else:
-                    messages.success(request, f"已迁移至 {household.address}")
-                    return redirect("atlas:household", pk=household.pk)
+                messages.success(request, f"已迁移至 {household.address}")
+                return redirect("atlas:household", pk=household.pk)
     return render(
         request,
         "atlas/household_move.html",

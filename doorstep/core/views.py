@@ -20,3 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     return redirect("atlas:tree")
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Any /api/ address that matches no endpoint answers in JSON, like the API itself."""
+    return JsonResponse(
+        {"error": "not_found", "detail": "没有这个接口"},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -13,7 +13,7 @@ from doorstep.core import audit, idcard
 from doorstep.core.crypto import lookup_hash
 from doorstep.core.models import AuditAction
 from doorstep.core.search import search_text_for
-from doorstep.places.models import Household, Unit
+from doorstep.places.models import Building, Household, Unit
 
 from .models import VULNERABLE_TAGS, Resident
 
@@ -156,17 +156,27 @@ def delete_resident(*, resident: Resident, actor: Any) -> None:
 
 
 @transaction.atomic
-def move_household(*, household: Household, unit: Unit, room: str, actor: Any) -> Household:
-    """Move a household to another unit/room (迁移户), carrying its residents' grid along."""
-    room = room.strip()
+def move_household(
+    *, household: Household, building: Building, unit_number: str, room: str, actor: Any
+) -> Household:
+    """Move a household to a unit/room of a building (迁移户), carrying its residents' grid.
+
+    The unit is created with the move or not at all.
+    """
+    unit_number, room = unit_number.strip(), room.strip()
+    if not unit_number:
+        raise ValidationError({"unit": "请填写单元"})
     if not room:
         raise ValidationError({"room": "请填写室号"})
+    if len(unit_number) > 20 or len(room) > 20:
+        raise ValidationError("单元和室号各不超过20个字")
+    unit, _ = Unit.objects.get_or_create(building=building, number=unit_number)
     if Household.objects.filter(unit=unit, room=room).exclude(pk=household.pk).exists():
         raise ValidationError({"room": f"{unit}{room}室已有住户登记"})
     before = {"unit": household.unit_id, "room": household.room, "grid": household.grid_id}
     household.unit = unit
     household.room = room
-    household.grid_id = unit.building.grid_id
+    household.grid_id = building.grid_id
     household.save(update_fields=["unit", "room", "grid"])
     household.residents.update(grid_id=household.grid_id)
     audit.record(

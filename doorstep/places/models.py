@@ -25,7 +25,10 @@ class CompoundQuerySet(models.QuerySet["Compound"]):
         scope = scope_of(user)
         if scope.everything:
             return self.all()
-        return self.filter(path_q("community__path", scope)).distinct()
+        # A compound is seen by its community's subtree and by whoever sees one of its
+        # buildings (a grid worker whose grid covers part of it).
+        q = path_q("community__path", scope) | path_q("buildings__grid__path", scope)
+        return self.filter(q).distinct()
 
 
 class Compound(models.Model):

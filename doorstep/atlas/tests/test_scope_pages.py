@@ -19,6 +19,9 @@ PERSONAS = [
     "party_member",
     "resident",
     "outsider",
+    "system_admin",
+    "security_admin",
+    "audit_admin",
 ]
 
 
@@ -30,7 +33,7 @@ def visible(world) -> dict[str, dict[str, set]]:
     grid_a_orgs = {w.grid_a, w.branch_a, central}
     hh_a = {w.household_a, w.household_a2}
     res_a = {w.planted, w.member.resident}
-    return {
+    result = {
         "grid_worker_a": {
             "org": grid_a_orgs,
             "building": {w.building_a},
@@ -77,17 +80,22 @@ def visible(world) -> dict[str, dict[str, set]]:
         },
         "outsider": {"org": set(), "building": set(), "household": set(), "resident": set()},
     }
+    # The three admins hold ALL scope; their permissions, not their scope, keep them out of
+    # personal data (三员分立): the matrix expects 403 wherever they lack the view permission.
+    for admin in ("system_admin", "security_admin", "audit_admin"):
+        result[admin] = result["street_officer"]
+    return result
 
 
 # Every object page of the map: url name -> (object kind, HTTP method, permission needed).
 OBJECT_PAGES = {
-    "atlas:organisation": ("org", "get", None),
-    "atlas:tree_children": ("org", "get", None),
-    "atlas:building": ("building", "get", None),
-    "atlas:household": ("household", "get", None),
+    "atlas:organisation": ("org", "get", "organisations.view_organisation"),
+    "atlas:tree_children": ("org", "get", "organisations.view_organisation"),
+    "atlas:building": ("building", "get", "places.view_building"),
+    "atlas:household": ("household", "get", "places.view_household"),
     "atlas:household_move": ("household", "get", "places.change_household"),
     "atlas:resident_create": ("household", "get", "people.add_resident"),
-    "atlas:resident": ("resident", "get", None),
+    "atlas:resident": ("resident", "get", "people.view_resident"),
     "atlas:resident_edit": ("resident", "get", "people.change_resident"),
     "atlas:resident_unmask": ("resident", "post", "people.unmask_personal_data"),
     "atlas:resident_delete": ("resident", "post", "people.delete_resident"),
@@ -156,6 +164,8 @@ def test_tree_starts_at_the_personas_scope(world, client, persona):
     client.force_login(world.personas[persona])
     body = client.get(reverse("atlas:tree")).content.decode()
     roots = {
+        "system_admin": world.street,
+        "security_admin": world.street,
         "grid_worker_a": world.grid_a,
         "grid_leader_a": world.grid_a,
         "grid_worker_b": world.grid_b,

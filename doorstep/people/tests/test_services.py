@@ -87,7 +87,13 @@ def test_update_logs_field_names_never_values(world):
 
 def test_moving_a_household_carries_its_residents_to_the_new_grid(world):
     unit_c = Unit.objects.get(building=world.building_c)
-    services.move_household(household=world.household_a, unit=unit_c, room="909", actor=None)
+    services.move_household(
+        household=world.household_a,
+        building=world.building_c,
+        unit_number=unit_c.number,
+        room="909",
+        actor=None,
+    )
     world.household_a.refresh_from_db()
     assert world.household_a.grid == world.grid_c
     assert set(
@@ -98,7 +104,13 @@ def test_moving_a_household_carries_its_residents_to_the_new_grid(world):
 def test_moving_onto_an_occupied_room_is_refused(world):
     unit_c = Unit.objects.get(building=world.building_c)
     with pytest.raises(ValidationError, match="已有住户"):
-        services.move_household(household=world.household_a, unit=unit_c, room="301", actor=None)
+        services.move_household(
+            household=world.household_a,
+            building=world.building_c,
+            unit_number=unit_c.number,
+            room="301",
+            actor=None,
+        )
     world.household_a.refresh_from_db()
     assert world.household_a.grid == world.grid_a
 
