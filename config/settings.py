@@ -28,6 +28,8 @@ if not SECRET_KEY:
 # Key for field-level encryption of personal data (Fernet, urlsafe base64, 32 bytes) and
 # for the keyed hashes that let us find an ID-card number without storing it in clear.
 FIELD_ENCRYPTION_KEY = os.environ.get("DOORSTEP_FIELD_KEY", "")
+# Key of the keyed hashes used to find a number (defaults to the oldest field key).
+FIELD_LOOKUP_KEY = os.environ.get("DOORSTEP_LOOKUP_KEY", "")
 if not FIELD_ENCRYPTION_KEY and not DEBUG:
     raise RuntimeError("DOORSTEP_FIELD_KEY must be set when DOORSTEP_DEBUG=0")
 

@@ -24,14 +24,17 @@ from django.db import models
 def _keys() -> tuple[MultiFernet, bytes]:
     raw = settings.FIELD_ENCRYPTION_KEY
     if raw:
-        # Several keys separated by commas: the first encrypts, all decrypt (key rotation).
-        fernets = [Fernet(k.strip().encode()) for k in raw.split(",") if k.strip()]
-        primary = raw.split(",")[0].strip().encode()
+        # Several keys separated by commas: the first encrypts, all decrypt (key rotation:
+        # put the new key first, keep the old ones until everything is re-encrypted).
+        keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
     else:
-        primary = base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest())
-        fernets = [Fernet(primary)]
-    mac_key = hashlib.sha256(b"doorstep-lookup-hash:" + primary).digest()
-    return MultiFernet(fernets), mac_key
+        keys = [base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest())]
+    # The lookup hashes must survive a rotation of the encryption keys, so their key is its
+    # own setting, or else derived from the oldest (last) encryption key, which rotation
+    # never moves.
+    lookup = settings.FIELD_LOOKUP_KEY.encode() or keys[-1]
+    mac_key = hashlib.sha256(b"doorstep-lookup-hash:" + lookup).digest()
+    return MultiFernet([Fernet(k) for k in keys]), mac_key
 
 
 def encrypt(value: str) -> str:

@@ -1,0 +1,139 @@
+"""People in the back office: residents, party members, central households and links.
+
+Personal numbers never appear in clear here: the encrypted fields and their hashes are left
+out of every form, and lists and pages show the masked forms only (unmasking is a separate,
+audited action on the resident page). Residents are registered through the ledger pages
+and imports, which validate the numbers; edits and deletions here go through the audited
+services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from doorstep.core import audit
+from doorstep.core.admin import ScopedAdminMixin, ScopedChoicesMixin
+from doorstep.core.masking import mask_id_card, mask_phone
+from doorstep.core.models import AuditAction
+from doorstep.organisations.models import Organisation
+from doorstep.places.models import Household
+
+from . import services
+from .models import CentralHousehold, HouseholdLink, PartyMember, Resident
+
+
+class ResidentForm(forms.ModelForm):
+    # An allow-list, so a personal field added to the model later stays out until chosen.
+    # Never here: id_card, phone, tags (encrypted), their hashes and last-4 digits.
+    class Meta:
+        model = Resident
+        fields = ("name", "user", "gender", "birth_date", "residence_type", "relation", "note")
+
+
+@admin.register(Resident)
+class ResidentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = ResidentForm
+    list_display = ("name", "household", "grid", "residence_type", "masked_id_card", "masked_phone")
+    list_filter = ("residence_type", "relation")
+    search_fields = ("name", "search_text", "=id_last4", "=phone_last4")
+    list_select_related = ("household__unit__building", "grid")
+    autocomplete_fields = ("household", "user")
+    fields = (
+        "name",
+        "household",
+        "grid",
+        "user",
+        "gender",
+        "birth_date",
+        "residence_type",
+        "relation",
+        "note",
+        "masked_id_card",
+        "masked_phone",
+    )
+    readonly_fields = ("household", "grid", "masked_id_card", "masked_phone")
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_card(self, obj: Resident) -> str:
+        return mask_id_card(obj.id_card) or "—"
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj: Resident) -> str:
+        return mask_phone(obj.phone) or "—"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # registration validates ID numbers: ledger pages and imports
+
+    def save_model(self, request: HttpRequest, obj: Resident, form: Any, change: bool) -> None:
+        # `obj` already carries the new values; the service compares against the stored row.
+        stored = Resident.objects.get(pk=obj.pk)
+        fields = {f: getattr(obj, f) for f in services.EDITABLE if f in form.fields}
+        if "user" in form.changed_data:
+            stored.user = obj.user
+        services.update_resident(resident=stored, actor=request.user, **fields)
+        if "user" in form.changed_data:
+            audit.record(
+                actor=request.user,
+                action=AuditAction.UPDATE,
+                target=stored,
+                detail={"fields": ["user"], "user": obj.user.get_username() if obj.user else None},
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Resident) -> None:
+        services.delete_resident(resident=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Resident]) -> None:
+        with transaction.atomic():
+            for resident in queryset:
+                services.delete_resident(resident=resident, actor=request.user)
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "resident",
+        "organisation",
+        "status",
+        "in_service",
+        "reported_community",
+        "mobile",
+    )
+    list_filter = ("status", "in_service", "mobile")
+    search_fields = ("resident__name", "resident__search_text", "work_unit")
+    autocomplete_fields = ("resident", "organisation", "reported_community")
+    list_select_related = ("resident", "organisation", "reported_community")
+
+
+@admin.register(CentralHousehold)
+class CentralHouseholdAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    list_display = ("organisation", "household", "keeper", "links")
+    search_fields = ("organisation__name", "keeper__resident__name")
+    autocomplete_fields = ("organisation", "household", "keeper")
+    list_select_related = ("organisation", "household__unit__building", "keeper__resident")
+
+    @admin.display(description=_("联系户数"))
+    def links(self, obj: CentralHousehold) -> int:
+        return obj.links.count()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CentralHousehold]:
+        visible = Organisation.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(organisation__in=visible)
+
+
+@admin.register(HouseholdLink)
+class HouseholdLinkAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    list_display = ("household", "central", "since")
+    search_fields = ("central__organisation__name", "household__unit__building__name")
+    autocomplete_fields = ("central", "household")
+    list_select_related = ("central__organisation", "household__unit__building")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[HouseholdLink]:
+        visible = Household.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(household__in=visible)

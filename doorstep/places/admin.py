@@ -1,0 +1,80 @@
+"""Housing in the back office: compounds, buildings, units and households, within scope.
+
+A household's grid is derived from its building and is never typed in. Moving a household
+to another unit carries its residents along and is audited, so it happens on the 迁移户
+page (people.services.move_household), not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from doorstep.core.admin import ScopedAdminMixin
+from doorstep.core.search import search_text_for
+
+from .models import Building, Compound, Household, Unit
+
+
+@admin.register(Compound)
+class CompoundAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "community", "address")
+    list_filter = ("community",)
+    search_fields = ("name", "search_text", "address")
+    autocomplete_fields = ("community",)
+    list_select_related = ("community",)
+
+    def save_model(self, request: HttpRequest, obj: Compound, form: Any, change: bool) -> None:
+        obj.search_text = search_text_for(obj.name)
+        super().save_model(request, obj, form, change)
+
+
+class UnitInline(admin.TabularInline):
+    model = Unit
+    fields = ("number",)
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Building)
+class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "grid", "compound", "use", "floors", "address")
+    list_filter = ("use",)
+    search_fields = ("name", "search_text", "address")
+    autocomplete_fields = ("grid", "compound", "party_group")
+    list_select_related = ("grid", "compound")
+    inlines = (UnitInline,)
+
+    def save_model(self, request: HttpRequest, obj: Building, form: Any, change: bool) -> None:
+        obj.search_text = search_text_for(obj.name)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "building", "number")
+    search_fields = ("number", "building__name")
+    autocomplete_fields = ("building",)
+    list_select_related = ("building",)
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("address", "grid", "tenure")
+    list_filter = ("tenure",)
+    search_fields = ("room", "unit__building__name", "unit__building__search_text")
+    autocomplete_fields = ("unit",)
+    list_select_related = ("unit__building", "grid")
+    readonly_fields = ("grid",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("unit")  # moves go through 迁移户, which carries the residents along
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
+        obj.grid_id = obj.unit.building.grid_id
+        super().save_model(request, obj, form, change)
