@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import redis
-
 from celery import Celery
 
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
