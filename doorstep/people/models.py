@@ -225,9 +225,7 @@ class CentralHousehold(models.Model):
 class HouseholdLink(models.Model):
     """A household kept in touch by a central household (联户). One keeper per household."""
 
-    central = models.ForeignKey(
-        CentralHousehold, on_delete=models.CASCADE, related_name="links"
-    )
+    central = models.ForeignKey(CentralHousehold, on_delete=models.CASCADE, related_name="links")
     household = models.OneToOneField(
         Household, verbose_name=_("联系户"), on_delete=models.CASCADE, related_name="link"
     )
@@ -239,3 +237,84 @@ class HouseholdLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.central} → {self.household_id}"
+
+
+class ImportKind(models.TextChoices):
+    BUILDINGS = "buildings", _("楼栋清单")
+    RESIDENTS = "residents", _("居民台账")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("中断")
+    REJECTED = "rejected", _("已拒收")
+
+
+def import_upload_path(instance: Any, filename: str) -> str:
+    """Where an uploaded ledger is kept: a random name, never the uploader's file name
+    (which may itself hold personal data)."""
+    import uuid
+
+    from django.utils import timezone
+
+    suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user: Any) -> ImportJobQuerySet:
+        # A job's error report quotes the rows of one upload: only its uploader (and a
+        # superuser) may read it.
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(uploaded_by=user)
+
+
+class ImportJob(models.Model):
+    """One upload of a ledger file (台账导入) and how far its import has got.
+
+    Rows are committed in batches; `last_row` is the sheet row number of the last row of
+    the last committed batch, written in that batch's transaction, so a run that dies
+    continues from there and the counts stay exact.
+    """
+
+    kind = models.CharField(_("类型"), max_length=16, choices=ImportKind.choices)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file = models.FileField(_("文件"), upload_to=import_upload_path, max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("数据行"), default=0)
+    imported = models.PositiveIntegerField(_("已导入"), default=0)
+    skipped = models.PositiveIntegerField(_("已存在（跳过）"), default=0)
+    error_count = models.PositiveIntegerField(_("错误行"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    last_row = models.PositiveIntegerField(_("已提交至第几行"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("台账导入")
+        verbose_name_plural = _("台账导入")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.REJECTED}

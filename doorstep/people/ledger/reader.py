@@ -1,0 +1,190 @@
+"""Opening an uploaded ledger: checks on the file as a whole, then its rows as a stream.
+
+Excel files are read with openpyxl in read-only mode (rows are parsed as they are asked
+for, so memory stays flat however long the sheet); CSV files (UTF-8 or GB18030, as Excel
+saves them in China) with the standard library.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import openpyxl
+from django.conf import settings
+
+from .columns import COLUMNS, SHEET_TITLES, header_lookup, normalise_header
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and password-protected workbooks)
+_HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in real ledgers
+_UNZIP_FACTOR = 30  # a zip that inflates far beyond its size is refused (zip bomb)
+
+
+class LedgerRejected(Exception):
+    """The file cannot be imported as a whole; the message is for people (in Chinese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _blank(values: tuple[Any, ...] | list[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+class LedgerFile:
+    """An opened ledger: `columns` maps column keys to positions; `rows()` streams the data.
+
+    Use as a context manager; opening raises LedgerRejected for a file that is not a
+    readable xlsx/CSV or whose header lacks a required column.
+    """
+
+    def __init__(self, fileobj: IO[bytes], *, kind: str, file_name: str) -> None:
+        self.kind = kind
+        self._fileobj = fileobj
+        self._workbook: Any = None
+        self._text: io.TextIOWrapper | None = None
+        self._raw_rows = self._open(fileobj, file_name)
+        try:
+            self.columns, self.header_row = self._read_header()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening --------------------------------------------------------------------------
+
+    def _open(self, fileobj: IO[bytes], file_name: str) -> Iterator[tuple[Any, ...]]:
+        fileobj.seek(0)
+        magic = fileobj.read(4)
+        fileobj.seek(0)
+        lower = file_name.lower()
+        if magic == _ZIP:
+            return self._open_xlsx(fileobj)
+        if magic == _OLE or lower.endswith(".xls"):
+            raise LedgerRejected(
+                "不支持旧版 .xls 格式或加密的工作簿，请在 Excel 中“另存为” .xlsx 后再上传"
+            )
+        if lower.endswith(".csv"):
+            return self._open_csv(fileobj)
+        if lower.endswith(".xlsx"):
+            raise LedgerRejected("文件不是有效的 Excel（.xlsx）文件：可能已损坏，或只是改了扩展名")
+        raise LedgerRejected("只能导入 Excel（.xlsx）或 CSV 文件，请使用本页提供的模板")
+
+    def _open_xlsx(self, fileobj: IO[bytes]) -> Iterator[tuple[Any, ...]]:
+        try:
+            with zipfile.ZipFile(fileobj) as archive:
+                names = set(archive.namelist())
+                unzipped = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile as exc:
+            raise LedgerRejected("文件不是有效的 Excel（.xlsx）文件：可能已损坏") from exc
+        if "xl/workbook.xml" not in names:
+            raise LedgerRejected("文件不是 Excel 工作簿（.xlsx），请使用本页提供的模板")
+        if unzipped > settings.IMPORT_MAX_BYTES * _UNZIP_FACTOR:
+            raise LedgerRejected("文件解压后过大，请拆分成几个文件分别导入")
+        fileobj.seek(0)
+        try:
+            self._workbook = openpyxl.load_workbook(
+                fileobj, read_only=True, data_only=True, keep_links=False
+            )
+            titled = SHEET_TITLES[self.kind]
+            names = self._workbook.sheetnames
+            sheet = self._workbook[titled] if titled in names else self._workbook.worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise LedgerRejected("无法读取这个 Excel 文件：可能已损坏，请重新保存后再上传") from exc
+        # Some programs write a wrong <dimension>; read the rows that are there, not the
+        # rows it claims (a too-small one would silently cut the import short).
+        sheet.reset_dimensions()
+        return sheet.iter_rows(values_only=True)
+
+    def _open_csv(self, fileobj: IO[bytes]) -> Iterator[tuple[Any, ...]]:
+        head = fileobj.read(64 * 1024)
+        fileobj.seek(0)
+        encoding = "utf-8-sig"
+        try:
+            codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        except UnicodeDecodeError:
+            encoding = "gb18030"  # what Excel writes for a “CSV” on a Chinese Windows
+        text = io.TextIOWrapper(fileobj, encoding=encoding, newline="")
+        self._text = text  # keep it alive (closing it would close the upload)
+        return (tuple(row) for row in csv.reader(text))
+
+    def _read_header(self) -> tuple[dict[str, int], int]:
+        lookup = header_lookup(self.kind)
+        for number in range(1, _HEADER_SEARCH_ROWS + 1):
+            try:
+                values = next(self._raw_rows)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                raise LedgerRejected("CSV 文件的编码无法识别，请用 UTF-8 保存") from exc
+            except Exception as exc:
+                raise LedgerRejected("无法读取这个文件：可能已损坏，请重新保存后再上传") from exc
+            found: dict[str, int] = {}
+            for index, value in enumerate(values):
+                key = lookup.get(normalise_header(value))
+                if key is None:
+                    continue
+                if key in found:
+                    raise LedgerRejected(
+                        f"第{number}行的列名重复：“{str(value).strip()}”出现了两次"
+                    )
+                found[key] = index
+            if len(found) >= 2:
+                missing = [
+                    c.header for c in COLUMNS[self.kind] if c.required and c.key not in found
+                ]
+                if missing:
+                    raise LedgerRejected(f"缺少必填列：{'、'.join(missing)}。请使用本页提供的模板")
+                return found, number
+        expected = "、".join(c.header for c in COLUMNS[self.kind] if c.required)
+        raise LedgerRejected(f"找不到表头：第一行应为列名（{expected}等），请使用本页提供的模板")
+
+    # -- reading --------------------------------------------------------------------------
+
+    def rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(sheet row number, values) for each non-blank row below the header."""
+        number = self.header_row
+        for values in self._raw_rows:
+            number += 1
+            if values and not _blank(values):
+                yield number, values
+
+    def close(self) -> None:
+        if self._workbook is not None:
+            self._workbook.close()
+            self._workbook = None
+        if self._text is not None:
+            self._text.detach()  # leave the underlying file to its owner
+            self._text = None
+
+    def __enter__(self) -> LedgerFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def check(fileobj: IO[bytes], *, kind: str, file_name: str, size: int) -> None:
+    """Refuse a file that cannot be imported as a whole (LedgerRejected, in Chinese)."""
+    if size > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES / (1024 * 1024)
+        raise LedgerRejected(f"文件太大：最大 {limit:g} MB，请拆分成几个文件分别导入")
+    if size == 0:
+        raise LedgerRejected("文件是空的")
+    if kind not in COLUMNS:
+        raise LedgerRejected("请选择导入类型（楼栋清单或居民台账）")
+    try:
+        with LedgerFile(fileobj, kind=kind, file_name=file_name) as ledger:
+            try:
+                next(ledger.rows())
+            except StopIteration:
+                raise LedgerRejected("文件中没有数据：表头以下都是空行") from None
+            except UnicodeDecodeError as exc:
+                raise LedgerRejected("CSV 文件的编码无法识别，请用 UTF-8 保存") from exc
+    finally:
+        fileobj.seek(0)
