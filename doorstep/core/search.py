@@ -12,10 +12,11 @@ import re
 from functools import lru_cache
 
 import opencc
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SPACE = re.compile(r"\s+")
+_FOREIGN = "\x00"  # marks chunks pypinyin passed through (not Chinese characters)
 
 
 @lru_cache(maxsize=1)
@@ -28,8 +29,10 @@ def simplified(text: str) -> str:
 
 
 def _pinyin_forms(text: str) -> tuple[str, str]:
-    full = "".join(lazy_pinyin(text, errors=lambda s: s)).lower()
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: s)).lower()
+    """Full pinyin and initials from one pass (pinyin is the costly part of an import)."""
+    items = lazy_pinyin(text, errors=lambda chunk: _FOREIGN + chunk)
+    full = "".join(i.removeprefix(_FOREIGN) for i in items).lower()
+    initials = "".join(i[1:] if i.startswith(_FOREIGN) else i[:1] for i in items).lower()
     return _SPACE.sub("", full), _SPACE.sub("", initials)
 
 

@@ -55,8 +55,14 @@ def test_a_street_officer_sees_only_the_masked_export(world, login):
     assert reverse("atlas:ledger_template", args=["residents"]) not in body
 
 
-def test_a_grid_worker_without_ledger_permissions_is_refused_the_page(world, login):
-    assert login("grid_worker_a", world).get(reverse("atlas:ledger")).status_code == 403
+def test_a_party_member_without_ledger_permissions_is_refused_the_page(world, login):
+    assert login("party_member", world).get(reverse("atlas:ledger")).status_code == 403
+
+
+def test_a_grid_worker_may_export_but_not_import(world, login):
+    client = login("grid_worker_a", world)
+    assert client.get(reverse("atlas:ledger")).status_code == 200
+    assert client.get(reverse("atlas:ledger_template", args=["residents"])).status_code == 403
 
 
 @pytest.mark.parametrize("kind", ["residents", "buildings"])
@@ -233,7 +239,7 @@ def test_exporting_a_grid_outside_the_scope_is_not_found_and_not_logged(world, l
 
 
 def test_an_export_by_someone_without_the_permission_is_refused_and_not_logged(world, login):
-    for persona in ("grid_worker_a", "grid_leader_a", "outsider", "resident"):
+    for persona in ("party_member", "outsider", "resident", "audit_admin"):
         assert login(persona, world).get(reverse("atlas:ledger_export")).status_code == 403
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
 
