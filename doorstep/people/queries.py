@@ -1,8 +1,9 @@
 """Live counts over the governance map (subtree figures for the organisation tree).
 
-Every figure is computed per grid with one GROUP BY per table, restricted to the subtree
-by materialised path, then summed up the tree in Python. The tree of a whole district is a
-handful of indexed queries, never a walk node by node.
+Every figure is computed per grid by three GROUP BY queries (buildings; households with
+their links; residents with their party memberships), restricted to the subtree's grids,
+then summed up the tree in Python along each row's materialised path. The tree of a whole
+district is a handful of indexed queries, never a walk node by node.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db.models import Count
 from doorstep.organisations.models import BRANCH_KINDS, Kind, Organisation
 from doorstep.places.models import Building, Household
 
-from .models import HouseholdLink, PartyMember, Resident
+from .models import Resident
 
 
 @dataclass
@@ -62,51 +63,69 @@ class Counts:
 
 
 def _per_grid(root_path: str) -> dict[int, Counts]:
+    # Filter on "grid_id IN (grids of the subtree)", not on a join to the grid's path: the
+    # database then seeks the subtree's grids in each table's grid index, instead of
+    # scanning every row of the district and looking its grid up (SQLite chose the scan,
+    # and a street's counts cost as much as the whole district's).
+    grids = Organisation.objects.filter(path__startswith=root_path, kind=Kind.GRID).values("id")
     per: dict[int, Counts] = defaultdict(Counts)
-    under = {"grid__path__startswith": root_path}
-    for row in Building.objects.filter(**under).values("grid_id").annotate(n=Count("id")):
+    for row in Building.objects.filter(grid_id__in=grids).values("grid_id").annotate(n=Count("id")):
         per[row["grid_id"]].buildings = row["n"]
-    for row in Household.objects.filter(**under).values("grid_id").annotate(n=Count("id")):
-        per[row["grid_id"]].households = row["n"]
-    linked = HouseholdLink.objects.filter(household__grid__path__startswith=root_path)
-    for row in linked.values("household__grid_id").annotate(n=Count("id")):
-        per[row["household__grid_id"]].households_linked = row["n"]
-    residents = Resident.objects.filter(**under).values("grid_id", "residence_type")
-    for row in residents.annotate(n=Count("id")):
+    # Links and memberships are one-to-one: counted on the same pass as their parent rows.
+    households = Household.objects.filter(grid_id__in=grids).values("grid_id")
+    for row in households.annotate(n=Count("id"), linked=Count("link")):
+        c = per[row["grid_id"]]
+        c.households = row["n"]
+        c.households_linked = row["linked"]
+    residents = Resident.objects.filter(grid_id__in=grids).values("grid_id", "residence_type")
+    for row in residents.annotate(n=Count("id"), members=Count("party_member")):
         c = per[row["grid_id"]]
         c.residents += row["n"]
         c.by_type[row["residence_type"]] += row["n"]
-    members = PartyMember.objects.filter(resident__grid__path__startswith=root_path)
-    for row in members.values("resident__grid_id").annotate(n=Count("id")):
-        per[row["resident__grid_id"]].party_members = row["n"]
+        c.party_members += row["members"]
     return per
+
+
+# Kinds that are not party organisations (for the party_organisations figure).
+_NOT_PARTY = frozenset(
+    {
+        Kind.DISTRICT,
+        Kind.STREET,
+        Kind.COMMUNITY,
+        Kind.GRID,
+        Kind.DEPARTMENT,
+        Kind.CO_BUILDING,
+        Kind.CENTRAL_HOUSEHOLD,
+    }
+)
 
 
 def subtree_counts(root: Organisation, nodes: Iterable[Organisation]) -> dict[int, Counts]:
     """Counts for each of `nodes` (all inside `root`'s subtree), keyed by node id."""
-    nodes = list(nodes)
+    result: dict[int, Counts] = {node.pk: Counts() for node in nodes}
     per_grid = _per_grid(root.path)
     orgs = list(
-        Organisation.objects.under(root).values_list("id", "kind", "path", "parent_id")
+        Organisation.objects.under(root).order_by().values_list("id", "kind", "path", "parent_id")
     )
-    path_of = {oid: path for oid, _, path, _ in orgs}
+
+    def owners(path: str) -> list[Counts]:
+        # A row counts for every asked-for node on its materialised path (itself included).
+        return [result[int(x)] for x in path.strip("/").split("/") if int(x) in result]
+
     # Per-grid figures that come from the organisation tree itself.
-    for _, kind, _path, parent_id in orgs:
-        if parent_id in per_grid or kind in {Kind.GRID_BRANCH, Kind.PARTY_GROUP}:
-            if kind == Kind.GRID_BRANCH:
-                per_grid[parent_id].grids_with_branch = 1
-            elif kind == Kind.PARTY_GROUP:
-                per_grid[parent_id].grids_with_party_group = 1
-    result: dict[int, Counts] = {}
-    for node in nodes:
-        total = Counts()
-        for gid, c in per_grid.items():
-            gpath = path_of.get(gid)
-            if gpath and gpath.startswith(node.path):
-                total.add(c)
-        for _, kind, path, _ in orgs:
-            if not path.startswith(node.path):
-                continue
+    for _, kind, _, parent_id in orgs:
+        if kind == Kind.GRID_BRANCH:
+            per_grid[parent_id].grids_with_branch = 1
+        elif kind == Kind.PARTY_GROUP:
+            per_grid[parent_id].grids_with_party_group = 1
+    for oid, kind, path, _ in orgs:
+        totals = owners(path)
+        if not totals:
+            continue
+        if kind == Kind.GRID and oid in per_grid:
+            for total in totals:
+                total.add(per_grid[oid])
+        for total in totals:
             if kind == Kind.COMMUNITY:
                 total.communities += 1
             elif kind == Kind.GRID:
@@ -115,8 +134,6 @@ def subtree_counts(root: Organisation, nodes: Iterable[Organisation]) -> dict[in
                 total.central_households += 1
             if kind in BRANCH_KINDS or kind == Kind.GENERAL_BRANCH:
                 total.party_branches += 1
-            if kind not in {Kind.DISTRICT, Kind.STREET, Kind.COMMUNITY, Kind.GRID,
-                            Kind.DEPARTMENT, Kind.CO_BUILDING, Kind.CENTRAL_HOUSEHOLD}:
+            if kind not in _NOT_PARTY:
                 total.party_organisations += 1
-        result[node.pk] = total
     return result

@@ -1,0 +1,283 @@
+"""Benchmark: street-level subtree counts (组织树统计) against raw SQL GROUP BY.
+
+    .venv/bin/python bench/subtree_counts.py [--scale 1]      (or BENCH_SCALE=0.2)
+
+Seeds the synthetic district (`seed_demo --preset district --scale N`) into a fresh
+database: a SQLite file under var/bench/, and — when DATABASE_URL points at PostgreSQL — a
+scratch database `<name>_bench_subtree` on that server (dropped afterwards unless
+BENCH_KEEP=1). Each database is measured in its own child process.
+
+For the first street it times, median of several runs:
+  * `subtree_counts(street, [street, *children])` — the figures of the street page;
+  * the anchor: the same figures from hand-written GROUP BY queries, rolled up in Python
+    (both results are compared and must be equal);
+  * the whole organisation page for a street officer through the Django test client.
+
+Target (issue): street-level counts render in under 300 ms on SQLite and PostgreSQL, and
+the ORM path costs at most 1.5× the raw SQL. The last line is
+`bench subtree_counts_sqlite: ratio X (target <= 1.5) PASS|MISS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.5
+TARGET_MS = 300.0
+RUNS = 15
+WARMUP = 2
+COUNT_FIELDS = [
+    "communities",
+    "grids",
+    "grids_with_branch",
+    "grids_with_party_group",
+    "buildings",
+    "households",
+    "households_linked",
+    "residents",
+    "party_members",
+    "party_organisations",
+    "party_branches",
+    "central_households",
+]
+NON_PARTY = {"district", "street", "community", "grid", "department", "co_building"}
+
+
+def scratch_postgres(url: str, *, drop_only: bool = False) -> str:
+    """Create an empty scratch database beside the one `url` names; return its URL."""
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.rsplit("/", 1)
+    scratch = f"{name.split('?')[0] or 'postgres'}_bench_subtree"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
+        )
+        if not drop_only:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    return f"{base}/{scratch}"
+
+
+def fresh_sqlite() -> str:
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "subtree_counts.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+# --- the anchor: the same figures from plain SQL -------------------------------------------
+
+
+def anchor_counts(root_path: str, nodes: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
+    """Per-node figures from three GROUP BY queries plus the tree, rolled up by path prefix."""
+    from django.db import connection
+
+    like = root_path + "%"
+    grids_sql = "SELECT id FROM organisations_organisation WHERE path LIKE %s AND kind = 'grid'"
+    per_grid: dict[int, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT grid_id, COUNT(*) FROM places_building "
+            f"WHERE grid_id IN ({grids_sql}) GROUP BY grid_id",
+            [like],
+        )
+        for grid_id, n in cursor.fetchall():
+            per_grid[grid_id]["buildings"] = n
+        cursor.execute(
+            f"SELECT h.grid_id, COUNT(*), COUNT(l.id) FROM places_household h "
+            f"LEFT JOIN people_householdlink l ON l.household_id = h.id "
+            f"WHERE h.grid_id IN ({grids_sql}) GROUP BY h.grid_id",
+            [like],
+        )
+        for grid_id, n, linked in cursor.fetchall():
+            per_grid[grid_id]["households"] = n
+            per_grid[grid_id]["households_linked"] = linked
+        cursor.execute(
+            f"SELECT r.grid_id, r.residence_type, COUNT(*), COUNT(m.id) FROM people_resident r "
+            f"LEFT JOIN people_partymember m ON m.resident_id = r.id "
+            f"WHERE r.grid_id IN ({grids_sql}) GROUP BY r.grid_id, r.residence_type",
+            [like],
+        )
+        for grid_id, kind, n, members in cursor.fetchall():
+            per_grid[grid_id]["residents"] += n
+            per_grid[grid_id]["by_type:" + kind] += n
+            per_grid[grid_id]["party_members"] += members
+        cursor.execute(
+            "SELECT id, kind, path, parent_id FROM organisations_organisation WHERE path LIKE %s",
+            [like],
+        )
+        orgs = cursor.fetchall()
+    path_of = {oid: path for oid, _, path, _ in orgs}
+    for _, kind, _, parent_id in orgs:
+        if kind == "grid_branch":
+            per_grid[parent_id]["grids_with_branch"] = 1
+        elif kind == "party_group":
+            per_grid[parent_id]["grids_with_party_group"] = 1
+    out: dict[int, dict[str, Any]] = {}
+    for node_id, node_path in nodes:
+        total: dict[str, Any] = defaultdict(int)
+        for grid_id, figures in per_grid.items():
+            if path_of.get(grid_id, "").startswith(node_path):
+                for k, v in figures.items():
+                    total[k] += v
+        for _, kind, path, _ in orgs:
+            if not path.startswith(node_path):
+                continue
+            total["communities"] += kind == "community"
+            total["grids"] += kind == "grid"
+            total["central_households"] += kind == "central_household"
+            total["party_branches"] += kind in {"grid_branch", "compound_branch", "general_branch"}
+            total["party_organisations"] += kind not in NON_PARTY | {"central_household"}
+        out[node_id] = {k: v for k, v in total.items() if v}
+    return out
+
+
+def as_dict(counts: Any) -> dict[str, Any]:
+    """A Counts as the anchor spells it (zeros dropped), for comparison."""
+    out = {f: getattr(counts, f) for f in COUNT_FIELDS}
+    out.update({"by_type:" + k: v for k, v in counts.by_type.items()})
+    return {k: v for k, v in out.items() if v}
+
+
+# --- one database, in a child process ------------------------------------------------------
+
+
+def timed(fns: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    """Run the functions in turn, round after round, so each sees the same machine load."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for i in range(WARMUP + RUNS):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            if i >= WARMUP:
+                times[name].append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def child(scale: float, label: str) -> int:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from doorstep.accounts.models import User
+    from doorstep.organisations.models import Organisation
+    from doorstep.people.queries import subtree_counts
+
+    settings.DEBUG = False  # as in production: no per-query log
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_demo", preset="district", scale=scale)
+    print(f"seeded in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    street = Organisation.objects.filter(kind="street").order_by("id").first()
+    assert street is not None
+    nodes = [street, *Organisation.objects.filter(parent=street).order_by("kind", "name")]
+    ids = [(n.pk, n.path) for n in nodes]
+    orm = {pk: as_dict(c) for pk, c in subtree_counts(street, nodes).items()}
+    raw = anchor_counts(street.path, ids)
+    if orm != raw:
+        print(f"MISMATCH between subtree_counts and the SQL anchor:\n{orm}\n{raw}")
+        return 1
+    c = orm[street.pk]
+    print(
+        f"{street.name}: {c['grids']} grids, {c['households']} households, "
+        f"{c['residents']} residents, {c['party_members']} party members, "
+        f"{c['households_linked']} linked households; {len(nodes)} nodes on the page"
+    )
+
+    client = Client()
+    client.force_login(User.objects.get(username="jk_street"))
+    url = reverse("atlas:organisation", args=[street.pk])
+    assert client.get(url).status_code == 200
+
+    times = timed(
+        {
+            "subtree_counts": lambda: subtree_counts(street, nodes),
+            "raw SQL anchor": lambda: anchor_counts(street.path, ids),
+            "street page": lambda: client.get(url),
+        }
+    )
+    medians = {name: statistics.median(runs) for name, runs in times.items()}
+    counts_ms, anchor_ms, page_ms = medians.values()
+    ratio = counts_ms / anchor_ms
+    ok = ratio <= TARGET_RATIO and counts_ms < TARGET_MS and page_ms < TARGET_MS
+    for name, runs in times.items():
+        spread = ", ".join(f"{t:.0f}" for t in sorted(runs))
+        print(f"{name:>15}: median {medians[name]:7.1f} ms  (runs: {spread})")
+    print(f"target: counts and page < {TARGET_MS:.0f} ms; counts <= {TARGET_RATIO}x the anchor")
+    print(
+        f"bench subtree_counts_{label}: ratio {ratio:.2f} (target <= {TARGET_RATIO}) "
+        f"{'PASS' if ok else 'MISS'}",
+        flush=True,
+    )
+    return 0
+
+
+# --- the parent: one child per database ----------------------------------------------------
+
+
+def run_child(url: str, label: str, scale: float) -> tuple[int, str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    cmd = [sys.executable, __file__, "--child", label, "--scale", str(scale)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print(f"[{label}] {line}", end="", flush=True)
+        if line.startswith("bench "):
+            last = line.strip()
+    return proc.wait(), last
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument("--child", metavar="LABEL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.scale, args.child)
+
+    targets: list[tuple[str, str]] = []
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        targets.append(("pg", scratch_postgres(url)))
+    targets.append(("sqlite", fresh_sqlite()))  # last, so its line ends the output
+    results: list[str] = []
+    failed = False
+    try:
+        for label, target in targets:
+            code, last = run_child(target, label, args.scale)
+            failed |= code != 0 or not last
+            results.append(last or f"bench subtree_counts_{label}: did not finish")
+    finally:
+        if url.startswith(("postgres://", "postgresql://")) and not os.environ.get("BENCH_KEEP"):
+            scratch_postgres(url, drop_only=True)
+    print()
+    for line in results:
+        print(line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

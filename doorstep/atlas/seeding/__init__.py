@@ -1,0 +1,1 @@
+"""Demo data (演示数据): the 学院路 street from OpenStreetMap and a synthetic district."""
