@@ -147,6 +147,8 @@ MEDIA_ROOT = Path(os.environ.get("DOORSTEP_MEDIA_ROOT", VAR_DIR / "media"))
 
 # Uploads: spreadsheets only, and not huge.
 IMPORT_MAX_BYTES = int(os.environ.get("DOORSTEP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Rows per committed batch of a ledger import (a crash keeps whole batches only).
+IMPORT_BATCH_SIZE = int(os.environ.get("DOORSTEP_IMPORT_BATCH_SIZE", "500"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

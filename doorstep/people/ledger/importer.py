@@ -46,7 +46,8 @@ from .rows import RowHandler
 logger = logging.getLogger(__name__)
 
 MAX_REPORTED_ERRORS = 5000  # the error table keeps the first 5,000; the count stays exact
-STALE_AFTER_SECONDS = 600  # a "running" job untouched this long is taken to have died
+# A "running" job untouched this long is taken to have died (its worker was killed).
+STALE_AFTER_SECONDS = int(os.environ.get("DOORSTEP_IMPORT_STALE_SECONDS", "600"))
 
 PERMISSION = "people.import_ledger"
 KIND_PERMISSIONS: dict[str, str] = {ImportKind.BUILDINGS: "places.add_building"}
@@ -105,7 +106,7 @@ def can_resume(job: ImportJob) -> bool:
     if job.status == ImportStatus.FAILED:
         return True
     if job.status in {ImportStatus.RUNNING, ImportStatus.PENDING}:
-        return (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER_SECONDS
+        return (timezone.now() - job.updated_at).total_seconds() >= STALE_AFTER_SECONDS
     return False
 
 
