@@ -40,7 +40,9 @@ test: install browser
 
 lint: install
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	.venv/bin/mypy doorstep config
 
 bench: install
 	$(PY) bench/run.py $(BENCH)

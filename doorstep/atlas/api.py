@@ -346,12 +346,12 @@ def search(request: HttpRequest, q: SearchText) -> Any:
     user = _actor(request)
     if not q.strip():  # blank would match everything: answer nothing instead
         return {"residents": [], "buildings": [], "compounds": [], "organisations": [], "total": 0}
+    # search_all already leaves out each kind the caller has no view permission for.
     found = search_queries.search_all(user, q)
-    allowed = {m: user.has_perm(p) for m, p in VIEW_PERMS.items()}
-    result = {
-        "residents": found.residents if allowed[Resident] else [],
-        "buildings": found.buildings if allowed[Building] else [],
-        "compounds": found.compounds if allowed[Compound] else [],
-        "organisations": found.organisations if allowed[Organisation] else [],
+    return {
+        "residents": found.residents,
+        "buildings": found.buildings,
+        "compounds": found.compounds,
+        "organisations": found.organisations,
+        "total": found.total,
     }
-    return {**result, "total": sum(len(v) for v in result.values())}
