@@ -17,7 +17,7 @@ from django.db.models import Count
 from doorstep.organisations.models import BRANCH_KINDS, Kind, Organisation
 from doorstep.places.models import Building, Household
 
-from .models import Resident
+from .models import PartyMember, Resident
 
 
 @dataclass
@@ -37,6 +37,10 @@ class Counts:
     party_organisations: int = 0
     party_branches: int = 0
     central_households: int = 0
+    # For party organisations: members whose relationship (组织关系) is held here or in a
+    # subordinate party organisation, and how many subordinate organisations there are.
+    org_members: int = 0
+    org_descendants: int = 0
 
     def add(self, other: Counts) -> None:
         for name in (
@@ -136,4 +140,34 @@ def subtree_counts(root: Organisation, nodes: Iterable[Organisation]) -> dict[in
                 total.party_branches += 1
             if kind not in _NOT_PARTY:
                 total.party_organisations += 1
+    _add_party_chain(result, [n for n in nodes if n.is_party])
     return result
+
+
+def _add_party_chain(result: dict[int, Counts], party_nodes: list[Organisation]) -> None:
+    """Fill org_members/org_descendants by walking the party chain (party_parent) down."""
+    if not party_nodes:
+        return
+    children: dict[int, list[int]] = defaultdict(list)
+    party = Organisation.objects.exclude(kind__in=_NOT_PARTY).order_by()
+    for oid, parent_id in party.values_list("id", "party_parent_id"):
+        if parent_id:
+            children[parent_id].append(oid)
+    members = dict(
+        PartyMember.objects.filter(organisation__isnull=False)
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+        .values_list("organisation_id", "n")
+    )
+    for node in party_nodes:
+        seen: set[int] = set()
+        stack = [node.pk]
+        while stack:
+            oid = stack.pop()
+            if oid in seen:  # a cycle would be a data error; never loop on it
+                continue
+            seen.add(oid)
+            stack.extend(children.get(oid, []))
+        result[node.pk].org_members = sum(members.get(oid, 0) for oid in seen)
+        result[node.pk].org_descendants = len(seen) - 1

@@ -27,3 +27,18 @@ def test_central_household_page_lists_its_linked_households(world, login):
     text = body.content.decode()
     assert "联系户（党员联户）" in text and world.household_a.address in text
     assert world.household_b.address not in text
+
+
+def test_party_nodes_count_members_down_the_party_chain(world, login):
+    from doorstep.people.queries import subtree_counts
+
+    committee = world.street.children.get(kind="working_committee")
+    counts = subtree_counts(world.street, [committee, world.branch_a])
+    # 党工委 → 社区党委 → 网格党支部 (李建国's relationship is with the grid branch).
+    assert (counts[committee.pk].org_members, counts[committee.pk].org_descendants) == (1, 2)
+    assert (counts[world.branch_a.pk].org_members, counts[world.branch_a.pk].org_descendants) == (
+        1,
+        0,
+    )
+    body = login("street_officer", world).get(reverse("atlas:organisation", args=[committee.pk]))
+    assert "党员（含下级党组织）" in body.content.decode()
