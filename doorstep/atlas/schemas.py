@@ -10,7 +10,15 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import core_schema
 
 from doorstep.core.masking import mask_id_card, mask_phone
 from doorstep.people.models import TAG_LABELS
@@ -64,7 +72,22 @@ def _storable(value: str) -> str:
     return value
 
 
-_Storable = AfterValidator(_storable)
+class _StorableText:
+    """Runs `_storable`, and tells the OpenAPI document about the no-NUL rule (a `pattern`),
+    so a client (or a fuzzer) reading the document does not send text it will be refused."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_after_validator_function(_storable, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: Any, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = r"^[^\x00]*$"
+        return json_schema
+
+
+_Storable = _StorableText()
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64), _Storable]
 Note = Annotated[str, StringConstraints(max_length=200), _Storable]
 IdCardText = Annotated[str, StringConstraints(max_length=32), _Storable]
@@ -301,15 +324,17 @@ class ResidentPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    gender: GenderCode | None = None
+    # None stands for "not sent"; an explicit null is refused below (except birth_date), so
+    # the document shows those fields as not nullable (SkipJsonSchema).
+    name: Name | SkipJsonSchema[None] = None
+    gender: GenderCode | SkipJsonSchema[None] = None
     birth_date: dt.date | None = None
-    residence_type: ResidenceTypeCode | None = None
-    relation: RelationCode | None = None
-    id_card: IdCardText | None = None
-    phone: PhoneText | None = None
-    tags: list[TagCode] | None = Field(None, max_length=len(TAG_LABELS))
-    note: Note | None = None
+    residence_type: ResidenceTypeCode | SkipJsonSchema[None] = None
+    relation: RelationCode | SkipJsonSchema[None] = None
+    id_card: IdCardText | SkipJsonSchema[None] = None
+    phone: PhoneText | SkipJsonSchema[None] = None
+    tags: Annotated[list[TagCode], Field(max_length=len(TAG_LABELS))] | SkipJsonSchema[None] = None
+    note: Note | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> ResidentPatch:
