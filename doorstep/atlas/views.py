@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from doorstep.accounts.scopes import scope_of
-from doorstep.core.models import AuditEntry
+from doorstep.core.models import AuditAction, AuditEntry
 from doorstep.organisations.models import Kind, Organisation
+from doorstep.people.models import PartyMember
 from doorstep.people.queries import subtree_counts
 from doorstep.places.models import Building, Household
 
@@ -74,16 +75,24 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .annotate(n_households=Count("units__households", distinct=True))
             .select_related("compound")
         )
+    user = request.user
     linked = None
-    if node.kind == Kind.CENTRAL_HOUSEHOLD:
+    if node.kind == Kind.CENTRAL_HOUSEHOLD and user.has_perm("places.view_household"):
         linked = (
-            Household.objects.visible_to(request.user)
+            Household.objects.visible_to(user)
             .filter(link__central__organisation=node)
             .select_related("unit__building")
         )
     members = None
-    if node.is_party:
-        members = node.party_members.select_related("resident").order_by("resident__name")[:200]
+    if node.is_party and user.has_perm("people.view_partymember"):
+        members = (
+            PartyMember.objects.visible_to(user)
+            .filter(organisation=node)
+            .select_related("resident")
+            .order_by("resident__name")[:200]
+        )
+    # Name the party superior only when it is inside the user's own part of the tree.
+    party_parent = visible.filter(pk=node.party_parent_id).first() if node.party_parent_id else None
     return render(
         request,
         "atlas/organisation.html",
@@ -95,6 +104,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "buildings": buildings,
             "members": members,
             "linked": linked,
+            "party_parent": party_parent,
         },
     )
 
@@ -140,7 +150,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """搜索: people, buildings, compounds and organisations, within the user's scope."""
-    q = request.GET.get("q", "").strip()
+    # NUL cannot be stored or matched by PostgreSQL; very long patterns overwhelm SQLite.
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     results = search_queries.search_all(request.user, q) if q else None
     return render(request, "atlas/search.html", {"q": q, "results": results})
 
@@ -151,6 +162,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """审计日志: read-only, for audit admins."""
     entries = AuditEntry.objects.select_related("actor").order_by("-id")
     action = request.GET.get("action")
+    if action not in AuditAction.values:
+        action = None
     if action:
         entries = entries.filter(action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from doorstep.core.masking import mask_id_card, mask_phone
 from doorstep.people import services
-from doorstep.people.models import PartyMember, Resident
+from doorstep.people.models import PartyMember, PartyStatus, Resident
 from doorstep.places.models import Building, Household
 
 from .forms import MoveHouseholdForm
@@ -216,6 +216,8 @@ def party_members(request: HttpRequest) -> HttpResponse:
         .order_by("resident__name")
     )
     status = request.GET.get("status")
+    if status not in PartyStatus.values:
+        status = None
     if status:
         qs = qs.filter(status=status)
     if request.GET.get("in_service"):

@@ -47,8 +47,16 @@ class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("grid", "compound")
     inlines = (UnitInline,)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Households and residents carry their building's grid for scoping; changing it
+            # here would strand them in the old grid. Re-gridding needs a service (not yet).
+            fields.append("grid")
+        return fields
+
     def save_model(self, request: HttpRequest, obj: Building, form: Any, change: bool) -> None:
-        obj.search_text = search_text_for(obj.name)
+        obj.search_text = search_text_for(obj.name, obj.address)
         super().save_model(request, obj, form, change)
 
 

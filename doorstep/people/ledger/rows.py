@@ -46,7 +46,8 @@ def cell_text(value: Any) -> str:
         return str(int(value))
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
-    return str(value).strip()
+    # NUL cannot be stored in PostgreSQL text; it is never meaningful in a ledger cell.
+    return str(value).replace("\x00", "").strip()
 
 
 class RowHandler:
