@@ -119,6 +119,14 @@ def _places(plan: StreetPlan, built: Built, rng: random.Random) -> None:
             outline=rounded(area.outline), search_text=cached_search_text(area.name, address),
         )  # fmt: skip
     bulk_insert(Compound, list(compounds.values()))
+    # 小区党支部: each named compound gets a branch under its community's party committee.
+    for area in plan.compounds:
+        community = built.communities[plan.compound_community[area.osm_id]]
+        committee = community.children.get(kind=Kind.PARTY_COMMITTEE)
+        create_organisation(
+            name=f"{area.name}小区党支部", kind=Kind.COMPOUND_BRANCH, parent=community,
+            party_parent=committee,
+        )  # fmt: skip
     rows: list[tuple[Building, BuildingPlan]] = []
     grids = iter(built.grids)
     for cp in plan.communities:

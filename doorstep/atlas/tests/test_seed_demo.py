@@ -105,6 +105,16 @@ def test_each_grid_has_one_branch_or_else_a_party_group(street, db):
     assert not set(per_grid) & with_group
 
 
+def test_each_named_compound_has_a_compound_branch_under_its_community(street, db):
+    root, _ = street
+    branches = Organisation.objects.under(root).of_kind(Kind.COMPOUND_BRANCH)
+    compounds = Compound.objects.filter(community__path__startswith=root.path)
+    assert {b.name for b in branches} == {f"{c.name}小区党支部" for c in compounds}
+    assert all(b.parent.kind == Kind.COMMUNITY for b in branches)
+    assert all(b.party_parent.kind == Kind.PARTY_COMMITTEE for b in branches)
+    assert all(b.party_parent.parent_id == b.parent_id for b in branches)
+
+
 def test_every_resident_and_household_is_in_its_buildings_grid(street, db):
     assert Resident.objects.exclude(grid_id=F("household__grid_id")).count() == 0
     assert Household.objects.exclude(grid_id=F("unit__building__grid_id")).count() == 0
