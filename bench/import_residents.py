@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.25
 BUILDINGS = 40
@@ -36,19 +38,7 @@ def peak_rss_mb() -> float:
 
 
 def scratch_database(url: str, *, drop_only: bool = False) -> str:
-    """Create an empty scratch database next to the one `url` names; return its URL."""
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    scratch = f"{name.split('?')[0] or 'postgres'}_bench_import"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-    return f"{base}/{scratch}"
+    return scratch_postgres(url, "bench_import", drop_only=drop_only)
 
 
 def setup_django(url: str) -> None:

@@ -31,42 +31,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
 TARGET_MS = 300.0
 RUNS = 15
 WARMUP = 2
-COUNT_FIELDS = [
-    "communities",
-    "grids",
-    "grids_with_branch",
-    "grids_with_party_group",
-    "buildings",
-    "households",
-    "households_linked",
-    "residents",
-    "party_members",
-    "party_organisations",
-    "party_branches",
-    "central_households",
-]
 NON_PARTY = {"district", "street", "community", "grid", "department", "co_building"}
-
-
-def scratch_postgres(url: str, *, drop_only: bool = False) -> str:
-    """Create an empty scratch database beside the one `url` names; return its URL."""
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    scratch = f"{name.split('?')[0] or 'postgres'}_bench_subtree"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-    return f"{base}/{scratch}"
 
 
 def fresh_sqlite() -> str:
@@ -147,7 +119,9 @@ def anchor_counts(root_path: str, nodes: list[tuple[int, str]]) -> dict[int, dic
 
 def as_dict(counts: Any) -> dict[str, Any]:
     """A Counts as the anchor spells it (zeros dropped), for comparison."""
-    out = {f: getattr(counts, f) for f in COUNT_FIELDS}
+    from doorstep.people.queries import SUMMED_FIELDS
+
+    out = {f: getattr(counts, f) for f in SUMMED_FIELDS}
     out.update({"by_type:" + k: v for k, v in counts.by_type.items()})
     return {k: v for k, v in out.items() if v}
 
@@ -261,7 +235,7 @@ def main() -> int:
     targets: list[tuple[str, str]] = []
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        targets.append(("pg", scratch_postgres(url)))
+        targets.append(("pg", scratch_postgres(url, "bench_subtree")))
     targets.append(("sqlite", fresh_sqlite()))  # last, so its line ends the output
     results: list[str] = []
     failed = False
@@ -272,7 +246,7 @@ def main() -> int:
             results.append(last or f"bench subtree_counts_{label}: did not finish")
     finally:
         if url.startswith(("postgres://", "postgresql://")) and not os.environ.get("BENCH_KEEP"):
-            scratch_postgres(url, drop_only=True)
+            scratch_postgres(url, "bench_subtree", drop_only=True)
     print()
     for line in results:
         print(line)

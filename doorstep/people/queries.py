@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db.models import Count
 
@@ -43,20 +43,7 @@ class Counts:
     org_descendants: int = 0
 
     def add(self, other: Counts) -> None:
-        for name in (
-            "communities",
-            "grids",
-            "grids_with_branch",
-            "grids_with_party_group",
-            "buildings",
-            "households",
-            "households_linked",
-            "residents",
-            "party_members",
-            "party_organisations",
-            "party_branches",
-            "central_households",
-        ):
+        for name in SUMMED_FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for k, v in other.by_type.items():
             self.by_type[k] += v
@@ -64,6 +51,12 @@ class Counts:
     @property
     def grids_without_branch(self) -> int:
         return self.grids - self.grids_with_branch
+
+
+# Figures that add up from grids to their ancestors (the party-chain ones are set per node).
+SUMMED_FIELDS = tuple(
+    f.name for f in fields(Counts) if f.type == "int" and not f.name.startswith("org_")
+)
 
 
 def _per_grid(root_path: str) -> dict[int, Counts]:
