@@ -53,7 +53,11 @@ INSTALLED_APPS = [
     "doorstep.organisations",
     "doorstep.places",
     "doorstep.people",
+    "doorstep.inbox",
+    "doorstep.cases",
     "doorstep.atlas",
+    "doorstep.desk",
+    "doorstep.open311",
 ]
 
 MIDDLEWARE = [
@@ -158,7 +162,44 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ROUTES = {"doorstep.people.tasks.*": {"queue": "imports"}}
+CELERY_TASK_ROUTES = {
+    "doorstep.people.tasks.*": {"queue": "imports"},
+    "doorstep.cases.sweep_deadlines": {"queue": "deadlines"},
+    "doorstep.inbox.*": {"queue": "notifications"},
+}
+# Production runs the deadline sweep from Celery beat; the embedded default runs it in a
+# thread of the web process (see doorstep/cases/apps.py).
+CASE_SWEEP_MINUTES = int(os.environ.get("DOORSTEP_CASE_SWEEP_MINUTES", "5"))
+CELERY_BEAT_SCHEDULE = {
+    "case-deadline-sweep": {
+        "task": "doorstep.cases.sweep_deadlines",
+        "schedule": CASE_SWEEP_MINUTES * 60.0,
+    },
+}
+
+# Cases
+DISTRICT_CODE = os.environ.get("DOORSTEP_DISTRICT_CODE", "110108")  # in tracking numbers
+CASE_PHOTO_MAX_BYTES = int(os.environ.get("DOORSTEP_CASE_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+CASE_PHOTOS_PER_MOVE = 9
+CASE_RATING_DAYS = 7  # the resident has this long to rate, then it closes by itself
+CASE_ARCHIVE_AFTER_DAYS = 30
+CASE_WHISTLE_MINUTES = 30  # default report-by time of a whistle
+CASE_WARN_RATIO = 0.8  # flag 将到期 once this share of the time limit has passed
+
+# Notifications: the inbox always; email through EMAIL_BACKEND; add gateways here.
+NOTIFY_CHANNELS = [
+    "doorstep.inbox.channels.InboxChannel",
+    "doorstep.inbox.channels.EmailChannel",
+]
+EMAIL_BACKEND = os.environ.get(
+    "DOORSTEP_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("DOORSTEP_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DOORSTEP_EMAIL_FROM", "doorstep@localhost")
+SITE_URL = os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:8000")
 
 # Map tiles: none by default (vector layers on a blank background).
 MAP_TILE_URL = os.environ.get("DOORSTEP_MAP_TILE_URL", "")

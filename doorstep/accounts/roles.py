@@ -29,36 +29,59 @@ _KEEP_LEDGER = [
     "people.export_ledger",
 ]
 
+_CASE_VIEW = ["cases.view_case"]
+_CASE_HANDLE = ["cases.view_case", "cases.add_case", "cases.handle_case"]
+_CASE_DISPATCH = [
+    "cases.view_case",
+    "cases.add_case",
+    "cases.receive_case",
+    "cases.dispatch_case",
+    "cases.escalate_case",
+    "cases.supervise_case",
+    "cases.rate_case",
+    "cases.import_hotline",
+]
+
 DEFAULT_ROLES: list[dict[str, Any]] = [
     {
         "code": "resident",
         "name": "居民",
         "scope": ScopeKind.SELF,
-        "perms": ["people.view_resident", "places.view_household"],
+        "perms": ["people.view_resident", "places.view_household"]
+        + ["cases.view_case", "cases.add_case", "cases.rate_case"],
     },
     {
         "code": "grid_worker",
         "name": "网格员",
         "scope": ScopeKind.SUBTREE,
-        "perms": _VIEW_MAP + _KEEP_LEDGER,
+        "perms": _VIEW_MAP
+        + _KEEP_LEDGER
+        + _CASE_HANDLE
+        + ["cases.report_patrol", "cases.escalate_case"],
     },
     {
         "code": "grid_leader",
         "name": "网格长",
         "scope": ScopeKind.SUBTREE,
-        "perms": _VIEW_MAP + _KEEP_LEDGER + ["people.unmask_personal_data"],
+        "perms": _VIEW_MAP
+        + _KEEP_LEDGER
+        + ["people.unmask_personal_data"]
+        + _CASE_HANDLE
+        + ["cases.report_patrol", "cases.escalate_case"],
     },
     {
         "code": "party_member",
         "name": "党员",
         "scope": ScopeKind.SELF,
-        "perms": ["people.view_resident", "places.view_household", "people.view_partymember"],
+        "perms": ["people.view_resident", "places.view_household", "people.view_partymember"]
+        + _CASE_HANDLE
+        + ["cases.claim_case", "cases.rate_case"],
     },
     {
         "code": "volunteer",
         "name": "志愿者",
         "scope": ScopeKind.SELF,
-        "perms": ["people.view_resident"],
+        "perms": ["people.view_resident"] + _CASE_HANDLE + ["cases.claim_case", "cases.rate_case"],
     },
     {
         "code": "community_staff",
@@ -75,19 +98,21 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "people.change_partymember",
             "places.add_building",
             "places.change_building",
-        ],
+        ]
+        + _CASE_DISPATCH
+        + ["cases.handle_case"],
     },
     {
         "code": "street_officer",
         "name": "街道干部",
         "scope": ScopeKind.SUBTREE,
-        "perms": _VIEW_MAP + ["people.export_ledger"],
+        "perms": _VIEW_MAP + ["people.export_ledger"] + _CASE_DISPATCH + ["cases.whistle_case"],
     },
     {
         "code": "department_liaison",
         "name": "部门联络员",
         "scope": ScopeKind.NODE,
-        "perms": ["organisations.view_organisation"],
+        "perms": ["organisations.view_organisation"] + _CASE_HANDLE + ["cases.report_whistle"],
     },
     {
         "code": "system_admin",
@@ -104,6 +129,13 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "places.view_building",
             "places.add_building",
             "places.change_building",
+            "cases.view_category",
+            "cases.add_category",
+            "cases.change_category",
+            "cases.view_holidayoverride",
+            "cases.add_holidayoverride",
+            "cases.change_holidayoverride",
+            "cases.delete_holidayoverride",
         ],
     },
     {

@@ -1,0 +1,76 @@
+"""Who sees which cases (数据权限 for cases).
+
+Staff with a subtree see the cases located in it and the cases their subtree dispatches;
+a department (node scope) sees the cases it is assigned or summoned to; everyone sees what
+they filed, what is assigned to them, and the claimable pool of their own community.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from doorstep.accounts.models import Membership
+from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.organisations.models import Kind, Organisation
+
+
+def member_org_ids(user: Any) -> frozenset[int]:
+    """Organisations where the user holds any active role (an assignment to one is theirs)."""
+    cached = getattr(user, "_doorstep_member_orgs", None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False):
+            return frozenset()
+        cached = frozenset(
+            Membership.objects.active().filter(user=user).values_list("organisation_id", flat=True)
+        )
+        user._doorstep_member_orgs = cached
+    return cached
+
+
+def pool_paths(user: Any) -> tuple[str, ...]:
+    """The communities whose claimable pool the user may take orders from."""
+    cached = getattr(user, "_doorstep_pool_paths", None)
+    if cached is not None:
+        return cached
+    paths: set[str] = set()
+    orgs = Organisation.objects.filter(pk__in=member_org_ids(user)).values_list("path", flat=True)
+    ancestor_ids = {int(x) for p in orgs for x in p.strip("/").split("/") if x}
+    communities = dict(
+        Organisation.objects.filter(pk__in=ancestor_ids, kind=Kind.COMMUNITY).values_list(
+            "id", "path"
+        )
+    )
+    for p in orgs:
+        for x in p.strip("/").split("/"):
+            if x and int(x) in communities:
+                paths.add(communities[int(x)])
+    result = tuple(sorted(paths))
+    user._doorstep_pool_paths = result
+    return result
+
+
+def case_scope_q(user: Any) -> Q | None:
+    """None means every case; otherwise a filter for Case."""
+    from .models import Assignment, Summons
+    from .workflow import S
+
+    scope = scope_of(user)
+    if scope.everything:
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    q = path_q("territory_path", scope) | path_q("owner_path", scope)
+    orgs = member_org_ids(user)
+    mine = Assignment.objects.filter(Q(user=user) | Q(organisation_id__in=orgs))
+    q |= Q(reporter=user) | Q(pk__in=mine.values("case_id"))
+    if orgs:
+        summoned = Summons.objects.filter(department_id__in=orgs).values("whistle__case_id")
+        q |= Q(pk__in=summoned)
+    if user.has_perm("cases.claim_case"):
+        pool = Q(pk__in=[])
+        for p in pool_paths(user):
+            pool |= Q(territory_path__startswith=p)
+        q |= Q(status=S.POOL) & pool
+    return q

@@ -1,0 +1,437 @@
+"""Filing cases and making moves on them: the one door every change goes through.
+
+`perform(case, "dispatch", actor, ...)` locks the case (SELECT … FOR UPDATE on PostgreSQL;
+SQLite's write transactions are already serial), checks the move against workflow.py for
+this actor, applies it (moves.py), saves with a compare-and-set on `version` that must
+change exactly one row, appends a `CaseEvent`, adds to the rollups, and leaves
+notifications to be sent after commit. Anything wrong raises `CaseError` and nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from doorstep.accounts.scopes import scope_of
+from doorstep.core.search import search_text_for
+from doorstep.inbox.services import notify
+from doorstep.organisations.models import Kind, Organisation
+
+from . import rollups
+from .calendar import WorkCalendar
+from .deadlines import flag_for, start_clock
+from .errors import CaseError, Conflict, NotAllowed
+from .locating import Location
+from .models import (
+    ACTIVE_ASSIGNMENT,
+    AssignmentRole,
+    AssignmentState,
+    Case,
+    CaseEvent,
+    CaseKind,
+    Category,
+    ExtensionState,
+    Source,
+    Summons,
+)
+from .photos import check_photos, save_photos
+from .scoping import member_org_ids, pool_paths
+from .workflow import MOVES_BY_CODE, OPEN, Facts, Move, R, S, available, why_not
+
+TOP_KINDS = frozenset({Kind.STREET, Kind.DISTRICT})
+# Fields a move may change (saved by the compare-and-set update).
+MUTABLE = (
+    "status",
+    "flag",
+    "urgency",
+    "owner_id",
+    "owner_path",
+    "due_at",
+    "warn_at",
+    "limit_unit",
+    "paused_at",
+    "submitted_at",
+    "accepted_at",
+    "responded_at",
+    "resolved_at",
+    "closed_at",
+    "archived_at",
+    "resolved_on_time",
+    "resolution",
+    "rating",
+    "solved",
+    "rating_comment",
+    "rated_at",
+    "rating_expired",
+    "reopen_count",
+    "merged_into_id",
+    "rating_due_at",
+)
+
+
+@dataclass
+class Ctx:
+    """What a move's handler works with, and what it leaves for the event."""
+
+    case: Case
+    actor: Any
+    move: Move
+    now: dt.datetime
+    note: str
+    params: dict[str, Any]
+    cal: WorkCalendar
+    data: dict[str, Any] = field(default_factory=dict)
+    to_status: str | None = None  # a handler may pick the target of a two-way move
+    notify_users: set[int] = field(default_factory=set)
+    notice: str = ""
+
+
+# ---------------------------------------------------------------- facts about actor and case
+
+
+def _perms(user: Any) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return frozenset(p for p in user.get_all_permissions() if p.startswith("cases."))
+
+
+def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
+    rel: set[str] = set()
+    flags: set[str] = set()
+    if system:
+        rel.add(R.SYSTEM)
+    authed = getattr(user, "is_authenticated", False)
+    orgs = member_org_ids(user) if authed else frozenset()
+    scope = scope_of(user)
+    if authed:
+        if case.reporter_id == user.pk:
+            rel.add(R.REPORTER)
+        if any(case.owner_path.startswith(p) for p in scope.paths) or (
+            case.owner_id in scope.node_ids
+        ):
+            rel.add(R.OWNER)
+        if any(case.territory_path.startswith(p) for p in scope.paths):
+            rel.add(R.TERRITORY)
+        for a in case.assignments.all():
+            if a.state not in ACTIVE_ASSIGNMENT:
+                continue
+            if a.via == "claim":
+                flags.add("claimed")
+            mine = a.user_id == user.pk or (a.organisation_id in orgs and a.user_id is None)
+            if not mine:
+                continue
+            rel.add(R.ASSIGNEE)
+            if a.role == AssignmentRole.LEAD:
+                flags.add("holds_lead")
+                if a.state == AssignmentState.SIGNED:
+                    rel.add(R.LEAD)
+                else:
+                    flags.add("pending_lead")
+            elif a.state == AssignmentState.PENDING:
+                flags.add("pending_co")
+            if a.via == "claim" and a.user_id == user.pk:
+                rel.add(R.CLAIMER)
+        if case.status == S.POOL and any(
+            case.territory_path.startswith(p) for p in pool_paths(user)
+        ):
+            rel.add(R.POOL)
+        for s in Summons.objects.filter(whistle__case=case, department_id__in=orgs):
+            if s.reported_at is None:
+                rel.add(R.SUMMONED)
+        if R.REPORTER in rel or (case.reporter_id is None and R.OWNER in rel):
+            rel.add(R.RATER)
+    if case.kind != CaseKind.PATROL and (case.reporter_id or case.contact_phone):
+        flags.add("has_rater")
+    if case.extensions.filter(state=ExtensionState.PENDING).exists():
+        flags.add("pending_extension")
+    owner = case.owner
+    if owner.kind in TOP_KINDS or owner.parent_id is None:
+        flags.add("owner_is_top")
+    elif owner.parent is not None and (
+        owner.parent.kind in TOP_KINDS or owner.parent.parent_id is None
+    ):
+        flags.add("owner_under_top")
+    if Summons.objects.filter(whistle__case=case, score__isnull=True).exists():
+        flags.add("unevaluated_summons")
+    return Facts(case.status, _perms(user), frozenset(rel), frozenset(flags))
+
+
+def moves_for(case: Case, user: Any) -> list[Move]:
+    """The moves this user may make on this case now (what the page offers)."""
+    return available(facts_for(case, user))
+
+
+# ---------------------------------------------------------------- filing
+
+
+def _tracking_number(now: dt.datetime) -> str:
+    local = timezone.localtime(now)
+    return f"{settings.DISTRICT_CODE}{local:%y%m%d}{secrets.randbelow(10**7):07d}"
+
+
+def community_of(org: Organisation) -> Organisation:
+    """The community a grid (or anything under it) belongs to; the org itself above that."""
+    ids = [int(x) for x in org.path.strip("/").split("/") if x]
+    found = Organisation.objects.filter(pk__in=ids, kind=Kind.COMMUNITY).first()
+    return found or org
+
+
+def top_of(org: Organisation) -> Organisation:
+    """The street (or the highest administrative unit) above an organisation."""
+    ids = [int(x) for x in org.path.strip("/").split("/") if x]
+    ancestors = list(Organisation.objects.filter(pk__in=ids).order_by("depth"))
+    for a in ancestors:
+        if a.kind == Kind.STREET:
+            return a
+    return ancestors[0] if ancestors else org
+
+
+def create_case(
+    *,
+    actor: Any,
+    category: Category,
+    description: str,
+    location: Location,
+    kind: str = CaseKind.REQUEST,
+    source: str = Source.WEB,
+    title: str = "",
+    urgency: str | None = None,
+    anonymous: bool = False,
+    contact_name: str = "",
+    contact_phone: str = "",
+    photos: Sequence[Any] = (),
+    draft: bool = False,
+    accepted: bool = False,
+    external_no: str | None = None,
+    due_at: dt.datetime | None = None,
+    created_at: dt.datetime | None = None,
+    owner: Organisation | None = None,
+) -> Case:
+    """File a case. `location` has been resolved to a territory (locating.py).
+
+    A patrol report starts as a draft owned by the grid; a resident's request is submitted
+    to the community at once; a hotline order arrives already accepted.
+    """
+    description = (description or "").strip()
+    if not description:
+        raise CaseError("请填写诉求内容", "description")
+    if len(description) > 5000:
+        raise CaseError("诉求内容过长（最多5000字）", "description")
+    if not category.active:
+        raise CaseError("该分类已停用", "category")
+    if category.children.exists():
+        raise CaseError("请选择最末一级分类", "category")
+    check_photos(photos)
+    now = timezone.now()
+    created = created_at or now
+    territory = location.territory
+    if owner is None:
+        owner = territory if (draft and territory.kind == Kind.GRID) else community_of(territory)
+    case = Case(
+        kind=kind,
+        source=source,
+        category=category,
+        title=(title or description[:30]).strip()[:120],
+        description=description,
+        urgency=urgency or category.urgency,
+        status=S.DRAFT if draft else (S.ACCEPTED if accepted else S.SUBMITTED),
+        territory=territory,
+        territory_path=territory.path,
+        owner=owner,
+        owner_path=owner.path,
+        building=location.building,
+        address=location.address[:200],
+        lat=location.lat,
+        lon=location.lon,
+        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        anonymous=anonymous,
+        contact_name=contact_name.strip()[:64],
+        contact_phone=contact_phone,
+        contact_phone_last4=contact_phone[-4:] if contact_phone else "",
+        external_no=external_no,
+        token=secrets.token_hex(12),
+        created_at=created,
+        submitted_at=None if draft else created,
+        search_text=search_text_for(f"{title} {description} {location.address}"),
+    )
+    cal = WorkCalendar.load()
+    data: dict[str, Any] = {"kind": kind, "source": source}
+    with transaction.atomic():
+        if accepted:
+            case.accepted_at = created
+            start_clock(case, created, cal)
+            if due_at is not None:
+                case.due_at = due_at
+                case.warn_at = min(case.warn_at or due_at, due_at)
+            case.flag = flag_for(case, now)
+            data["received"] = True
+        for _attempt in range(5):
+            case.number = _tracking_number(created)
+            try:
+                with transaction.atomic():
+                    case.save()
+                break
+            except IntegrityError:
+                if (
+                    external_no
+                    and Case.objects.filter(source=source, external_no=external_no).exists()
+                ):
+                    raise Conflict(f"外部编号 {external_no} 已导入过") from None
+                continue
+        else:  # pragma: no cover - ten million numbers a day make this vanishingly rare
+            raise CaseError("生成工单编号失败，请重试")
+        event = CaseEvent.objects.create(
+            case=case,
+            seq=1,
+            move="create",
+            from_status="",
+            to_status=case.status,
+            actor=case.reporter,
+            actor_name=_name(actor),
+            data=data,
+            at=created,
+        )
+        save_photos(case, event, photos, actor)
+        rollups.apply(case.territory_path, created, rollups.deltas("create", case.status, data))
+        if case.status == S.SUBMITTED:
+            notify(
+                staff_of(case.owner, "cases.receive_case"),
+                kind="case_new",
+                title=f"新诉求待受理：{case.title}",
+                body=f"工单 {case.number}（{category.name}）",
+                url=f"/cases/{case.number}/",
+            )
+    return case
+
+
+def _name(actor: Any) -> str:
+    if not getattr(actor, "is_authenticated", False):
+        return "系统"
+    return str(actor)[:64]
+
+
+def staff_of(org: Organisation, permission: str | None = None) -> list[int]:
+    """Users holding a role at this organisation (with the permission, if given)."""
+    from doorstep.accounts.models import Membership
+
+    rows = Membership.objects.active().filter(organisation=org).select_related("user")
+    out = []
+    for m in rows:
+        if permission is None or m.user.has_perm(permission):
+            out.append(m.user_id)
+    return out
+
+
+def handler_user_ids(case: Case) -> set[int]:
+    """Everyone who holds the case now: assigned people and the staff of assigned units."""
+    ids: set[int] = set()
+    for a in case.assignments.filter(state__in=ACTIVE_ASSIGNMENT).select_related("organisation"):
+        if a.user_id:
+            ids.add(a.user_id)
+        elif a.organisation is not None:
+            ids.update(staff_of(a.organisation))
+    return ids
+
+
+# ---------------------------------------------------------------- moves
+
+
+def _lock(case_id: int) -> Case:
+    qs = Case.objects.select_related("owner", "owner__parent", "category")
+    if connection.vendor == "postgresql":
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(pk=case_id)
+    except Case.DoesNotExist:
+        raise CaseError("工单不存在") from None
+
+
+def perform(
+    case: Case | int,
+    code: str,
+    actor: Any,
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+    system: bool = False,
+    photos: Sequence[Any] = (),
+    **params: Any,
+) -> Case:
+    """Make one move. Returns the case as saved. Raises CaseError (nothing written)."""
+    from .moves import HANDLERS
+
+    move = MOVES_BY_CODE.get(code)
+    if move is None:
+        raise CaseError(f"未知操作：{code}")
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise CaseError("说明过长（最多2000字）", "note")
+    check_photos(photos)
+    case_id = case if isinstance(case, int) else case.pk
+    with transaction.atomic():
+        locked = _lock(case_id)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict("该工单已被他人处理，请刷新后重试")
+        facts = facts_for(locked, actor, system=system)
+        reason = why_not(move, facts)
+        if reason:
+            if code == "claim" and locked.status != S.POOL:
+                raise Conflict("手慢了，该工单已被他人接单")
+            if facts.status not in move.sources:
+                raise Conflict(reason)
+            raise NotAllowed(reason)
+        if move.needs_note and not note:
+            raise CaseError(f"请填写{move.label}的说明", "note")
+        now = timezone.now()
+        params["photos_given"] = bool(photos)
+        ctx = Ctx(locked, actor, move, now, note, params, WorkCalendar.load())
+        from_status = locked.status
+        old_version = locked.version
+        HANDLERS.get(code, _noop)(ctx)
+        locked.status = ctx.to_status or move.to(from_status)
+        locked.flag = flag_for(locked, now)
+        changes = {f: getattr(locked, f) for f in MUTABLE}
+        changes["version"] = old_version + 1
+        changes["updated_at"] = now
+        if Case.objects.filter(pk=locked.pk, version=old_version).update(**changes) != 1:
+            raise Conflict("该工单已被他人处理，请刷新后重试")
+        locked.version = old_version + 1
+        event = CaseEvent.objects.create(
+            case=locked,
+            seq=locked.version,
+            move=code,
+            from_status=from_status,
+            to_status=locked.status,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_name=_name(actor),
+            note=note,
+            data=ctx.data,
+            at=now,
+        )
+        save_photos(locked, event, photos, actor)
+        rollups.apply(locked.territory_path, now, rollups.deltas(code, locked.status, ctx.data))
+        if ctx.notify_users:
+            notify(
+                ctx.notify_users - ({actor.pk} if getattr(actor, "pk", None) else set()),
+                kind=f"case_{code}",
+                title=ctx.notice or f"工单{move.label}：{locked.title}",
+                body=f"工单 {locked.number}：{move.label}" + (f"。{note}" if note else ""),
+                url=f"/cases/{locked.number}/",
+            )
+    return locked
+
+
+def _noop(ctx: Ctx) -> None:
+    return None
+
+
+def is_open(case: Case) -> bool:
+    return case.status in OPEN

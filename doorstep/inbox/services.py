@@ -1,0 +1,47 @@
+"""Sending notifications: after the transaction that caused them commits, never before."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from .channels import Message, channels
+
+log = logging.getLogger(__name__)
+
+
+def deliver(messages: list[Message]) -> None:
+    """Hand messages to every channel now. A failing channel does not stop the others."""
+    for channel in channels():
+        try:
+            channel.send(messages)
+        except Exception:  # a gateway outage must not lose the inbox copy
+            log.exception("notification channel %s failed", getattr(channel, "name", channel))
+
+
+def notify(
+    user_ids: Iterable[int | None], *, kind: str, title: str, body: str = "", url: str = ""
+) -> None:
+    """Queue a notification to these users, sent once the current transaction commits."""
+    ids = sorted({u for u in user_ids if u})
+    if not ids:
+        return
+    messages = [Message(u, kind, title, body, url) for u in ids]
+    transaction.on_commit(lambda: _send(messages))
+
+
+def _send(messages: list[Message]) -> None:
+    from .tasks import send_notifications
+
+    send_notifications.delay([m.__dict__ for m in messages])
+
+
+def unread_count(user: Any) -> int:
+    from .models import Notification
+
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
