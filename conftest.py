@@ -77,3 +77,11 @@ def login(client):
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture
+def cw(world):
+    """The persona world plus departments, liaisons, a volunteer and categories (cases)."""
+    from doorstep.cases.testing import build_case_world
+
+    return build_case_world(world)

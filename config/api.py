@@ -6,6 +6,8 @@ from ninja.renderers import JSONRenderer
 from doorstep.accounts.tokens import SessionAuth, TokenAuth
 from doorstep.atlas.api import router as atlas_router
 from doorstep.core.api_errors import install_error_handlers
+from doorstep.desk.api import router as cases_router
+from doorstep.desk.errors import install_case_errors
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -28,4 +30,6 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
+install_case_errors(api)
 api.add_router("/", atlas_router)
+api.add_router("/", cases_router)

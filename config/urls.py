@@ -15,5 +15,7 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/", core_views.api_not_found),
     path("accounts/", include("doorstep.accounts.urls")),
+    path("open311/v2/", include("doorstep.open311.urls")),
+    path("", include("doorstep.desk.urls")),
     path("", include("doorstep.atlas.urls")),
 ]
