@@ -177,6 +177,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Cache (rate limits): per process in the embedded default; Redis when web nodes are many.
+CACHE_URL = os.environ.get("DOORSTEP_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Cases
 DISTRICT_CODE = os.environ.get("DOORSTEP_DISTRICT_CODE", "110108")  # in tracking numbers
 CASE_PHOTO_MAX_BYTES = int(os.environ.get("DOORSTEP_CASE_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
