@@ -1,0 +1,124 @@
+"""What the public sees of our categories and cases, in GeoReport v2 terms.
+
+Only public data: never the reporter, the contact name or phone, photos or internal notes.
+Phone and ID-card numbers a resident typed into the text are masked. An anonymous case
+shows where it is only down to its grid (no address, building or coordinates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.utils import timezone
+
+from doorstep.cases.models import Case, CaseKind, Category
+from doorstep.cases.workflow import DONE, STATUS_LABELS, S
+from doorstep.core.masking import mask_id_card, mask_phone
+
+# Our detailed statuses that GeoReport calls "closed"; every other one is "open".
+CLOSED_STATUSES = frozenset({S.CLOSED, S.ARCHIVED, S.CANCELLED})
+# Category kinds the public may file (grid patrol and hotline types are internal).
+PUBLIC_KINDS = (CaseKind.REQUEST, CaseKind.MICRO_WISH)
+DESCRIPTION_MAX = 4000  # request.json: description maxLength
+
+_PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_ID_CARD = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+def scrub(text: str) -> str:
+    """Mask personal numbers a resident may have typed into a public text."""
+    text = _ID_CARD.sub(lambda m: mask_id_card(m.group(0)), text)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def public_categories() -> Any:
+    """Active leaf categories the public may file under, in code order."""
+    return (
+        Category.objects.filter(active=True, kind__in=PUBLIC_KINDS, children__isnull=True)
+        .select_related("parent__parent")
+        .order_by("code")
+    )
+
+
+def _ancestry(category: Category) -> list[Category]:
+    chain = [category]
+    while chain[-1].parent is not None and len(chain) < 5:
+        chain.append(chain[-1].parent)
+    return list(reversed(chain))
+
+
+def service_dict(category: Category) -> dict[str, Any]:
+    chain = _ancestry(category)
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description or category.full_name or category.name,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(c.name for c in chain),
+        "group": chain[0].name,
+    }
+
+
+def service_definition(category: Category) -> dict[str, Any]:
+    """No extra attributes: the description, the location and optional contact suffice."""
+    return {"service_code": category.code, "attributes": []}
+
+
+def status_of(case: Case) -> str:
+    return "closed" if case.status in CLOSED_STATUSES else "open"
+
+
+def status_notes(case: Case) -> str:
+    label = STATUS_LABELS.get(case.status, case.status)
+    if case.merged_into_id and case.merged_into is not None:
+        return f"{label}：已并入工单 {case.merged_into.number}"
+    if case.status in DONE and case.resolution:
+        return scrub(f"{label}：{case.resolution}")[:1000]
+    return label
+
+
+def request_dict(case: Case) -> dict[str, Any]:
+    closed = case.status in CLOSED_STATUSES
+    updated = (case.closed_at or case.archived_at or case.updated_at) if closed else case.updated_at
+    if case.anonymous:
+        address, address_id, lat, lon = case.territory.name, None, None, None
+    else:
+        address = case.address or (case.building.name if case.building else case.territory.name)
+        address_id = str(case.building_id) if case.building_id else None
+        lat, lon = case.lat, case.lon
+    return {
+        "service_request_id": case.number,
+        "status": status_of(case),
+        "status_notes": status_notes(case),
+        "detailed_status": case.status,
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": scrub(case.description)[:DESCRIPTION_MAX],
+        "agency_responsible": case.owner.name,
+        "service_notice": None,
+        "requested_datetime": iso(case.created_at),
+        "updated_datetime": iso(updated),
+        "expected_datetime": iso(case.due_at),
+        "address": address,
+        "address_id": address_id,
+        "zipcode": None,
+        "lat": lat,
+        "long": lon,
+        "media_url": None,
+    }
+
+
+def public_cases() -> Any:
+    """Every case the public may look up: everything but drafts (not yet filed)."""
+    return Case.objects.exclude(status=S.DRAFT).select_related(
+        "category", "owner", "territory", "building", "merged_into"
+    )
