@@ -532,6 +532,8 @@ def _escalate(ctx: Ctx) -> None:
     case.owner, case.owner_path = new_owner, new_owner.path
     ctx.notify_users.update(handler_user_ids(case))
     _end_assignments(ctx, AssignmentState.RECALLED)
+    if case.submitted_at is None:  # 越级上报 straight from a patrol draft
+        case.submitted_at = ctx.now
     if case.accepted_at is None:
         case.accepted_at = ctx.now
         ctx.data["received"] = True

@@ -118,7 +118,8 @@ def _m(
 
 _HANDLING_OR_WAITING = {S.ACCEPTED, S.DISPATCHED, S.POOL, S.SIGNED, S.IN_PROGRESS, S.SUSPENDED}
 _ANY_OPEN = OPEN
-_AFTER_WHISTLE = OPEN | DONE
+# Final statuses take no move at all: report and evaluate up to 已办结, not after 归档.
+_AFTER_WHISTLE = OPEN | (DONE - FINAL)
 
 MOVES: tuple[Move, ...] = (
     # Intake
@@ -374,7 +375,7 @@ MOVES: tuple[Move, ...] = (
         {S.SUBMITTED, S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED},
         S.ACCEPTED,
         "cases.escalate_case",
-        {R.OWNER, R.LEAD},
+        {R.OWNER, R.LEAD, R.SYSTEM},  # SYSTEM: the sweep escalates overdue cases by rule
         guards=("!owner_is_top",),
         needs_note=True,
         help="交上一级处理",

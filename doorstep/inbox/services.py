@@ -33,6 +33,18 @@ def notify(
     transaction.on_commit(lambda: _send(messages))
 
 
+def notify_batch(messages: Iterable[Message]) -> int:
+    """Queue many notifications (each with its own user and text) as one delivery on commit.
+
+    For senders with thousands of messages at once (the deadline sweep): one task, and the
+    inbox channel writes them with one bulk insert. Returns how many were queued.
+    """
+    batch = [m for m in messages if m.user_id]
+    if batch:
+        transaction.on_commit(lambda: _send(batch))
+    return len(batch)
+
+
 def _send(messages: list[Message]) -> None:
     from .tasks import send_notifications
 
