@@ -2,7 +2,8 @@
 
 Run every CASE_SWEEP_MINUTES by Celery beat (task `doorstep.cases.sweep_deadlines`) or, on
 the embedded default, by a thread of the web process (apps.py); `manage.py sweep_deadlines`
-runs it by hand. One run is one transaction:
+runs it by hand. Steps 1–2 are one short transaction; each move in steps 3–4 is its own
+(`perform` is atomic), so a sweep never holds many case rows while taking rollup rows:
 
 1. Two set-based UPDATE … RETURNING statements flag the open, running cases that became
    已超期 (due_at passed) or 将到期 (warn_at passed). The flag is not part of any form, so
@@ -83,19 +84,22 @@ def sweep(now: dt.datetime | None = None) -> SweepResult:
     """One pass over every case. Safe to run at any time and as often as wanted."""
     now = now or timezone.now()
     result = SweepResult()
+    # Flags and reminders in one short transaction; each move after it in its own (perform
+    # is atomic), so the sweep never holds many case rows while it takes rollup rows.
     with transaction.atomic():
         overdue, soon = flag_cases(now)
         result.overdue, result.soon = len(overdue), len(soon)
         result.reminders = notify_batch(reminders(overdue, soon))
-        result.escalated, skipped = _perform_each(_to_escalate(overdue), "escalate")
-        result.skipped += skipped
-        expiring = Case.objects.filter(status=S.PENDING_RATING, rating_due_at__lte=now)
-        result.ratings_expired, skipped = _perform_each(_ids(expiring), "expire_rating")
-        result.skipped += skipped
-        cutoff = now - dt.timedelta(days=settings.CASE_ARCHIVE_AFTER_DAYS)
-        closed = Case.objects.filter(status=S.CLOSED, closed_at__lte=cutoff)
-        result.archived, skipped = _perform_each(_ids(closed), "archive")
-        result.skipped += skipped
+        to_escalate = _to_escalate(overdue)
+    result.escalated, skipped = _perform_each(to_escalate, "escalate")
+    result.skipped += skipped
+    expiring = Case.objects.filter(status=S.PENDING_RATING, rating_due_at__lte=now)
+    result.ratings_expired, skipped = _perform_each(_ids(expiring), "expire_rating")
+    result.skipped += skipped
+    cutoff = now - dt.timedelta(days=settings.CASE_ARCHIVE_AFTER_DAYS)
+    closed = Case.objects.filter(status=S.CLOSED, closed_at__lte=cutoff)
+    result.archived, skipped = _perform_each(_ids(closed), "archive")
+    result.skipped += skipped
     if result.changed:
         log.info("deadline sweep: %s", result.as_dict())
     return result
