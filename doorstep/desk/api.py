@@ -34,7 +34,7 @@ from .schemas import (
     CaseIn,
     CaseListOut,
     CategoryOut,
-    MoveIn,
+    CaseMoveIn,
     NotificationOut,
     RatesOut,
 )
@@ -244,7 +244,7 @@ def _users(ids: list[int]) -> list[Any]:
     return [found[i] for i in ids]
 
 
-def move_params(code: str, payload: MoveIn, request: HttpRequest) -> dict[str, Any]:
+def move_params(code: str, payload: CaseMoveIn, request: HttpRequest) -> dict[str, Any]:
     """Turn the JSON body into the service's parameters for this move."""
     p: dict[str, Any] = {}
     if code == "accept" and payload.urgency:
@@ -289,7 +289,7 @@ def move_params(code: str, payload: MoveIn, request: HttpRequest) -> dict[str, A
     response=CaseDetailOut,
     summary="办理操作（受理、派单、接单、签收、回单、评价、吹哨……）",
 )
-def make_move(request: HttpRequest, number: Number, code: MoveCode, payload: MoveIn) -> Any:
+def make_move(request: HttpRequest, number: Number, code: MoveCode, payload: CaseMoveIn) -> Any:
     case = _get(request, number)
     if code not in MOVES_BY_CODE:
         raise Http404

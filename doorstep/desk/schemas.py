@@ -136,7 +136,7 @@ class ScoreIn(Schema):
     comment: ShortText = ""
 
 
-class MoveIn(Schema):
+class CaseMoveIn(Schema):
     """One move. Only the fields the move needs are read; the rest are ignored."""
 
     version: int | None = Field(None, ge=1, le=2**31 - 1)

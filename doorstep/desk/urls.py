@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_case, views_inbox, views_queue, views_resident
 
 app_name = "desk"
-urlpatterns: list = []
+urlpatterns = [
+    path("cases/", views_queue.case_list, name="list"),
+    path("cases/pool/", views_queue.pool, name="pool"),
+    path("cases/new/", views_resident.new_case, name="new"),
+    path("cases/patrol/new/", views_resident.patrol_new, name="patrol_new"),
+    path("cases/mine/", views_resident.mine, name="mine"),
+    path("cases/track/", views_resident.track, name="track"),
+    path("cases/<str:number>/filed/", views_resident.filed, name="filed"),
+    path("cases/<str:number>/", views_case.case_detail, name="case"),
+    path("cases/<str:number>/move/<str:code>/", views_case.move, name="move"),
+    path("cases/<str:number>/photos/<int:pk>/", views_case.photo, name="photo"),
+    path("inbox/", views_inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", views_inbox.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", views_inbox.inbox_read_all, name="inbox_read_all"),
+]

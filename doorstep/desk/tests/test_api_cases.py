@@ -232,3 +232,23 @@ def test_inbox_read(client, cw, django_capture_on_commit_callbacks):
         assert client.post(f"/api/inbox/{other.pk}/read").status_code == 404
         other.refresh_from_db()
         assert other.read_at is None
+
+
+def test_schema_names_are_unique_across_the_api():
+    # ninja names OpenAPI components by class name: two schemas with one name would
+    # silently describe one endpoint with the other's body.
+    from ninja import Schema
+
+    from doorstep.atlas import schemas as atlas_schemas
+    from doorstep.desk import schemas as desk_schemas
+
+    names: list[str] = []
+    for module in (atlas_schemas, desk_schemas):
+        names += [
+            n
+            for n, obj in vars(module).items()
+            if isinstance(obj, type)
+            and issubclass(obj, Schema)
+            and obj.__module__ == module.__name__
+        ]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

@@ -1,0 +1,153 @@
+"""Queues: the staff list with tabs and filters, and the claimable pool (接单池)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from doorstep.accounts.models import Membership
+from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.cases.models import ACTIVE_ASSIGNMENT, Assignment, Case, Category, Summons
+from doorstep.cases.rates import RATE_LABELS, rates_for
+from doorstep.cases.scoping import member_org_ids
+from doorstep.cases.services import moves_for
+from doorstep.cases.workflow import DONE, HANDLING, S
+from doorstep.organisations.models import Kind
+
+from .forms import QueueFilter
+from .views_common import is_case_staff, require_any, visible_cases
+
+TABS: list[tuple[str, str, frozenset[str] | None]] = [
+    ("todo", "我的待办", None),
+    ("submitted", "待受理", frozenset({S.SUBMITTED, S.NEEDS_INFO})),
+    ("accepted", "待派单", frozenset({S.ACCEPTED})),
+    ("handling", "办理中", frozenset({S.DISPATCHED, S.POOL}) | HANDLING),
+    ("resolved", "待审核", frozenset({S.RESOLVED})),
+    ("done", "已办结", DONE),
+    ("all", "全部", None),
+]
+RATE_KEYS = ("received", "closing_rate", "on_time_rate", "satisfaction_rate", "response_rate")
+
+
+def my_todo(user: Any, qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases that likely wait on me: assigned to me or my units, summoned, or owned by my
+    part of the tree in a status where the owner acts (an approximation of moves_for)."""
+    orgs = member_org_ids(user)
+    assigned = Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT).filter(
+        Q(user=user) | Q(organisation_id__in=orgs, user__isnull=True)
+    )
+    q = Q(pk__in=assigned.values("case_id"), status__in=HANDLING | {S.DISPATCHED})
+    q |= Q(
+        pk__in=Summons.objects.filter(department_id__in=orgs, reported_at__isnull=True).values(
+            "whistle__case_id"
+        )
+    )
+    q |= Q(reporter=user, status__in={S.DRAFT, S.NEEDS_INFO, S.PENDING_RATING})
+    if user.has_perm("cases.receive_case") or user.has_perm("cases.dispatch_case"):
+        owner_q = path_q("owner_path", scope_of(user))
+        q |= owner_q & Q(status__in={S.SUBMITTED, S.ACCEPTED, S.RESOLVED})
+    return qs.filter(q)
+
+
+def _rates_panel(user: Any) -> list[dict[str, Any]]:
+    """办结率/满意率… of the communities and streets where the user dispatches."""
+    if not user.has_perm("cases.dispatch_case"):
+        return []
+    orgs = [
+        m.organisation
+        for m in Membership.objects.active()
+        .filter(user=user, organisation__kind__in=[Kind.STREET, Kind.COMMUNITY, Kind.DISTRICT])
+        .select_related("organisation")
+    ]
+    out = []
+    for org in orgs[:3]:
+        r = rates_for(org)
+        out.append(
+            {
+                "org": org,
+                "items": [(k, RATE_LABELS[k], r.get(k)) for k in RATE_KEYS],
+            }
+        )
+    return out
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """工单 queue for staff and handlers: tabs, filters, newest first."""
+    user = request.user
+    if not is_case_staff(user):
+        require_any(user, "cases.receive_case")
+    tab = request.GET.get("tab") or "todo"
+    tabs = {t[0]: t for t in TABS}
+    if tab not in tabs:
+        tab = "todo"
+    qs = visible_cases(user).select_related("category", "territory")
+    if tab == "todo":
+        qs = my_todo(user, qs)
+    else:
+        statuses = tabs[tab][2]
+        if statuses is not None:
+            qs = qs.filter(status__in=statuses)
+    form = QueueFilter(request.GET)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            text = d["q"].strip()
+            qs = qs.filter(
+                Q(number__icontains=text)
+                | Q(title__icontains=text)
+                | Q(search_text__icontains=text)
+            )
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["flag"]:
+            qs = qs.filter(flag=d["flag"])
+        if d["kind"]:
+            qs = qs.filter(kind=d["kind"])
+        if d["category"]:
+            qs = qs.filter(Q(category_id=d["category"]) | Q(category__parent_id=d["category"]))
+    page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
+    categories = Category.objects.filter(cases__isnull=False).distinct().order_by("code")[:300]
+    return render(
+        request,
+        "desk/list.html",
+        {
+            "page": page,
+            "form": form,
+            "tab": tab,
+            "tabs": [(t[0], t[1]) for t in TABS],
+            "categories": categories,
+            "rates": _rates_panel(user),
+        },
+    )
+
+
+@login_required
+def pool(request: HttpRequest) -> HttpResponse:
+    """接单池: orders open to party members and volunteers of the community."""
+    require_any(request.user, "cases.claim_case", "cases.dispatch_case")
+    return render_pool(request)
+
+
+def render_pool(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
+    qs = (
+        visible_cases(request.user)
+        .filter(status=S.POOL)
+        .select_related("category", "territory", "building")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    can_claim = request.user.has_perm("cases.claim_case")
+    for case in page.object_list:
+        case.claimable = any(m.code == "claim" for m in moves_for(case, request.user))  # type: ignore[attr-defined]
+    return render(
+        request,
+        "desk/pool.html",
+        {"page": page, "can_claim": can_claim, "error": error},
+        status=status,
+    )
