@@ -19,6 +19,7 @@ from doorstep.people.models import Resident
 from doorstep.places.models import Building, Household, Tenure, Unit
 
 from . import party
+from .cases import load_demo_categories
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert, spread
 from .geo import centroid, convex_hull, rounded
 from .logins import Login, ensure_logins
@@ -276,5 +277,7 @@ def seed_district(log: Log, scale: float) -> Organisation:
                 Login("jk_grid", "网格员", "grid_worker", built.grids[0]),
             ]
         )
+    with timer.step("诉求分类"):
+        load_demo_categories(log)
     log(f"  居民 {n} 人，党员中心户 {n_central} 户；合计：{timer.total():.2f} 秒")
     return built.district

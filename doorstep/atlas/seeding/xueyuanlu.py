@@ -16,7 +16,7 @@ from doorstep.organisations.services import create_organisation
 from doorstep.people.models import CentralHousehold, Resident
 from doorstep.places.models import Building, Compound, Household, Tenure, Unit
 
-from . import party
+from . import cases, party
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -38,7 +38,7 @@ OSM_FILE = "data/osm/beijing-xueyuanlu.osm"
 USERNAMES = (
     "admin", "street", "community", "grid", "gridleader", "member", "resident",
     "volunteer", "liaison", "sysadmin", "secadmin", "auditor",
-)  # fmt: skip
+) + cases.LIAISONS  # fmt: skip
 WORK_UNITS = (
     "中国农业大学", "中国矿业大学（北京）", "北京航空航天大学", "北京林业大学", "北京科技大学",
     "中国石化石油化工科学研究院", "中国舰船研究院", "海淀区教育委员会", "北京市海淀区卫生健康委员会",
@@ -240,8 +240,10 @@ def _logins(built: Built, centrals: list[CentralHousehold]) -> None:
     )
 
 
-def seed_xueyuanlu(log: Log, osm_path: Path | None = None) -> Organisation:
-    """Build the whole street; call inside a transaction."""
+def seed_xueyuanlu(
+    log: Log, osm_path: Path | None = None, *, with_cases: bool = True
+) -> Organisation:
+    """Build the whole street (and its demo cases); call inside a transaction."""
     rng = random.Random(SEED)
     timer = Timer(log)
     with timer.step("读取 OpenStreetMap 数据"):
@@ -256,5 +258,10 @@ def seed_xueyuanlu(log: Log, osm_path: Path | None = None) -> Organisation:
         centrals = _party(built, rng)
     with timer.step("演示账号"):
         _logins(built, centrals)
+    with timer.step("诉求分类"):
+        cases.load_demo_categories(log)
+    if with_cases:
+        with timer.step("职能部门、共建单位和演示工单"):
+            cases.seed_cases(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

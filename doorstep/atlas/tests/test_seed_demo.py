@@ -39,8 +39,15 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def street(django_db_setup, django_db_blocker):
-    """The 学院路 street, seeded once for this module and rolled back afterwards."""
+def street(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The 学院路 street, seeded once for this module and rolled back afterwards.
+
+    Its demo cases carry photos: they go to a scratch media folder, not var/media."""
+    from django.test import override_settings
+
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    media.enable()
+    request_finaliser = media.disable
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
@@ -50,6 +57,7 @@ def street(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+            request_finaliser()
 
 
 def test_street_is_built_from_the_osm_buildings_and_compounds(street, db):

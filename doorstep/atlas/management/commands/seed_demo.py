@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from doorstep.atlas.seeding import district, xueyuanlu
 from doorstep.atlas.seeding.logins import print_logins
 from doorstep.atlas.seeding.reset import delete_subtree
+from doorstep.cases.models import Assignment, Case, CaseEvent, Category, Rollup
 from doorstep.organisations.models import Organisation
 from doorstep.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
 from doorstep.places.models import Building, Compound, Household, Unit
@@ -23,7 +24,8 @@ PRESETS = {
 
 
 SEEDED = (Organisation, Compound, Building, Unit, Household, Resident, PartyMember,
-          CentralHousehold, HouseholdLink)  # fmt: skip
+          CentralHousehold, HouseholdLink, Category, Case, CaseEvent, Assignment,
+          Rollup)  # fmt: skip
 
 
 def analyze() -> None:
