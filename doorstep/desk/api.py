@@ -33,8 +33,8 @@ from .schemas import (
     CaseDetailOut,
     CaseIn,
     CaseListOut,
-    CategoryOut,
     CaseMoveIn,
+    CategoryOut,
     NotificationOut,
     RatesOut,
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_case, views_inbox, views_queue, views_resident
+from . import views_case, views_hotline, views_inbox, views_queue, views_resident
 
 app_name = "desk"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/pool/", views_queue.pool, name="pool"),
     path("cases/new/", views_resident.new_case, name="new"),
     path("cases/patrol/new/", views_resident.patrol_new, name="patrol_new"),
+    path("cases/hotline/", views_hotline.hotline_import, name="hotline"),
     path("cases/mine/", views_resident.mine, name="mine"),
     path("cases/track/", views_resident.track, name="track"),
     path("cases/<str:number>/filed/", views_resident.filed, name="filed"),

@@ -9,26 +9,15 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from doorstep.accounts.models import Membership
+from doorstep.cases import moves
 from doorstep.cases.models import Case
 from doorstep.cases.services import top_of
-from doorstep.organisations.models import Kind, Organisation
+from doorstep.organisations.models import Organisation
 from doorstep.places.models import Building
 
-# Organisation kinds a case may be dispatched to (cases.moves.DISPATCH_KINDS).
-DISPATCH_KINDS = (
-    Kind.GRID,
-    Kind.COMMUNITY,
-    Kind.DEPARTMENT,
-    Kind.CO_BUILDING,
-    Kind.GRID_BRANCH,
-    Kind.COMPOUND_BRANCH,
-    Kind.PARTY_COMMITTEE,
-    Kind.GENERAL_BRANCH,
-    Kind.PARTY_GROUP,
-    Kind.BUILDING_GROUP,
-    Kind.CENTRAL_HOUSEHOLD,
-)
-SUMMON_KINDS = (Kind.DEPARTMENT, Kind.CO_BUILDING)
+# Organisation kinds a case may be dispatched to, and summoned by a whistle.
+DISPATCH_KINDS = tuple(sorted(moves.DISPATCH_KINDS))
+SUMMON_KINDS = tuple(sorted(moves.SUMMON_KINDS))
 # Roles whose holders take orders as persons (党员、志愿者).
 PERSON_ROLES = ("party_member", "volunteer")
 STAFF_PERMS = (

@@ -52,6 +52,7 @@ LIST_PAGES: dict[str, tuple[str, ...] | None] = {
     "desk:patrol_new": ("cases.report_patrol",),
     "desk:mine": ("cases.add_case",),
     "desk:track": None,
+    "desk:hotline": ("cases.import_hotline",),
     "desk:inbox": None,
 }
 POST_PAGES = {"desk:inbox_read", "desk:inbox_read_all"}  # covered in test_pages (own rows only)
