@@ -23,17 +23,18 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
+        name = (upload.name or "") if upload is not None else ""
         if upload is None:
             context["error"], status = "请选择要导入的12345工单文件（xlsx 或 csv）", 400
-        elif not upload.name.lower().endswith(ALLOWED_SUFFIXES):
+        elif not name.lower().endswith(ALLOWED_SUFFIXES):
             context["error"], status = "只支持 xlsx 或 csv 文件", 400
-        elif upload.size > settings.IMPORT_MAX_BYTES:
+        elif (upload.size or 0) > settings.IMPORT_MAX_BYTES:
             limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
             context["error"], status = f"文件过大（不超过{limit}MB）", 400
         else:
             try:
                 context["result"] = import_hotline(
-                    upload, upload.name, actor=request.user, fallback=fallback_for(request.user)
+                    upload, name, actor=request.user, fallback=fallback_for(request.user)
                 )
             except CaseError as exc:
                 context["error"], status = exc.message, exc.status
