@@ -46,8 +46,13 @@ def notify_batch(messages: Iterable[Message]) -> int:
 
 
 def _send(messages: list[Message]) -> None:
+    from django.conf import settings
+
     from .tasks import send_notifications
 
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded default: no broker, deliver here
+        deliver(messages)
+        return
     send_notifications.delay([m.__dict__ for m in messages])
 
 
