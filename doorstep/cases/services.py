@@ -103,9 +103,26 @@ def _perms(user: Any) -> frozenset[str]:
     return frozenset(p for p in user.get_all_permissions() if p.startswith("cases."))
 
 
+# For each guard, the statuses from which some move checks it.
+_GUARD_STATUSES: dict[str, set[str]] = {}
+for _move in MOVES_BY_CODE.values():
+    for _guard in _move.guards:
+        _GUARD_STATUSES.setdefault(_guard.lstrip("!"), set()).update(_move.sources)
+_GUARD_STATUSES["owner_is_top"] |= _GUARD_STATUSES.get("owner_under_top", set())
+
+
+def _asks(flag: str, status: str) -> bool:
+    return status in _GUARD_STATUSES.get(flag, ())
+
+
 def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
     rel: set[str] = set()
     flags: set[str] = set()
+    summons = list(
+        Summons.objects.filter(whistle__case=case).values_list(
+            "department_id", "reported_at", "score"
+        )
+    )
     if system:
         rel.add(R.SYSTEM)
     authed = getattr(user, "is_authenticated", False)
@@ -143,23 +160,27 @@ def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
             case.territory_path.startswith(p) for p in pool_paths(user)
         ):
             rel.add(R.POOL)
-        for s in Summons.objects.filter(whistle__case=case, department_id__in=orgs):
-            if s.reported_at is None:
+        for department_id, reported_at, _score in summons:
+            if department_id in orgs and reported_at is None:
                 rel.add(R.SUMMONED)
         if R.REPORTER in rel or (case.reporter_id is None and R.OWNER in rel):
             rel.add(R.RATER)
     if case.kind != CaseKind.PATROL and (case.reporter_id or case.contact_phone):
         flags.add("has_rater")
-    if case.extensions.filter(state=ExtensionState.PENDING).exists():
+    # Flags that cost a query are worked out only where a move from this status asks.
+    if _asks("pending_extension", case.status) and (
+        case.extensions.filter(state=ExtensionState.PENDING).exists()
+    ):
         flags.add("pending_extension")
     owner = case.owner
-    if owner.kind in TOP_KINDS or owner.parent_id is None:
-        flags.add("owner_is_top")
-    elif owner.parent is not None and (
-        owner.parent.kind in TOP_KINDS or owner.parent.parent_id is None
-    ):
-        flags.add("owner_under_top")
-    if Summons.objects.filter(whistle__case=case, score__isnull=True).exists():
+    if _asks("owner_is_top", case.status):
+        if owner.kind in TOP_KINDS or owner.parent_id is None:
+            flags.add("owner_is_top")
+        elif owner.parent is not None and (
+            owner.parent.kind in TOP_KINDS or owner.parent.parent_id is None
+        ):
+            flags.add("owner_under_top")
+    if any(score is None for _d, _r, score in summons):
         flags.add("unevaluated_summons")
     return Facts(case.status, _perms(user), frozenset(rel), frozenset(flags))
 
@@ -180,7 +201,11 @@ def _tracking_number(now: dt.datetime) -> str:
 def community_of(org: Organisation) -> Organisation:
     """The community a grid (or anything under it) belongs to; the org itself above that."""
     ids = [int(x) for x in org.path.strip("/").split("/") if x]
-    found = Organisation.objects.filter(pk__in=ids, kind=Kind.COMMUNITY).first()
+    found = (
+        Organisation.objects.filter(pk__in=ids, kind=Kind.COMMUNITY)
+        .select_related("parent")  # the case's owner: facts_for looks one level up
+        .first()
+    )
     return found or org
 
 
@@ -340,12 +365,15 @@ def staff_of(org: Organisation, permission: str | None = None) -> list[int]:
         via_roles = Membership.objects.active().filter(
             **{f"role__permissions__{k}": v for k, v in perm.items()}
         )
+        own = User.user_permissions.through.objects.filter(
+            **{f"permission__{k}": v for k, v in perm.items()}
+        )
         users = users.filter(
             Q(is_superuser=True)
             | Q(pk__in=via_roles.values("user_id"))
-            | Q(**{f"user_permissions__{k}": v for k, v in perm.items()})
+            | Q(pk__in=own.values("user_id"))
         )
-    return list(users.order_by("pk").values_list("pk", flat=True).distinct())
+    return list(users.order_by("pk").values_list("pk", flat=True))
 
 
 def handler_user_ids(case: Case) -> set[int]:
