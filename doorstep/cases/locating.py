@@ -39,7 +39,7 @@ def nearest_building(lat: float, lon: float) -> Building | None:
     box = MAX_POINT_DISTANCE_M / 111_320 * 1.5
     candidates = Building.objects.filter(
         lat__range=(lat - box, lat + box), lon__range=(lon - box * 1.4, lon + box * 1.4)
-    ).select_related("grid")
+    ).select_related("grid__parent")
     best, best_d = None, MAX_POINT_DISTANCE_M
     for b in candidates:
         if b.lat is None or b.lon is None:
@@ -54,7 +54,7 @@ def building_by_address(text: str) -> Building | None:
     q = normalise_query(text)
     if not q or len(q) < 2:
         return None
-    for b in Building.objects.select_related("grid").order_by("-name"):
+    for b in Building.objects.select_related("grid__parent").order_by("-name"):
         if b.name and b.name in text:
             return b
     return None
@@ -102,5 +102,9 @@ def home_building(user: Any) -> Building | None:
 
     if not getattr(user, "is_authenticated", False):
         return None
-    r = Resident.objects.filter(user=user).select_related("household__unit__building__grid").first()
+    r = (
+        Resident.objects.filter(user=user)
+        .select_related("household__unit__building__grid__parent")
+        .first()
+    )
     return r.household.unit.building if r and r.household_id else None

@@ -200,6 +200,12 @@ def _tracking_number(now: dt.datetime) -> str:
 
 def community_of(org: Organisation) -> Organisation:
     """The community a grid (or anything under it) belongs to; the org itself above that."""
+    if org.kind == Kind.COMMUNITY:
+        return org
+    if org.kind == Kind.GRID and Organisation.parent.is_cached(org):  # type: ignore[attr-defined]
+        parent = org.parent
+        if parent is not None and parent.kind == Kind.COMMUNITY:
+            return parent
     ids = [int(x) for x in org.path.strip("/").split("/") if x]
     found = (
         Organisation.objects.filter(pk__in=ids, kind=Kind.COMMUNITY)
@@ -344,36 +350,12 @@ def _name(actor: Any) -> str:
 
 
 def staff_of(org: Organisation, permission: str | None = None) -> list[int]:
-    """Active users holding a role at this organisation (with the permission, if given).
+    """Active users holding a role at this organisation (with the permission, if given),
+    in one statement: a community's members include its residents, so asking each
+    member's has_perm() in turn would cost two queries per resident."""
+    from doorstep.accounts.queries import members_with_permission
 
-    One query: a community's members include its residents, so asking each member's
-    has_perm() in turn would cost two queries per resident on every case filed there.
-    The permission may come from any role the user holds now (as RoleBackend sees it),
-    from the user's own permissions, or from being a superuser.
-    """
-    from django.db.models import Q
-
-    from doorstep.accounts.models import Membership, User
-
-    users = User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.active().filter(organisation=org).values("user_id"),
-    )
-    if permission is not None:
-        app_label, codename = permission.split(".", 1)
-        perm = {"codename": codename, "content_type__app_label": app_label}
-        via_roles = Membership.objects.active().filter(
-            **{f"role__permissions__{k}": v for k, v in perm.items()}
-        )
-        own = User.user_permissions.through.objects.filter(
-            **{f"permission__{k}": v for k, v in perm.items()}
-        )
-        users = users.filter(
-            Q(is_superuser=True)
-            | Q(pk__in=via_roles.values("user_id"))
-            | Q(pk__in=own.values("user_id"))
-        )
-    return list(users.order_by("pk").values_list("pk", flat=True))
+    return members_with_permission(org.pk, permission)
 
 
 def handler_user_ids(case: Case) -> set[int]:

@@ -34,6 +34,7 @@ from .schemas import (
     CaseIn,
     CaseListOut,
     CaseMoveIn,
+    CaseOut,
     CategoryOut,
     NotificationOut,
     RatesOut,
@@ -155,7 +156,7 @@ def categories(request: HttpRequest) -> Any:
     )
 
 
-@router.post("/cases", response={201: CaseDetailOut}, summary="提交诉求（点单、微心愿、网格发现）")
+@router.post("/cases", response={201: CaseOut}, summary="提交诉求（点单、微心愿、网格发现）")
 def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     user = _actor(request)
     if not user.has_perm("cases.add_case"):
@@ -168,7 +169,9 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
         raise CaseError("未知的诉求分类", "category")
     building = None
     if payload.building_id is not None:
-        building = Building.objects.filter(pk=payload.building_id).select_related("grid").first()
+        building = (
+            Building.objects.filter(pk=payload.building_id).select_related("grid__parent").first()
+        )
         if building is None:
             raise CaseError("楼栋不存在", "building_id")
     elif payload.lat is None and payload.lon is None and not payload.address:
@@ -195,7 +198,8 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
         contact_phone=phone,
         draft=patrol,
     )
-    return Status(201, _detail(case, user))
+    # The new case as filed; its timeline and the moves open now come from GET /cases/{number}.
+    return Status(201, case_out(case, user))
 
 
 @router.get("/cases", response=list[CaseListOut], summary="工单列表（按数据权限）")

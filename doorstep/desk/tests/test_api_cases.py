@@ -47,7 +47,9 @@ def test_resident_files_and_follows(client, cw):
     assert data["number"].startswith("110108")
     assert PLANTED_PHONE not in json.dumps(data, ensure_ascii=False)
     assert data["contact_phone"].endswith("5678") and "*" in data["contact_phone"]
-    assert [m["code"] for m in data["moves"]] == ["withdraw"]
+    detail = client.get(f"/api/cases/{data['number']}").json()
+    assert [m["code"] for m in detail["moves"]] == ["withdraw"]
+    assert [e["move"] for e in detail["events"]] == ["create"]
     mine = client.get("/api/cases").json()
     assert [c["number"] for c in mine["items"]] == [data["number"]]
 
