@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -164,7 +164,11 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     patrol = payload.kind == CaseKind.PATROL
     if patrol and not user.has_perm("cases.report_patrol"):
         raise PermissionDenied("只有网格员可以上报网格发现")
-    category = Category.objects.filter(code=payload.category).first()
+    category = (
+        Category.objects.filter(code=payload.category)
+        .annotate(has_children=Exists(Category.objects.filter(parent=OuterRef("pk"))))
+        .first()
+    )
     if category is None:
         raise CaseError("未知的诉求分类", "category")
     building = None
