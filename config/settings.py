@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "doorstep.people",
     "doorstep.inbox",
     "doorstep.cases",
+    "doorstep.sites",
+    "doorstep.circle",
     "doorstep.atlas",
     "doorstep.desk",
     "doorstep.open311",
