@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "doorstep.cases",
     "doorstep.sites",
     "doorstep.circle",
+    "doorstep.activities",
     "doorstep.atlas",
     "doorstep.desk",
     "doorstep.open311",

@@ -31,6 +31,12 @@ _KEEP_LEDGER = [
 
 _CASE_VIEW = ["cases.view_case"]
 _CASE_HANDLE = ["cases.view_case", "cases.add_case", "cases.handle_case"]
+_ACTIVITIES = [
+    "activities.view_activity",
+    "activities.add_activity",
+    "activities.change_activity",
+    "activities.check_in_activity",
+]
 _CASE_DISPATCH = [
     "cases.view_case",
     "cases.add_case",
@@ -100,13 +106,18 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "places.change_building",
         ]
         + _CASE_DISPATCH
-        + ["cases.handle_case"],
+        + ["cases.handle_case"]
+        + _ACTIVITIES,
     },
     {
         "code": "street_officer",
         "name": "街道干部",
         "scope": ScopeKind.SUBTREE,
-        "perms": _VIEW_MAP + ["people.export_ledger"] + _CASE_DISPATCH + ["cases.whistle_case"],
+        "perms": _VIEW_MAP
+        + ["people.export_ledger"]
+        + _CASE_DISPATCH
+        + ["cases.whistle_case"]
+        + _ACTIVITIES,
     },
     {
         "code": "department_liaison",
