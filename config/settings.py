@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "doorstep.atlas",
     "doorstep.desk",
     "doorstep.open311",
+    "doorstep.nearby",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,7 @@ CELERY_TASK_ROUTES = {
     "doorstep.people.tasks.*": {"queue": "imports"},
     "doorstep.cases.sweep_deadlines": {"queue": "deadlines"},
     "doorstep.inbox.*": {"queue": "notifications"},
+    "doorstep.circle.*": {"queue": "geo"},
 }
 # Production runs the deadline sweep from Celery beat; the embedded default runs it in a
 # thread of the web process (see doorstep/cases/apps.py).

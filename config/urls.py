@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/", include("doorstep.accounts.urls")),
     path("open311/v2/", include("doorstep.open311.urls")),
     path("", include("doorstep.desk.urls")),
+    path("", include("doorstep.nearby.urls")),
     path("", include("doorstep.atlas.urls")),
 ]

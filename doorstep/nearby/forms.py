@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from doorstep.activities.models import ActivityKind, Audience
+from doorstep.organisations.models import Organisation
+
+NO_NUL = r"^[^\x00]*$"
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label="活动名称", max_length=120)
+    kind = forms.ChoiceField(label="类型", choices=ActivityKind.choices)
+    territory = forms.ModelChoiceField(label="所在社区/街道", queryset=Organisation.objects.none())
+    address = forms.CharField(label="地点", max_length=200)
+    starts_at = forms.DateTimeField(
+        label="开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="结束时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    signup_closes_at = forms.DateTimeField(
+        label="报名截止（留空为活动开始时）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    capacity = forms.IntegerField(label="名额", min_value=1, max_value=100_000)
+    audience = forms.ChoiceField(label="面向", choices=Audience.choices)
+    description = forms.CharField(
+        label="活动介绍", required=False, widget=forms.Textarea, max_length=5000
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].queryset = organisations  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("title", "address", "description"):
+            if "\x00" in (data.get(name) or ""):
+                self.add_error(name, "含有无效字符")
+        return data

@@ -1,0 +1,220 @@
+"""Activity pages: the calendar, an activity with sign-up / cancel / check-in, publishing."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from doorstep.activities import services
+from doorstep.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
+from doorstep.organisations.models import Organisation
+
+from .forms import ActivityForm
+
+
+def _visible(request: HttpRequest) -> Any:
+    return Activity.objects.visible_to(request.user).select_related("territory", "organiser")
+
+
+def _get(request: HttpRequest, pk: int) -> Activity:
+    activity = _visible(request).filter(pk=pk).first()
+    if activity is None:
+        raise Http404("活动不存在或无权查看")
+    return activity
+
+
+def _month(value: str | None) -> dt.date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in (value or "").split("-", 1))
+        return dt.date(year, month, 1) if 2000 <= year <= 2100 and 1 <= month <= 12 else today
+    except ValueError:
+        return today.replace(day=1)
+
+
+@login_required
+def activity_calendar(request: HttpRequest) -> HttpResponse:
+    first = _month(request.GET.get("month")).replace(day=1)
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time(), tz)
+    end = start + dt.timedelta(days=last_day)
+    kind = request.GET.get("kind") or ""
+    qs = _visible(request).filter(starts_at__gte=start, starts_at__lt=end)
+    if kind in ActivityKind.values:
+        qs = qs.filter(kind=kind)
+    by_day: dict[int, list[Activity]] = {}
+    for a in qs.order_by("starts_at"):
+        by_day.setdefault(timezone.localtime(a.starts_at).day, []).append(a)
+    weeks = [
+        [(d, by_day.get(d, [])) if d else (None, []) for d in week]
+        for week in calendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
+    ]
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+    next_month = first + dt.timedelta(days=last_day)
+    upcoming = _visible(request).filter(ends_at__gte=timezone.now()).order_by("starts_at")[:20]
+    return render(
+        request,
+        "nearby/activity_calendar.html",
+        {
+            "month": first,
+            "weeks": weeks,
+            "prev": prev_month,
+            "next": next_month,
+            "kinds": ActivityKind.choices,
+            "kind": kind,
+            "upcoming": upcoming,
+            "may_publish": request.user.has_perm("activities.add_activity"),
+        },
+    )
+
+
+def _staff_of(request: HttpRequest, activity: Activity) -> bool:
+    from doorstep.accounts.scopes import scope_of
+
+    scope = scope_of(request.user)
+    in_scope = scope.everything or any(activity.territory_path.startswith(p) for p in scope.paths)
+    return in_scope and request.user.has_perm("activities.check_in_activity")
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _get(request, pk)
+    mine = activity.signups.filter(
+        user_id=request.user.pk, status__in=["confirmed", "waiting"]
+    ).first()
+    ahead = None
+    if mine is not None and mine.status == SignUpStatus.WAITING:
+        ahead = activity.signups.filter(status="waiting", pk__lt=mine.pk).count()
+    staff = _staff_of(request, activity)
+    context: dict[str, Any] = {
+        "activity": activity,
+        "mine": mine,
+        "ahead": ahead,
+        "confirmed": services.confirmed_count(activity),
+        "waiting": activity.signups.filter(status="waiting").count(),
+        "staff": staff,
+        "now": timezone.now(),
+    }
+    if staff:
+        context["signups"] = activity.signups.select_related("user").exclude(status="cancelled")
+        context["qr"] = mark_safe(services.checkin_qr_svg(activity, settings.SITE_URL))  # noqa: S308 - segno's own SVG
+        context["attendance"] = activity.signups.filter(checked_in_at__isnull=False).count()
+    return render(request, "nearby/activity_detail.html", context)
+
+
+def _fail(request: HttpRequest, activity: Activity, exc: services.ActivityError) -> HttpResponse:
+    messages.error(request, exc.message)
+    response = activity_detail(request, activity.pk)
+    response.status_code = exc.status
+    return response
+
+
+@login_required
+@require_POST
+def activity_signup(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _get(request, pk)
+    try:
+        signup = services.sign_up(activity, request.user)
+    except services.ActivityError as exc:
+        return _fail(request, activity, exc)
+    if signup.status == SignUpStatus.WAITING:
+        messages.info(request, "名额已满，您已进入候补，有人取消时按顺序自动转正")
+    else:
+        messages.success(request, "报名成功")
+    return redirect("nearby:activity", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _get(request, pk)
+    signup_id = request.POST.get("signup") or ""
+    signup = (
+        SignUp.objects.filter(activity=activity, pk=int(signup_id)).first()
+        if signup_id.isdigit() and len(signup_id) < 18
+        else activity.signups.filter(
+            user_id=request.user.pk, status__in=["confirmed", "waiting"]
+        ).first()
+    )
+    if signup is None:
+        raise Http404("报名记录不存在")
+    try:
+        services.cancel(signup, request.user)
+    except services.ActivityError as exc:
+        return _fail(request, activity, exc)
+    messages.success(request, "已取消报名")
+    return redirect("nearby:activity", pk=activity.pk)
+
+
+@login_required
+def activity_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Scanning the QR code lands here; a staff member may also check someone in (POST)."""
+    activity = _get(request, pk)
+    if request.method == "POST":
+        user_id = request.POST.get("user") or ""
+        if not (user_id.isdigit() and len(user_id) < 18):
+            raise Http404("报名记录不存在")
+        who = activity.signups.filter(user_id=int(user_id)).select_related("user").first()
+        if who is None:
+            raise Http404("报名记录不存在")
+        try:
+            services.check_in(activity, who.user, by=request.user)
+        except services.ActivityError as exc:
+            return _fail(request, activity, exc)
+        messages.success(request, f"{who.user} 已签到")
+        return redirect("nearby:activity", pk=activity.pk)
+    token = request.GET.get("t") or ""
+    try:
+        services.check_in(activity, request.user, token=token[:64])
+    except services.ActivityError as exc:
+        return _fail(request, activity, exc)
+    messages.success(request, "签到成功，欢迎参加！")
+    return redirect("nearby:activity", pk=activity.pk)
+
+
+@login_required
+def activity_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("activities.add_activity"):
+        raise PermissionDenied("没有发布活动的权限")
+    orgs = Organisation.objects.visible_to(request.user).filter(kind__in=services.TERRITORY_KINDS)
+    form = ActivityForm(request.POST or None, organisations=orgs)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                activity = services.publish(
+                    actor=request.user,
+                    title=data["title"],
+                    kind=data["kind"],
+                    organiser=data["territory"],
+                    territory=data["territory"],
+                    address=data["address"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    capacity=data["capacity"],
+                    signup_closes_at=data.get("signup_closes_at"),
+                    description=data.get("description") or "",
+                    audience=data["audience"],
+                )
+            except services.ActivityError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, "活动已发布")
+                return redirect("nearby:activity", pk=activity.pk)
+        else:
+            status = 400
+    return render(request, "nearby/activity_new.html", {"form": form}, status=status)
