@@ -27,6 +27,11 @@ def _visible(request: HttpRequest) -> Any:
     return Activity.objects.visible_to(request.user).select_related("territory", "organiser")
 
 
+def _my_signup(activity: Activity, request: HttpRequest) -> Any:
+    user: Any = request.user
+    return activity.signups.filter(user=user, status__in=["confirmed", "waiting"])
+
+
 def _get(request: HttpRequest, pk: int) -> Activity:
     activity = _visible(request).filter(pk=pk).first()
     if activity is None:
@@ -91,9 +96,7 @@ def _staff_of(request: HttpRequest, activity: Activity) -> bool:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get(request, pk)
-    mine = activity.signups.filter(
-        user_id=request.user.pk, status__in=["confirmed", "waiting"]
-    ).first()
+    mine = _my_signup(activity, request).first()
     ahead = None
     if mine is not None and mine.status == SignUpStatus.WAITING:
         ahead = activity.signups.filter(status="waiting", pk__lt=mine.pk).count()
@@ -144,9 +147,7 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     signup = (
         SignUp.objects.filter(activity=activity, pk=int(signup_id)).first()
         if signup_id.isdigit() and len(signup_id) < 18
-        else activity.signups.filter(
-            user_id=request.user.pk, status__in=["confirmed", "waiting"]
-        ).first()
+        else _my_signup(activity, request).first()
     )
     if signup is None:
         raise Http404("报名记录不存在")
