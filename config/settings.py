@@ -180,6 +180,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "doorstep.cases.sweep_deadlines",
         "schedule": CASE_SWEEP_MINUTES * 60.0,
     },
+    "booking-no-shows": {"task": "doorstep.sites.mark_no_shows", "schedule": 300.0},
 }
 
 # Cache (rate limits): per process in the embedded default; Redis when web nodes are many.

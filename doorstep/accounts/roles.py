@@ -37,6 +37,13 @@ _ACTIVITIES = [
     "activities.change_activity",
     "activities.check_in_activity",
 ]
+_SITES = [
+    "sites.manage_site",
+    "sites.approve_booking",
+    "sites.view_servicesite",
+    "sites.view_room",
+    "sites.view_booking",
+]
 _CASE_DISPATCH = [
     "cases.view_case",
     "cases.add_case",
@@ -107,7 +114,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         ]
         + _CASE_DISPATCH
         + ["cases.handle_case"]
-        + _ACTIVITIES,
+        + _ACTIVITIES
+        + _SITES,
     },
     {
         "code": "street_officer",
@@ -117,13 +125,16 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["people.export_ledger"]
         + _CASE_DISPATCH
         + ["cases.whistle_case"]
-        + _ACTIVITIES,
+        + _ACTIVITIES
+        + _SITES,
     },
     {
         "code": "department_liaison",
         "name": "部门联络员",
         "scope": ScopeKind.NODE,
-        "perms": ["organisations.view_organisation"] + _CASE_HANDLE + ["cases.report_whistle"],
+        "perms": ["organisations.view_organisation"]
+        + _CASE_HANDLE
+        + ["cases.report_whistle", "sites.manage_site", "sites.approve_booking"],
     },
     {
         "code": "system_admin",
@@ -143,6 +154,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "cases.view_category",
             "cases.add_category",
             "cases.change_category",
+            "sites.manage_site",
+            "sites.view_servicekind",
             "cases.view_holidayoverride",
             "cases.add_holidayoverride",
             "cases.change_holidayoverride",
