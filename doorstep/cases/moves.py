@@ -32,6 +32,7 @@ from .models import (
     Summons,
     Whistle,
 )
+from .scoping import org_handler_ids
 from .services import Ctx, community_of, handler_user_ids, staff_of, top_of
 from .workflow import OPEN, S
 
@@ -72,9 +73,9 @@ def _end_assignments(ctx: Ctx, state: str, qs: Any = None) -> None:
 
 
 def _mine(ctx: Ctx) -> Any:
-    from .scoping import member_org_ids
+    from .scoping import handler_org_ids
 
-    orgs = member_org_ids(ctx.actor)
+    orgs = handler_org_ids(ctx.actor)
     return _active(ctx.case).filter(
         Q(user=ctx.actor) | Q(organisation_id__in=orgs, user__isnull=True)
     )
@@ -245,7 +246,7 @@ def _assign(ctx: Ctx, items: list[Handler], via: str) -> list[str]:
         if user is not None:
             ctx.notify_users.add(user.pk)
         elif org is not None:
-            ctx.notify_users.update(staff_of(org))
+            ctx.notify_users.update(org_handler_ids(org.pk))
     return names
 
 
@@ -596,9 +597,9 @@ def _whistle(ctx: Ctx) -> None:
 
 @handles("report_in")
 def _report_in(ctx: Ctx) -> None:
-    from .scoping import member_org_ids
+    from .scoping import handler_org_ids
 
-    orgs = member_org_ids(ctx.actor)
+    orgs = handler_org_ids(ctx.actor)
     summonses = list(
         Summons.objects.select_related("whistle").filter(
             whistle__case=ctx.case, department_id__in=orgs, reported_at__isnull=True
@@ -636,7 +637,7 @@ def _evaluate(ctx: Ctx) -> None:
         s.score, s.evaluation, s.evaluated_at = score, str(text or "")[:500], ctx.now
         s.save(update_fields=["score", "evaluation", "evaluated_at"])
         done.append({"department": s.department.name, "score": score})
-        ctx.notify_users.update(staff_of(s.department))
+        ctx.notify_users.update(org_handler_ids(s.department_id))
     ctx.data["scores"] = done
 
 

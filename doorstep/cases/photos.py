@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.conf import settings
@@ -28,13 +30,22 @@ def check_photo(upload: Any) -> str:
         raise BadPhoto(f"照片“{name}”是空文件")
     try:
         upload.seek(0)
-        with Image.open(upload) as img:
-            fmt = img.format or ""
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            # Between one and two times Pillow's pixel limit it only warns: refuse those too
+            # (a few kilobytes that unpack into gigabytes in every browser that shows them).
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as img:
+                fmt = img.format or ""
+                width, height = img.size
+                img.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadPhoto(f"“{name}”的像素过多，不是正常的照片") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise BadPhoto(f"“{name}”不是有效的图片") from None
     finally:
         upload.seek(0)
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        raise BadPhoto(f"“{name}”的像素过多，不是正常的照片")
     if fmt not in ALLOWED:
         raise BadPhoto(f"“{name}”的图片格式不支持（请用JPG、PNG、WEBP）")
     return ALLOWED[fmt]
@@ -46,9 +57,26 @@ def check_photos(photos: Sequence[Any]) -> list[str]:
     return [check_photo(p) for p in photos]
 
 
-def save_photos(case: Any, event: Any, photos: Sequence[Any], actor: Any) -> None:
+@contextmanager
+def files_undone_on_error() -> Iterator[list[Any]]:
+    """Wrap a transaction that saves photos: if it raises, the files it wrote to storage
+    are deleted again (the rows roll back with the transaction; the files would not)."""
+    saved: list[Any] = []
+    try:
+        yield saved
+    except BaseException:
+        for f in saved:
+            with suppress(OSError):  # best effort
+                f.storage.delete(f.name)
+        raise
+
+
+def save_photos(
+    case: Any, event: Any, photos: Sequence[Any], actor: Any, saved: list[Any] | None = None
+) -> None:
     """Store checked photos. Call check_photos first: this one raises as well, inside the
-    caller's transaction, so a bad photo leaves nothing behind."""
+    caller's transaction, so a bad photo leaves nothing behind. Each file written is added
+    to `saved` (see files_undone_on_error)."""
     from .models import Attachment
 
     if not photos:
@@ -60,4 +88,6 @@ def save_photos(case: Any, event: Any, photos: Sequence[Any], actor: Any) -> Non
             case=case, event=event, content_type=ctype, size=upload.size, uploaded_by=user
         )
         a.file.save(getattr(upload, "name", "photo") or "photo", upload, save=False)
+        if saved is not None:
+            saved.append(a.file)
         a.save()

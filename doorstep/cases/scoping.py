@@ -11,9 +11,17 @@ from typing import Any
 
 from django.db.models import Q
 
-from doorstep.accounts.models import Membership
+from doorstep.accounts.models import Membership, ScopeKind
 from doorstep.accounts.scopes import path_q, scope_of
-from doorstep.organisations.models import Kind, Organisation
+from doorstep.organisations.models import ADMIN_KINDS, Kind, Organisation
+
+
+def acts_for_org() -> Q:
+    """Memberships that make their holder one of an organisation's handlers: a staff role
+    (not SELF scope), or any role at a unit that is not an administrative area (a party
+    branch, a department…). Residents, party members and volunteers hold SELF
+    memberships at communities and grids; those do not make them the grid's handlers."""
+    return ~Q(role__scope=ScopeKind.SELF) | ~Q(organisation__kind__in=ADMIN_KINDS)
 
 
 def member_org_ids(user: Any) -> frozenset[int]:
@@ -29,13 +37,65 @@ def member_org_ids(user: Any) -> frozenset[int]:
     return cached
 
 
+def handler_org_ids(user: Any) -> frozenset[int]:
+    """Organisations whose assignments and summonses are the user's (see acts_for_org)."""
+    cached = getattr(user, "_doorstep_handler_orgs", None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False):
+            return frozenset()
+        cached = frozenset(
+            Membership.objects.active()
+            .filter(user=user)
+            .filter(acts_for_org())
+            .values_list("organisation_id", flat=True)
+        )
+        user._doorstep_handler_orgs = cached
+    return cached
+
+
+def org_handler_ids(org_id: int) -> list[int]:
+    """Active users who act for this organisation (its handlers, not its residents)."""
+    return sorted(
+        set(
+            Membership.objects.active()
+            .filter(organisation_id=org_id, user__is_active=True)
+            .filter(acts_for_org())
+            .values_list("user_id", flat=True)
+        )
+    )
+
+
+def _claim_org_ids(user: Any) -> frozenset[int]:
+    """Organisations where the user holds a role that grants taking orders (接单)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if (
+        user.is_superuser
+        or user.user_permissions.filter(
+            codename="claim_case", content_type__app_label="cases"
+        ).exists()
+    ):
+        return member_org_ids(user)
+    return frozenset(
+        Membership.objects.active()
+        .filter(
+            user=user,
+            role__permissions__codename="claim_case",
+            role__permissions__content_type__app_label="cases",
+        )
+        .values_list("organisation_id", flat=True)
+    )
+
+
 def pool_paths(user: Any) -> tuple[str, ...]:
-    """The communities whose claimable pool the user may take orders from."""
+    """The communities whose claimable pool the user may take orders from: those of the
+    memberships that let them take orders (a party member of community 1 who lives in
+    community 2 takes orders in community 1 only)."""
     cached = getattr(user, "_doorstep_pool_paths", None)
     if cached is not None:
         return cached
     paths: set[str] = set()
-    orgs = Organisation.objects.filter(pk__in=member_org_ids(user)).values_list("path", flat=True)
+    orgs = Organisation.objects.filter(pk__in=_claim_org_ids(user)).values_list("path", flat=True)
     ancestor_ids = {int(x) for p in orgs for x in p.strip("/").split("/") if x}
     communities = dict(
         Organisation.objects.filter(pk__in=ancestor_ids, kind=Kind.COMMUNITY).values_list(
@@ -62,7 +122,7 @@ def case_scope_q(user: Any) -> Q | None:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     q = path_q("territory_path", scope) | path_q("owner_path", scope)
-    orgs = member_org_ids(user)
+    orgs = handler_org_ids(user)
     mine = Assignment.objects.filter(Q(user=user) | Q(organisation_id__in=orgs))
     q |= Q(reporter=user) | Q(pk__in=mine.values("case_id"))
     if orgs:

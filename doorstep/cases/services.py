@@ -42,8 +42,8 @@ from .models import (
     Source,
     Summons,
 )
-from .photos import check_photos, save_photos
-from .scoping import member_org_ids, pool_paths
+from .photos import check_photos, files_undone_on_error, save_photos
+from .scoping import handler_org_ids, org_handler_ids, pool_paths
 from .workflow import MOVES_BY_CODE, OPEN, Facts, Move, R, S, available, why_not
 
 TOP_KINDS = frozenset({Kind.STREET, Kind.DISTRICT})
@@ -126,7 +126,7 @@ def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
     if system:
         rel.add(R.SYSTEM)
     authed = getattr(user, "is_authenticated", False)
-    orgs = member_org_ids(user) if authed else frozenset()
+    orgs = handler_org_ids(user) if authed else frozenset()
     scope = scope_of(user)
     if authed:
         if case.reporter_id == user.pk:
@@ -252,6 +252,8 @@ def create_case(
     to the community at once; a hotline order arrives already accepted.
     """
     description = (description or "").strip()
+    if _has_nul([description, title, contact_name, contact_phone, location.address]):
+        raise CaseError("提交的内容含有非法字符", "description")
     if not description:
         raise CaseError("请填写诉求内容", "description")
     if len(description) > 5000:
@@ -295,7 +297,7 @@ def create_case(
         search_text=search_text_for(f"{title} {description} {location.address}"),
     )
     data: dict[str, Any] = {"kind": kind, "source": source}
-    with transaction.atomic():
+    with files_undone_on_error() as saved, transaction.atomic():
         if accepted:
             cal = WorkCalendar.load()  # only an accepted case starts its clock now
             case.accepted_at = created
@@ -331,7 +333,7 @@ def create_case(
             data=data,
             at=created,
         )
-        save_photos(case, event, photos, actor)
+        save_photos(case, event, photos, actor, saved)
         rollups.apply(case.territory_path, created, rollups.deltas("create", case.status, data))
         if case.status == S.SUBMITTED:
             notify(
@@ -362,11 +364,11 @@ def staff_of(org: Organisation, permission: str | None = None) -> list[int]:
 def handler_user_ids(case: Case) -> set[int]:
     """Everyone who holds the case now: assigned people and the staff of assigned units."""
     ids: set[int] = set()
-    for a in case.assignments.filter(state__in=ACTIVE_ASSIGNMENT).select_related("organisation"):
+    for a in case.assignments.filter(state__in=ACTIVE_ASSIGNMENT):
         if a.user_id:
             ids.add(a.user_id)
-        elif a.organisation is not None:
-            ids.update(staff_of(a.organisation))
+        elif a.organisation_id is not None:
+            ids.update(org_handler_ids(a.organisation_id))
     return ids
 
 
@@ -403,9 +405,13 @@ def perform(
     note = (note or "").strip()
     if len(note) > 2000:
         raise CaseError("说明过长（最多2000字）", "note")
+    if _has_nul(note):
+        raise CaseError("说明含有非法字符", "note")
+    if _has_nul(params):
+        raise CaseError("提交的内容含有非法字符")
     check_photos(photos)
     case_id = case if isinstance(case, int) else case.pk
-    with transaction.atomic():
+    with files_undone_on_error() as saved, transaction.atomic():
         locked = _lock(case_id)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict("该工单已被他人处理，请刷新后重试")
@@ -448,7 +454,7 @@ def perform(
             data=ctx.data,
             at=now,
         )
-        save_photos(locked, event, photos, actor)
+        save_photos(locked, event, photos, actor, saved)
         rollups.apply(locked.territory_path, now, rollups.deltas(code, locked.status, ctx.data))
         if ctx.notify_users:
             notify(
@@ -459,6 +465,17 @@ def perform(
                 url=f"/cases/{locked.number}/",
             )
     return locked
+
+
+def _has_nul(value: Any) -> bool:
+    """NUL in any text: PostgreSQL refuses it in a text column (a 500, not a message)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _noop(ctx: Ctx) -> None:

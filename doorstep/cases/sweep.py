@@ -200,9 +200,12 @@ def _holders(case_ids: Sequence[int]) -> dict[int, set[int]]:
         elif org_id:
             org_cases[org_id].add(case_id)
     if org_cases:
+        from .scoping import acts_for_org
+
         staff = (
             Membership.objects.active()
             .filter(organisation_id__in=list(org_cases), user__is_active=True)
+            .filter(acts_for_org())  # the unit's handlers, not the residents of a grid
             .values_list("organisation_id", "user_id")
         )
         for org_id, user_id in staff:

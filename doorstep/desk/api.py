@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from doorstep.accounts.models import Membership
 from doorstep.cases import services
 from doorstep.cases.errors import CaseError
 from doorstep.cases.locating import home_building, locate
@@ -74,10 +75,15 @@ def _get(request: HttpRequest, number: str) -> Case:
 
 
 def _is_staff_view(user: Any, case: Case) -> bool:
-    """Staff handling or dispatching see who filed; the public and other residents do not."""
-    return case.reporter_id == user.pk or any(
-        user.has_perm(p) for p in ("cases.receive_case", "cases.dispatch_case", "cases.handle_case")
-    )
+    """Staff handling or dispatching see who filed; the public and other residents do not.
+    An anonymous filer is shown only to the staff who receive and dispatch (as on the case
+    page): party members and volunteers taking orders from the pool hold handle_case too."""
+    if case.reporter_id == user.pk:
+        return True
+    perms: tuple[str, ...] = ("cases.receive_case", "cases.dispatch_case")
+    if not case.anonymous:
+        perms += ("cases.handle_case",)
+    return any(user.has_perm(p) for p in perms)
 
 
 def case_out(case: Case, user: Any) -> dict[str, Any]:
@@ -127,6 +133,8 @@ def _detail(case: Case, user: Any) -> dict[str, Any]:
         }
         for a in case.assignments.select_related("user", "organisation")
     ]
+    # An anonymous filer's own steps (filing, 补充, 评价) name them: not to the public.
+    hide = case.anonymous and case.reporter_id is not None and not _is_staff_view(user, case)
     out["events"] = [
         {
             "seq": e.seq,
@@ -134,7 +142,7 @@ def _detail(case: Case, user: Any) -> dict[str, Any]:
             "label": MOVES_BY_CODE[e.move].label if e.move in MOVES_BY_CODE else "创建",
             "from_status": e.from_status,
             "to_status": e.to_status,
-            "actor_name": e.actor_name,
+            "actor_name": "匿名" if (hide and e.actor_id == case.reporter_id) else e.actor_name,
             "note": e.note,
             "at": e.at,
         }
@@ -252,7 +260,31 @@ def _users(ids: list[int]) -> list[Any]:
     return [found[i] for i in ids]
 
 
-def move_params(code: str, payload: CaseMoveIn, request: HttpRequest) -> dict[str, Any]:
+def _in_street(case: Case, targets: list[Any], field: str) -> list[Any]:
+    """Handlers and summoned units must belong to the case's street, as on the case page
+    (which offers only those): an id from elsewhere would hand the case, its reporter and
+    photos to another street's staff."""
+    if not targets:
+        return targets
+    street_path = services.top_of(case.territory).path
+    user_ids = [t.pk for t in targets if not isinstance(t, Organisation)]
+    in_street = set(
+        Membership.objects.active()
+        .filter(user_id__in=user_ids, organisation__path__startswith=street_path)
+        .values_list("user_id", flat=True)
+    )
+    for t in targets:
+        inside = (
+            t.path.startswith(street_path) if isinstance(t, Organisation) else t.pk in in_street
+        )
+        if not inside:
+            raise CaseError(f"“{t}”不在本街道，不能承办该工单", field)
+    return targets
+
+
+def move_params(
+    code: str, payload: CaseMoveIn, request: HttpRequest, case: Case | None = None
+) -> dict[str, Any]:
     """Turn the JSON body into the service's parameters for this move."""
     p: dict[str, Any] = {}
     if code == "accept" and payload.urgency:
@@ -264,11 +296,17 @@ def move_params(code: str, payload: CaseMoveIn, request: HttpRequest) -> dict[st
             raise CaseError("请指定一个主办（单位或个人）", "lead")
         p["lead"] = leads[0]
         p["co"] = _orgs(payload.co_org_ids) + _users(payload.co_user_ids)
+        if case is not None:
+            _in_street(case, [p["lead"], *p["co"]], "lead")
     if code == "set_handlers":
         p["add_co"] = _orgs(payload.co_org_ids) + _users(payload.co_user_ids)
+        if case is not None:
+            _in_street(case, p["add_co"], "co")
         p["remove"] = payload.remove_assignment_ids
     if code == "whistle":
         p["departments"] = _orgs(payload.department_ids)
+        if case is not None:
+            _in_street(case, p["departments"], "departments")
         if payload.report_by is not None:
             report_by = payload.report_by
             if timezone.is_naive(report_by):
@@ -302,7 +340,7 @@ def make_move(request: HttpRequest, number: Number, code: MoveCode, payload: Cas
     if code not in MOVES_BY_CODE:
         raise Http404
     user = _actor(request)
-    params = move_params(code, payload, request)
+    params = move_params(code, payload, request, case)
     case = services.perform(
         case, code, user, note=payload.note, expected_version=payload.version, **params
     )

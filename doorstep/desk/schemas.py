@@ -154,7 +154,9 @@ class CaseMoveIn(Schema):
     comment: ShortText = ""
     amount: int | None = Field(None, ge=1, le=720)
     unit: UnitCode | None = None
-    target_number: Annotated[str, StringConstraints(max_length=32)] | None = None
+    target_number: (
+        Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=32)] | None
+    ) = None
     scores: list[ScoreIn] = Field(default_factory=list, max_length=20)
 
 

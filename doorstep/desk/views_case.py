@@ -25,6 +25,7 @@ from doorstep.people.models import Resident
 
 from .views_common import (
     case_in_scope,
+    check_number,
     dispatch_orgs,
     dispatch_people,
     require_any,
@@ -304,10 +305,12 @@ def _choices(case: Case) -> tuple[dict[str, Organisation], dict[str, Any]]:
 
 
 def _int(value: Any, field: str, message: str) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        raise CaseError(message, field) from None
+    """A whole number from a form field; anything else, or one too big for a database
+    integer (SQLite refuses those with OverflowError), is the given message."""
+    raw = str(value).strip()
+    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 12):
+        raise CaseError(message, field)
+    return int(raw)
 
 
 def _params(code: str, request: HttpRequest, case: Case) -> dict[str, Any]:
@@ -343,6 +346,8 @@ def _params(code: str, request: HttpRequest, case: Case) -> dict[str, Any]:
         number = (post.get("target") or "").strip()
         if not number:
             raise CaseError("请填写或选择要并入的工单编号", "target")
+        if "\x00" in number or len(number) > 64:
+            raise CaseError("工单编号无效", "target")
         target = visible_cases(request.user).filter(number=number).first()
         if target is None:
             raise CaseError(f"找不到工单 {number}", "target")
@@ -395,6 +400,7 @@ def move(request: HttpRequest, number: str, code: str) -> HttpResponse:
     require_any(user, "cases.view_case")
     if code not in MOVES_BY_CODE:
         raise Http404("未知操作")
+    check_number(number)
     from_pool = request.POST.get("next") == "pool"
     visible = visible_cases(user).filter(number=number).exists()
     if not visible and code == "claim":
@@ -403,7 +409,10 @@ def move(request: HttpRequest, number: str, code: str) -> HttpResponse:
             return taken
     case = case_in_scope(request, number)
     raw_version = (request.POST.get("version") or "").strip()
-    version = int(raw_version) if raw_version.isdigit() else None
+    # isdigit() alone also passes "²" and 5,000-digit strings, which int() refuses.
+    version = None
+    if raw_version.isascii() and raw_version.isdigit():
+        version = int(raw_version) if len(raw_version) <= 10 else -1  # -1: a stale form
     try:
         params = _params(code, request, case)
         if code in RATING_MOVES:

@@ -46,8 +46,16 @@ def visible_cases(user: Any) -> QuerySet[Case]:
     return Case.objects.visible_to(user)
 
 
+def check_number(number: str) -> str:
+    """A tracking number from a URL or a form; NUL (which PostgreSQL refuses) is a 404."""
+    if "\x00" in number or len(number) > 64:
+        raise Http404("工单不存在")
+    return number
+
+
 def case_in_scope(request: HttpRequest, number: str) -> Case:
     """The case with this number if the user may see it; 404 otherwise (never 403)."""
+    check_number(number)
     case = (
         visible_cases(request.user)
         .select_related("category", "territory", "owner", "owner__parent", "building", "reporter")

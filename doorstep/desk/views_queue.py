@@ -14,7 +14,7 @@ from doorstep.accounts.models import Membership
 from doorstep.accounts.scopes import path_q, scope_of
 from doorstep.cases.models import ACTIVE_ASSIGNMENT, Assignment, Case, Category, Summons
 from doorstep.cases.rates import RATE_LABELS, rates_for
-from doorstep.cases.scoping import member_org_ids
+from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
 from doorstep.cases.workflow import DONE, HANDLING, S
 from doorstep.organisations.models import Kind
@@ -37,7 +37,7 @@ RATE_KEYS = ("received", "closing_rate", "on_time_rate", "satisfaction_rate", "r
 def my_todo(user: Any, qs: QuerySet[Case]) -> QuerySet[Case]:
     """Cases that likely wait on me: assigned to me or my units, summoned, or owned by my
     part of the tree in a status where the owner acts (an approximation of moves_for)."""
-    orgs = member_org_ids(user)
+    orgs = handler_org_ids(user)
     assigned = Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT).filter(
         Q(user=user) | Q(organisation_id__in=orgs, user__isnull=True)
     )

@@ -15,7 +15,7 @@ from doorstep.cases.models import Case, CaseKind, Source
 from doorstep.cases.services import create_case
 
 from .forms import FileCaseForm, grouped_categories, leaf_categories
-from .views_common import buildings_for, require_any, visible_cases
+from .views_common import buildings_for, check_number, require_any, visible_cases
 
 DEFAULT_CENTER = (39.99, 116.35)  # 学院路 (when no building has coordinates)
 
@@ -110,6 +110,7 @@ def patrol_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def filed(request: HttpRequest, number: str) -> HttpResponse:
     """After filing: the tracking number."""
+    check_number(number)
     case = Case.objects.filter(number=number, reporter_id=request.user.pk).first()
     if case is None:
         return redirect("desk:case", number=number)
@@ -130,6 +131,8 @@ def track(request: HttpRequest) -> HttpResponse:
     """Look up a tracking number: the reporter and staff in scope see it, nobody else."""
     number = (request.GET.get("number") or "").strip()
     not_found = False
+    if "\x00" in number or len(number) > 64:
+        number, not_found = "", True
     if number:
         case = visible_cases(request.user).filter(number=number).first()
         if case is not None:

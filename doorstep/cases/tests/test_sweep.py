@@ -91,22 +91,24 @@ def test_sweep_flags_reminds_handlers_and_dispatchers_and_a_second_run_changes_n
     [member] = inbox(p["party_member"])
     assert member.kind == "case_overdue" and member.url == f"/cases/{to_member.number}/"
     assert "催办" in member.title and to_member.number in member.body
-    # Everyone holding a role at the assigned grid (the volunteer too, as perform does).
-    for grid_staff in (p["grid_worker_a"], p["grid_leader_a"], p["volunteer"]):
+    # The assigned grid's staff; not the volunteer, whose SELF membership there does not
+    # make them one of the grid's handlers (as in perform).
+    for grid_staff in (p["grid_worker_a"], p["grid_leader_a"]):
         assert [n.url for n in inbox(grid_staff, "case_overdue")] == [f"/cases/{to_grid.number}/"]
+    assert inbox(p["volunteer"], "case_overdue") == []
     [heads_up] = inbox(p["volunteer"], "case_soon")
     assert heads_up.kind == "case_soon" and "将到期" in heads_up.title
     due = Case.objects.get(pk=soon.pk).due_at.astimezone(TZ)
     assert f"将于 {due:%m-%d %H:%M} 到期" in heads_up.body  # local time, either database
     dispatcher = sorted(n.url for n in inbox(p["community_officer"], "case_overdue"))
     assert dispatcher == sorted([f"/cases/{to_member.number}/", f"/cases/{to_grid.number}/"])
-    assert result.reminders == Notification.objects.count() == 7
+    assert result.reminders == Notification.objects.count() == 6
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         again = sweep()
     assert again.as_dict() == dict.fromkeys(again.as_dict(), 0)
     assert not callbacks
-    assert Notification.objects.count() == 7 and CaseEvent.objects.count() == events
+    assert Notification.objects.count() == 6 and CaseEvent.objects.count() == events
 
 
 def test_a_dispatcher_with_many_new_overdue_cases_gets_one_summary(
