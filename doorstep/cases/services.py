@@ -267,6 +267,10 @@ def create_case(
     now = timezone.now()
     created = created_at or now
     territory = location.territory
+    if kind == CaseKind.PATROL and getattr(actor, "is_authenticated", False):
+        scope = scope_of(actor)
+        if not (scope.everything or any(territory.path.startswith(p) for p in scope.paths)):
+            raise NotAllowed("只能上报本人负责网格内发现的问题", "building")
     if owner is None:
         owner = territory if (draft and territory.kind == Kind.GRID) else community_of(territory)
     case = Case(

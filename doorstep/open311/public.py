@@ -2,7 +2,9 @@
 
 Only public data: never the reporter, the contact name or phone, photos or internal notes.
 Phone and ID-card numbers a resident typed into the text are masked. An anonymous case
-shows where it is only down to its grid (no address, building or coordinates).
+shows where it is only down to its grid (no address, building or coordinates), and so do
+hotline orders and grid workers' reports: their callers and subjects never chose to be
+published, and the address is often someone's home.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from django.utils import timezone
 from doorstep.cases.models import Case, CaseKind, Category
 from doorstep.cases.workflow import DONE, STATUS_LABELS, S
 from doorstep.core.masking import mask_id_card, mask_phone
+
+# Cases nobody filed publicly: shown down to their grid only, like anonymous ones.
+PLACE_HIDDEN_KINDS = frozenset({CaseKind.HOTLINE, CaseKind.PATROL})
 
 # Our detailed statuses that GeoReport calls "closed"; every other one is "open".
 CLOSED_STATUSES = frozenset({S.CLOSED, S.ARCHIVED, S.CANCELLED})
@@ -89,7 +94,7 @@ def status_notes(case: Case) -> str:
 def request_dict(case: Case) -> dict[str, Any]:
     closed = case.status in CLOSED_STATUSES
     updated = (case.closed_at or case.archived_at or case.updated_at) if closed else case.updated_at
-    if case.anonymous:
+    if case.anonymous or case.kind in PLACE_HIDDEN_KINDS:
         address, address_id, lat, lon = case.territory.name, None, None, None
     else:
         address = case.address or (case.building.name if case.building else case.territory.name)

@@ -254,3 +254,31 @@ def test_schema_names_are_unique_across_the_api():
             and obj.__module__ == module.__name__
         ]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_a_grid_worker_reports_only_in_their_own_grid(client, cw):
+    client.force_login(cw.personas["grid_worker_a"])
+    n = Case.objects.count()
+    r = post(
+        client,
+        "/api/cases",
+        {
+            "category": cw.repair.code,
+            "description": "别的网格的井盖",
+            "kind": "patrol",
+            "building_id": cw.world.building_c.pk,
+        },
+    )
+    assert r.status_code == 403 and "本人负责网格" in r.json()["detail"]
+    assert Case.objects.count() == n
+    r = post(
+        client,
+        "/api/cases",
+        {
+            "category": cw.repair.code,
+            "description": "本网格的井盖",
+            "kind": "patrol",
+            "building_id": cw.world.building_a.pk,
+        },
+    )
+    assert r.status_code == 201 and r.json()["status"] == "draft"

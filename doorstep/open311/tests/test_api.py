@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import xml.etree.ElementTree as ET
 
@@ -664,3 +665,21 @@ def test_random_posts_never_fail_with_500(api, o3, values, fmt):
     response = api.post(f"requests.{fmt}", {"api_key": o3.secret, **values})
     assert response.status_code in (200, 400), response.content[:300]
     assert Case.objects.count() == before + (response.status_code == 200)
+
+
+def test_hotline_and_patrol_cases_show_only_their_grid(api, o3):
+    """Nobody chose to publish these: like anonymous cases, no address or coordinates."""
+    grid_worker = o3.cw.personas["grid_worker_a"]
+    building = o3.cw.world.building_a
+    patrol = create_case(
+        actor=grid_worker,
+        category=o3.cw.repair,
+        description="巡查发现楼道堆物",
+        location=locate(building=building),
+        kind="patrol",
+        source=Source.PATROL,
+    )
+    [body] = api.get(f"requests/{patrol.number}.json").data
+    assert body["address"] == o3.cw.world.grid_a.name
+    assert body["lat"] is None and body["long"] is None and body["address_id"] is None
+    assert building.name not in json.dumps(body, ensure_ascii=False)
