@@ -34,7 +34,7 @@ class CategoryOut(Schema):
 
 
 class CaseIn(Schema):
-    category: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    category: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=32)]
     description: Annotated[
         str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=5000)
     ]

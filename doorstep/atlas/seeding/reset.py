@@ -19,6 +19,7 @@ from doorstep.inbox.models import Notification
 from doorstep.organisations.models import Organisation
 from doorstep.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
 from doorstep.places.models import Building, Compound, Household, Unit
+from doorstep.sites.models import Booking, BookingSeries, Room, ServiceSite
 
 
 def delete_subtree(root: Organisation) -> dict[str, int]:
@@ -32,6 +33,16 @@ def delete_subtree(root: Organisation) -> dict[str, int]:
         done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
 
     done["case"] = delete_cases(path)
+    # Service sites of the subtree (run by or placed in it), with their rooms and bookings.
+    site_q = Q(territory_path__startswith=path) | Q(organisation__path__startswith=path)
+    sites = ServiceSite.objects.filter(site_q)
+    drop(
+        "booking",
+        Booking.objects.filter(Q(room__site__in=sites) | Q(organisation__path__startswith=path)),
+    )
+    drop("booking_series", BookingSeries.objects.filter(room__site__in=sites))
+    drop("room", Room.objects.filter(site__in=sites))
+    drop("service_site", ServiceSite.objects.filter(site_q))
     drop("membership", Membership.objects.filter(organisation__path__startswith=path))
     drop(
         "household_link",

@@ -282,3 +282,17 @@ def test_a_grid_worker_reports_only_in_their_own_grid(client, cw):
         },
     )
     assert r.status_code == 201 and r.json()["status"] == "draft"
+
+
+def test_nul_in_any_text_field_is_422_not_500(client, cw):
+    client.force_login(cw.personas["resident"])
+    for field in ("category", "description", "title", "address"):
+        body = {
+            "category": cw.repair.code,
+            "description": "楼道灯坏了",
+            "building_id": cw.world.building_a.pk,
+        }
+        body[field] = "a\x00b"
+        r = post(client, "/api/cases", body)
+        assert r.status_code == 422, (field, r.status_code)
+    assert not Case.objects.exists()

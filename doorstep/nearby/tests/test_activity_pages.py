@@ -135,8 +135,22 @@ PAGES_WITH_ID = {
     "nearby:activity_signup",
     "nearby:activity_cancel",
     "nearby:activity_check_in",
+    "nearby:site",
+    "nearby:site_book",
+    "nearby:booking_cancel",
+    "nearby:booking_check_in",
+    "nearby:booking_approve",
+    "nearby:booking_decline",
 }
-PAGES = {"nearby:activities", "nearby:activity_new"}
+PAGES = {
+    "nearby:activities",
+    "nearby:activity_new",
+    "nearby:circle",
+    "nearby:sites",
+    "nearby:nearest",
+    "nearby:bookings",
+    "nearby:bookings_mine",
+}
 
 
 def test_every_nearby_url_is_covered():
