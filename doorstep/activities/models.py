@@ -73,6 +73,22 @@ class Activity(models.Model):
         related_name="activities_here",
     )
     territory_path = models.CharField(max_length=255, db_index=True, editable=False)
+    site = models.ForeignKey(
+        "sites.ServiceSite",
+        verbose_name=_("服务阵地"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    booking = models.OneToOneField(
+        "sites.Booking",
+        verbose_name=_("场地预约"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity",
+    )
     address = models.CharField(_("地点"), max_length=200)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)

@@ -19,6 +19,9 @@ from django.utils import timezone
 from doorstep.accounts.scopes import scope_of
 from doorstep.inbox.services import notify
 from doorstep.organisations.models import Kind, Organisation
+from doorstep.sites.errors import SiteError
+from doorstep.sites.models import Room
+from doorstep.sites.services import book as book_room
 
 from .models import ACTIVE_SIGNUP, Activity, ActivityStatus, SignUp, SignUpStatus
 
@@ -84,7 +87,10 @@ def publish(
     co_organisers: list[Organisation] | None = None,
     lat: float | None = None,
     lon: float | None = None,
+    room: Room | None = None,
 ) -> Activity:
+    """Publish an activity. With a room, the room is booked in the same step (approved at
+    once or pending, as the room says); a refused booking publishes nothing."""
     if not actor.has_perm("activities.add_activity"):
         raise ActivityDenied("没有发布活动的权限")
     if territory.kind not in TERRITORY_KINDS:
@@ -100,8 +106,14 @@ def publish(
     opens = signup_opens_at or now
     closes = signup_closes_at or starts_at
     _check_times(starts_at, ends_at, opens, closes, capacity)
+    site = room.site if room is not None else None
+    if site is not None and not (address or "").strip():
+        address = site.address or site.name
+    if not (address or "").strip():
+        raise ActivityError("请填写活动地点或选择场地", "address")
     with transaction.atomic():
         activity = Activity.objects.create(
+            site=site,
             title=title[:120],
             kind=kind,
             description=description,
@@ -122,6 +134,21 @@ def publish(
         )
         if co_organisers:
             activity.co_organisers.set(co_organisers)
+        if room is not None:
+            try:
+                activity.booking = book_room(
+                    actor=actor,
+                    room=room,
+                    start=starts_at,
+                    end=ends_at,
+                    purpose=f"活动：{activity.title}"[:200],
+                    attendees=min(capacity, room.capacity),
+                )
+            except SiteError as exc:
+                error = ActivityError(exc.message, "room")
+                error.status = exc.status
+                raise error from exc
+            activity.save(update_fields=["booking"])
     return activity
 
 

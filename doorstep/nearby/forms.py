@@ -6,6 +6,7 @@ from django import forms
 
 from doorstep.activities.models import ActivityKind, Audience
 from doorstep.organisations.models import Organisation
+from doorstep.sites.models import Room
 
 NO_NUL = r"^[^\x00]*$"
 
@@ -14,7 +15,10 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label="活动名称", max_length=120)
     kind = forms.ChoiceField(label="类型", choices=ActivityKind.choices)
     territory = forms.ModelChoiceField(label="所在社区/街道", queryset=Organisation.objects.none())
-    address = forms.CharField(label="地点", max_length=200)
+    room = forms.ModelChoiceField(
+        label="预约场地（可选，发布时一并预约）", queryset=Room.objects.none(), required=False
+    )
+    address = forms.CharField(label="地点（选了场地可不填）", max_length=200, required=False)
     starts_at = forms.DateTimeField(
         label="开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -32,9 +36,10 @@ class ActivityForm(forms.Form):
         label="活动介绍", required=False, widget=forms.Textarea, max_length=5000
     )
 
-    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisations: Any, rooms: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["territory"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["room"].queryset = rooms  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from doorstep.activities import services
 from doorstep.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
 from doorstep.organisations.models import Organisation
+from doorstep.sites.models import Room, ServiceSite
 
 from .forms import ActivityForm
 
@@ -190,7 +191,9 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("activities.add_activity"):
         raise PermissionDenied("没有发布活动的权限")
     orgs = Organisation.objects.visible_to(request.user).filter(kind__in=services.TERRITORY_KINDS)
-    form = ActivityForm(request.POST or None, organisations=orgs)
+    sites = ServiceSite.objects.visible_to(request.user).filter(active=True)
+    rooms = Room.objects.filter(site__in=sites, active=True).select_related("site")
+    form = ActivityForm(request.POST or None, organisations=orgs, rooms=rooms)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -209,6 +212,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                     signup_closes_at=data.get("signup_closes_at"),
                     description=data.get("description") or "",
                     audience=data["audience"],
+                    room=data.get("room"),
                 )
             except services.ActivityError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -187,3 +187,31 @@ def test_a_cancelled_activity_elsewhere_is_404_and_anonymous_must_log_in(world, 
     for name in sorted(PAGES):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "/accounts/login" in r["Location"]
+
+
+def test_publishing_with_a_room_books_it_in_the_same_step(world, client):
+    from doorstep.sites.models import Booking
+    from doorstep.sites.tests.helpers import build_site_world
+
+    sw = build_site_world(world)
+    client.force_login(world.personas["community_officer"])
+    day = timezone.localdate() + dt.timedelta(days=4)
+    data = {
+        "title": "书法培训",
+        "kind": "training",
+        "territory": world.community_1.pk,
+        "room": sw.room.pk,
+        "address": "",
+        "starts_at": f"{day}T10:00",
+        "ends_at": f"{day}T11:30",
+        "capacity": 15,
+        "audience": "everyone",
+    }
+    r = client.post(reverse("nearby:activity_new"), data)
+    assert r.status_code == 302
+    activity = Activity.objects.get()
+    assert Booking.objects.get(pk=activity.booking_id).room == sw.room
+    # the same slot again: the room is taken, nothing more is published or booked
+    r = client.post(reverse("nearby:activity_new"), data)
+    assert r.status_code == 409 and "已被预订" in r.content.decode()
+    assert Activity.objects.count() == 1 and Booking.objects.count() == 1
