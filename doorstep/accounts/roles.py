@@ -134,7 +134,9 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "scope": ScopeKind.NODE,
         "perms": ["organisations.view_organisation"]
         + _CASE_HANDLE
-        + ["cases.report_whistle", "sites.manage_site", "sites.approve_booking"],
+        + ["cases.report_whistle", "sites.manage_site", "sites.approve_booking"]
+        # A co-building unit publishes and runs its own activities (its area only).
+        + _ACTIVITIES,
     },
     {
         "code": "system_admin",

@@ -22,6 +22,7 @@ from doorstep.organisations.models import Kind, Organisation
 from doorstep.sites.errors import SiteError
 from doorstep.sites.models import Room
 from doorstep.sites.services import book as book_room
+from doorstep.sites.services import cancel as cancel_booking
 
 from .models import ACTIVE_SIGNUP, Activity, ActivityStatus, SignUp, SignUpStatus
 
@@ -47,9 +48,30 @@ class ActivityConflict(ActivityError):
     status = 409
 
 
+UNIT_KINDS = (Kind.CO_BUILDING, Kind.DEPARTMENT)
+
+
 def _in_scope(user: Any, org: Organisation) -> bool:
     scope = scope_of(user)
     return scope.everything or any(org.path.startswith(p) for p in scope.paths)
+
+
+def unit_home(org: Organisation) -> str:
+    """The area a co-building unit or department serves: its parent's subtree."""
+    parts = org.path.strip("/").split("/")[:-1]
+    return "/" + "/".join(parts) + "/" if parts else "/"
+
+
+def _own_unit(user: Any, org: Organisation) -> bool:
+    """A co-building unit's (or department's) liaison acting for that unit."""
+    return org.kind in UNIT_KINDS and org.pk in scope_of(user).node_ids
+
+
+def may_run(user: Any, activity: Activity) -> bool:
+    """Change, cancel or manage check-in: staff of the area, or the organising unit."""
+    return user.has_perm("activities.change_activity") and (
+        _in_scope(user, activity.territory) or _own_unit(user, activity.organiser)
+    )
 
 
 def _check_times(
@@ -95,8 +117,18 @@ def publish(
         raise ActivityDenied("没有发布活动的权限")
     if territory.kind not in TERRITORY_KINDS:
         raise ActivityError("活动须属于某个街道、社区或网格", "territory")
-    if not _in_scope(actor, territory):
+    unit = _own_unit(actor, organiser)
+    if unit:
+        # A co-building unit publishes for itself, in the area it is paired with.
+        if not territory.path.startswith(unit_home(organiser)):
+            raise ActivityDenied("共建单位只能在所结对的街道/社区发布活动")
+    elif not _in_scope(actor, territory):
         raise ActivityDenied("只能在本辖区发布活动")
+    elif not _in_scope(actor, organiser):
+        raise ActivityDenied("主办单位须为本辖区内的组织或本单位", "organiser")
+    co_organisers = [o for o in (co_organisers or []) if o.pk != organiser.pk]
+    if len(co_organisers) > 20:
+        raise ActivityError("协办单位最多20个", "co_organisers")
     title = (title or "").strip()
     if not title:
         raise ActivityError("请填写活动名称", "title")
@@ -214,9 +246,7 @@ def cancel(signup: SignUp | int, actor: Any) -> SignUp | None:
             raise ActivityError("报名记录不存在")
         locked = _lock(current.activity_id)
         current.refresh_from_db()
-        if current.user_id != actor.pk and not (
-            actor.has_perm("activities.change_activity") and _in_scope(actor, locked.territory)
-        ):
+        if current.user_id != actor.pk and not may_run(actor, locked):
             raise ActivityDenied("只能取消自己的报名")
         if current.status == SignUpStatus.CANCELLED:
             raise ActivityConflict("该报名已取消")
@@ -245,10 +275,10 @@ def set_capacity(activity: Activity | int, capacity: int, actor: Any) -> Activit
     promote the waiting line in order."""
     with transaction.atomic():
         locked = _lock(activity)
-        if not (
-            actor.has_perm("activities.change_activity") and _in_scope(actor, locked.territory)
-        ):
+        if not may_run(actor, locked):
             raise ActivityDenied("没有修改该活动的权限")
+        if locked.status != ActivityStatus.PUBLISHED:
+            raise ActivityConflict("活动已取消")
         confirmed = confirmed_count(locked)
         if capacity < max(1, confirmed):
             raise ActivityError(f"名额不能少于已报名人数（{confirmed}人）", "capacity")
@@ -277,7 +307,8 @@ def check_in(
         locked = _lock(activity)
         if by is not None:
             if not (
-                by.has_perm("activities.check_in_activity") and _in_scope(by, locked.territory)
+                by.has_perm("activities.check_in_activity")
+                and (_in_scope(by, locked.territory) or _own_unit(by, locked.organiser))
             ):
                 raise ActivityDenied("没有签到管理的权限")
         elif not token or not secrets.compare_digest(token, locked.checkin_token):
@@ -293,6 +324,45 @@ def check_in(
         signup.checked_in_at, signup.checked_in_by = now, by
         signup.save(update_fields=["checked_in_at", "checked_in_by"])
     return signup
+
+
+def cancel_activity(activity: Activity | int, actor: Any, reason: str) -> Activity:
+    """Call an activity off before it ends: everyone signed up (and waiting) is told, and
+    the room booked with it is released. Sign-ups are kept, for the record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActivityError("请填写取消原因", "reason")
+    if len(reason) > 200 or "\x00" in reason:
+        raise ActivityError("取消原因不超过200字，且不能含无效字符", "reason")
+    with transaction.atomic():
+        locked = _lock(activity)
+        if not may_run(actor, locked):
+            raise ActivityDenied("没有取消该活动的权限")
+        if locked.status != ActivityStatus.PUBLISHED:
+            raise ActivityConflict("活动已取消")
+        if timezone.now() >= locked.ends_at:
+            raise ActivityConflict("活动已结束，不能取消")
+        locked.status = ActivityStatus.CANCELLED
+        locked.save(update_fields=["status"])
+        booking = locked.booking
+        if booking is not None and booking.status in ("pending", "approved"):
+            # The activity holds the booking: it is released on the booker's side, whoever
+            # of the organisers calls the activity off.
+            cancel_booking(
+                actor=booking.booker, booking=booking, reason=f"活动取消：{reason}"[:200]
+            )
+        people = list(
+            locked.signups.filter(status__in=ACTIVE_SIGNUP).values_list("user_id", flat=True)
+        )
+        if people:
+            notify(
+                people,
+                kind="activity_cancelled",
+                title=f"活动已取消：{locked.title}",
+                body=f"原因：{reason}",
+                url=f"/activities/{locked.pk}/",
+            )
+    return locked
 
 
 def checkin_qr_svg(activity: Activity, base_url: str) -> str:

@@ -16,12 +16,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from doorstep.activities import services
+from doorstep.activities import choosing, services
 from doorstep.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
-from doorstep.organisations.models import Organisation
 from doorstep.sites.models import Room, ServiceSite
 
-from .forms import ActivityForm
+from .forms import ActivityForm, CallOffForm, CapacityForm
 
 
 def _visible(request: HttpRequest) -> Any:
@@ -87,15 +86,13 @@ def activity_calendar(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_of(request: HttpRequest, activity: Activity) -> bool:
-    from doorstep.accounts.scopes import scope_of
-
-    scope = scope_of(request.user)
-    in_scope = scope.everything or any(activity.territory_path.startswith(p) for p in scope.paths)
-    return in_scope and request.user.has_perm("activities.check_in_activity")
+    return services.may_run(request.user, activity) and request.user.has_perm(
+        "activities.check_in_activity"
+    )
 
 
 @login_required
-def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_detail(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse:
     activity = _get(request, pk)
     mine = _my_signup(activity, request).first()
     ahead = None
@@ -110,7 +107,14 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "waiting": activity.signups.filter(status="waiting").count(),
         "staff": staff,
         "now": timezone.now(),
+        "co_organisers": list(activity.co_organisers.all()),
     }
+    if services.may_run(request.user, activity):
+        context["capacity_form"] = extra.pop("capacity_form", None) or CapacityForm(
+            initial={"capacity": activity.capacity}
+        )
+        context["call_off_form"] = extra.pop("call_off_form", None) or CallOffForm()
+        context["may_run"] = True
     if staff:
         context["signups"] = activity.signups.select_related("user").exclude(status="cancelled")
         context["qr"] = mark_safe(services.checkin_qr_svg(activity, settings.SITE_URL))  # noqa: S308 - segno's own SVG
@@ -118,11 +122,47 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "nearby/activity_detail.html", context)
 
 
-def _fail(request: HttpRequest, activity: Activity, exc: services.ActivityError) -> HttpResponse:
+def _fail(
+    request: HttpRequest, activity: Activity, exc: services.ActivityError, **forms: Any
+) -> HttpResponse:
     messages.error(request, exc.message)
-    response = activity_detail(request, activity.pk)
+    response = activity_detail(request, activity.pk, **forms)
     response.status_code = exc.status
     return response
+
+
+@login_required
+@require_POST
+def activity_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff (or the organising unit) change the number of places."""
+    activity = _get(request, pk)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        error = services.ActivityError("名额须为1到100000之间的整数", "capacity")
+        return _fail(request, activity, error, capacity_form=form)
+    try:
+        services.set_capacity(activity, form.cleaned_data["capacity"], request.user)
+    except services.ActivityError as exc:
+        return _fail(request, activity, exc, capacity_form=form)
+    messages.success(request, f"名额已改为 {form.cleaned_data['capacity']} 人")
+    return redirect("nearby:activity", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_call_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the whole activity (with a reason every sign-up is told); its room is freed."""
+    activity = _get(request, pk)
+    form = CallOffForm(request.POST)
+    if not form.is_valid():
+        error = services.ActivityError("请填写取消原因（不超过200字）", "reason")
+        return _fail(request, activity, error, call_off_form=form)
+    try:
+        services.cancel_activity(activity, request.user, form.cleaned_data["reason"])
+    except services.ActivityError as exc:
+        return _fail(request, activity, exc, call_off_form=form)
+    messages.success(request, "活动已取消，已通知报名居民")
+    return redirect("nearby:activity", pk=activity.pk)
 
 
 @login_required
@@ -190,10 +230,16 @@ def activity_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_new(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("activities.add_activity"):
         raise PermissionDenied("没有发布活动的权限")
-    orgs = Organisation.objects.visible_to(request.user).filter(kind__in=services.TERRITORY_KINDS)
-    sites = ServiceSite.objects.visible_to(request.user).filter(active=True)
+    user = request.user
+    sites = ServiceSite.objects.visible_to(user).filter(active=True)
     rooms = Room.objects.filter(site__in=sites, active=True).select_related("site")
-    form = ActivityForm(request.POST or None, organisations=orgs, rooms=rooms)
+    form = ActivityForm(
+        request.POST or None,
+        organisations=choosing.territories(user),
+        rooms=rooms,
+        organisers=choosing.organisers(user),
+        partners=choosing.partners(user),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -203,7 +249,8 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     title=data["title"],
                     kind=data["kind"],
-                    organiser=data["territory"],
+                    organiser=data.get("organiser") or data["territory"],
+                    co_organisers=list(data.get("co_organisers") or []),
                     territory=data["territory"],
                     address=data["address"],
                     starts_at=data["starts_at"],
