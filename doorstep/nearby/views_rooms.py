@@ -200,13 +200,15 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def booking_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The booker checks in from 我的预订; staff check arrivals in from the queue page."""
     b = _visible_booking(request, pk)
+    back = "nearby:bookings" if request.POST.get("from") == "queue" else "nearby:bookings_mine"
     try:
         services.check_in(actor=request.user, booking=b)
     except SiteError as exc:
-        return _fail(request, exc, "nearby:bookings_mine")
-    messages.success(request, "签到成功")
-    return redirect("nearby:bookings_mine")
+        return _fail(request, exc, back)
+    messages.success(request, f"签到成功：{b.room} {b.start.astimezone(TZ):%H:%M}")
+    return redirect(back)
 
 
 def _approver(request: HttpRequest) -> None:
@@ -218,13 +220,29 @@ def _approver(request: HttpRequest) -> None:
 def booking_queue(request: HttpRequest) -> HttpResponse:
     _approver(request)
     managed = ServiceSite.objects.managed_by(request.user)
+    now = timezone.now()
+    visible = Booking.objects.visible_to(request.user).filter(room__site__in=managed)
     rows = (
-        Booking.objects.visible_to(request.user)
-        .filter(room__site__in=managed, status=BookingStatus.PENDING, end__gt=timezone.now())
+        visible.filter(status=BookingStatus.PENDING, end__gt=now)
         .select_related("room__site", "booker")
         .order_by("start")[:200]
     )
-    return render(request, "nearby/booking_queue.html", {"rows": rows})
+    # Arrivals: approved bookings whose check-in window is open now or opens later today.
+    day_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+    arrivals = (
+        visible.filter(
+            status__in=(BookingStatus.APPROVED, BookingStatus.CHECKED_IN),
+            start__gte=now - services.NO_SHOW_AFTER,
+            start__lte=day_end,
+        )
+        .select_related("room__site", "booker")
+        .order_by("start")[:200]
+    )
+    return render(
+        request,
+        "nearby/booking_queue.html",
+        {"rows": rows, "arrivals": arrivals, "check_in_from": now + services.CHECK_IN_EARLY},
+    )
 
 
 @login_required

@@ -29,7 +29,14 @@ from doorstep.circle.models import RoadNetwork
 from doorstep.circle.store import load_network
 from doorstep.organisations.models import Organisation
 from doorstep.sites.hours import TZ, hours_on, is_public_holiday
-from doorstep.sites.models import Booking, ServiceKind, ServiceSite, SiteKind, SpecialDay
+from doorstep.sites.models import (
+    Booking,
+    OpeningHours,
+    ServiceKind,
+    ServiceSite,
+    SiteKind,
+    SpecialDay,
+)
 from doorstep.sites.scoping import member_org_ids
 
 WEEKDAYS = "一二三四五六日"
@@ -159,6 +166,11 @@ def booking_organisations(user: Any) -> Any:
 
 def site_context(request: HttpRequest, site: ServiceSite, **extra: Any) -> dict[str, Any]:
     rooms = list(site.rooms.filter(active=True))
+    own_hours = set(
+        OpeningHours.objects.filter(room__in=rooms).values_list("room_id", flat=True).distinct()
+    )
+    # A room with hours of its own (a dance room open evenings only …) shows its own week.
+    room_weeks = [(r, week_of(site, r)) for r in rooms if r.pk in own_hours]
     user: Any = request.user
     mine = (
         Booking.objects.filter(booker=user, room__site=site, end__gt=timezone.now())
@@ -171,6 +183,7 @@ def site_context(request: HttpRequest, site: ServiceSite, **extra: Any) -> dict[
         "week": week_of(site),
         "open_now": site.pk in _open_ids(ServiceSite.objects.filter(pk=site.pk)),
         "rooms": rooms,
+        "room_weeks": room_weeks,
         "mine": mine,
         "organisations": list(booking_organisations(user)),
         "photos": list(site.photos.all()[:6]),
