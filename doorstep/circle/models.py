@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +48,18 @@ class RoadNetworkData(models.Model):
         return f"{self.network_id}"
 
 
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
 class CoverageRun(models.Model):
-    """One computed coverage: who is within the walking budget of which site."""
+    """One computed coverage: who is within the walking budget of which site.
+
+    Requested from the circle page, a run is stored as queued and filled in by the
+    background job (queue "geo"); seeding and commands compute one directly."""
 
     network = models.ForeignKey(
         RoadNetwork, verbose_name=_("路网"), on_delete=models.CASCADE, related_name="runs"
@@ -63,6 +74,20 @@ class CoverageRun(models.Model):
     # "site": [... or null], "covered": [...], "far": [...]}
     buildings = models.JSONField(_("楼栋结果"), default=dict)
     elapsed_ms = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=RunStatus.choices, default=RunStatus.DONE
+    )
+    kinds = models.JSONField(_("阵地类型"), default=list, blank=True)
+    error = models.CharField(_("失败原因"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("覆盖计算")

@@ -20,3 +20,11 @@ def recompute(
     network = RoadNetwork.objects.get(pk=network_id)
     tuples = [(int(s[0]), float(s[1]), float(s[2])) for s in sites]
     return store_run(network, tuples, minutes, speed, label).pk
+
+
+@shared_task(name="doorstep.circle.fill_run")
+def fill(run_id: int) -> str:
+    """Fill in a run queued from the circle page; returns its final status."""
+    from .runs import fill_run
+
+    return fill_run(run_id).status

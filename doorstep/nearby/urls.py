@@ -1,15 +1,26 @@
 from django.urls import path
 
-from . import views_activities, views_circle, views_rooms, views_sites
+from . import views_activities, views_circle, views_circle_runs, views_rooms, views_sites
 
 app_name = "nearby"
 urlpatterns = [
     path("circle/", views_circle.circle, name="circle"),
+    path("circle/recompute/", views_circle_runs.recompute, name="circle_recompute"),
     path("activities/", views_activities.activity_calendar, name="activities"),
     path("activities/new/", views_activities.activity_new, name="activity_new"),
     path("activities/<int:pk>/", views_activities.activity_detail, name="activity"),
     path("activities/<int:pk>/sign-up/", views_activities.activity_signup, name="activity_signup"),
     path("activities/<int:pk>/cancel/", views_activities.activity_cancel, name="activity_cancel"),
+    path(
+        "activities/<int:pk>/capacity/",
+        views_activities.activity_capacity,
+        name="activity_capacity",
+    ),
+    path(
+        "activities/<int:pk>/call-off/",
+        views_activities.activity_call_off,
+        name="activity_call_off",
+    ),
     path(
         "activities/<int:pk>/check-in/",
         views_activities.activity_check_in,

@@ -25,6 +25,8 @@ from doorstep.organisations.models import Organisation
 from doorstep.places.models import Building
 from doorstep.sites.models import ServiceSite, SiteKind
 
+from .views_circle_runs import latest_run
+
 DEFAULT_KINDS = (SiteKind.CENTRE, SiteKind.STATION)
 DEFAULT_MINUTES = 15.0
 DEFAULT_SPEED = 4.5
@@ -69,17 +71,18 @@ def _number(raw: str | None, default: float, label: str, low: float, high: float
     return value
 
 
-def _params(request: HttpRequest) -> Params:
-    raw_kinds = request.GET.getlist("kind")
+def _params(request: HttpRequest, data: Any = None) -> Params:
+    data = request.GET if data is None else data
+    raw_kinds = data.getlist("kind")
     if any("\x00" in k for k in raw_kinds):
         raise BadInput("阵地类型含有非法字符。")
     kinds = [k for k in raw_kinds if k]
     unknown = [k for k in kinds if k not in SiteKind.values]
     if unknown:
         raise BadInput("未知的阵地类型。")
-    minutes = _number(request.GET.get("minutes"), DEFAULT_MINUTES, "服务圈时间（分钟）", 1, 120)
-    speed = _number(request.GET.get("speed"), DEFAULT_SPEED, "步行速度（公里/小时）", 0.5, 15)
-    k = _number(request.GET.get("k"), DEFAULT_K, "建议站点数", 1, 20)
+    minutes = _number(data.get("minutes"), DEFAULT_MINUTES, "服务圈时间（分钟）", 1, 120)
+    speed = _number(data.get("speed"), DEFAULT_SPEED, "步行速度（公里/小时）", 0.5, 15)
+    k = _number(data.get("k"), DEFAULT_K, "建议站点数", 1, 20)
     if k != int(k):
         raise BadInput("建议站点数须为整数。")
     return Params(kinds or [str(x) for x in DEFAULT_KINDS], minutes, speed, int(k))
@@ -144,6 +147,7 @@ def circle(request: HttpRequest) -> HttpResponse:
         context["no_network"] = True
         return _render(request, context, status=409)
     context["network"] = network
+    context.update(latest_run(user, network))
     buildings = Building.objects.visible_to(user)
     sites = list(
         ServiceSite.objects.visible_to(user)

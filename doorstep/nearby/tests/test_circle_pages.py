@@ -160,3 +160,75 @@ def test_a_site_far_from_any_road_is_named_as_not_counted(circle_world, login):
     r = login("street_officer", circle_world).get(URL)
     assert r.status_code == 200
     assert "有 1 个阵地距离道路超过 500 米，未计入覆盖" in r.content.decode()
+
+
+# -- whole-area runs in the background ---------------------------------------------------
+
+
+def test_staff_queue_a_whole_area_run_and_see_the_latest(
+    circle_world, login, django_capture_on_commit_callbacks
+):
+    from doorstep.circle.models import CoverageRun
+
+    client = login("street_officer", circle_world)
+    assert "尚无全区计算结果" in client.get(URL).content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as jobs:
+        r = client.post(
+            "/circle/recompute/", {"kind": ["station"], "minutes": "15", "speed": "4.5"}
+        )
+    assert r.status_code == 302 and len(jobs) == 1  # the job is handed over after commit
+    run = CoverageRun.objects.get()
+    assert run.status == "done" and run.requested_by == circle_world.personas["street_officer"]
+    assert run.kinds == ["station"] and [s[0] for s in run.sites] == [circle_world.site.pk]
+    assert run.summary["totals"]["households"] == 5
+    assert run.summary["totals"]["households_covered"] == 3
+    html = client.get(URL).content.decode()
+    assert 'data-run-status="done"' in html and "全区户覆盖率 <b>60.0%" in html
+    assert 'id="run-communities"' in html and "二里庄社区" in html
+
+
+def test_community_staff_see_only_their_rows_of_the_run(
+    circle_world, login, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        login("street_officer", circle_world).post("/circle/recompute/", {"kind": ["station"]})
+    html = login("community_officer", circle_world).get(URL).content.decode()
+    table = html[html.index('id="run-communities"') :]
+    table = table[: table.index("</table>")]
+    assert "清华东路社区" in table and "二里庄社区" not in table
+
+
+def test_one_run_at_a_time_and_bad_requests_write_nothing(circle_world, login):
+    from doorstep.circle.models import CoverageRun, RoadNetwork
+    from doorstep.circle.runs import fill_run
+
+    network = RoadNetwork.objects.get()
+    queued = CoverageRun.objects.create(
+        network=network, minutes=15, walking_speed_kmh=4.5, status="queued"
+    )
+    client = login("street_officer", circle_world)
+    r = client.post("/circle/recompute/", {"kind": ["station"]})
+    assert r.status_code == 409 and "正在进行" in r.content.decode()
+    assert CoverageRun.objects.count() == 1
+    assert 'data-run-status="queued"' in client.get(URL).content.decode()
+    fill_run(queued.pk)  # no sites given: nothing is covered, but it finishes
+    queued.refresh_from_db()
+    assert queued.status == "done" and queued.finished_at is not None
+    # bad input: a message and a 400, no run
+    r = client.post("/circle/recompute/", {"kind": ["station"], "minutes": "600"})
+    assert r.status_code == 400 and "服务圈时间" in r.content.decode()
+    r = client.post("/circle/recompute/", {"kind": ["canteen"]})  # no such sites located
+    assert r.status_code == 400 and "暂无已定位" in r.content.decode()
+    # a run with impossible parameters fails with its reason
+    bad = CoverageRun.objects.create(
+        network=network, minutes=500, walking_speed_kmh=4.5, status="queued", sites=[]
+    )
+    assert fill_run(bad.pk).status == "failed"
+    bad.refresh_from_db()
+    assert "服务圈时间" in bad.error
+    assert CoverageRun.objects.count() == 2
+    # residents and grid staff without site management may not start one
+    for persona in ("resident", "grid_worker_a"):
+        r = login(persona, circle_world).post("/circle/recompute/", {"kind": ["station"]})
+        assert r.status_code == 403, persona
+    assert CoverageRun.objects.count() == 2
