@@ -18,9 +18,11 @@ from django.views.decorators.http import require_POST
 
 from doorstep.activities import choosing, services
 from doorstep.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
-from doorstep.sites.models import Room, ServiceSite
+from doorstep.sites.models import Booking, BookingStatus, Room, ServiceSite
 
 from .forms import ActivityForm, CallOffForm, CapacityForm
+
+WEEKDAYS = "一二三四五六日"
 
 
 def _visible(request: HttpRequest) -> Any:
@@ -48,6 +50,22 @@ def _month(value: str | None) -> dt.date:
         return today.replace(day=1)
 
 
+def _room_bookings(request: HttpRequest, start: dt.datetime, end: dt.datetime) -> Any:
+    """Approved room bookings in the month: a resident's own; staff those of their area.
+    Rooms taken by an activity show as the activity itself."""
+    return (
+        Booking.objects.visible_to(request.user)
+        .filter(
+            status__in=(BookingStatus.APPROVED, BookingStatus.CHECKED_IN),
+            start__gte=start,
+            start__lt=end,
+            activity__isnull=True,
+        )
+        .select_related("room__site")
+        .order_by("start")[:500]
+    )
+
+
 @login_required
 def activity_calendar(request: HttpRequest) -> HttpResponse:
     first = _month(request.GET.get("month")).replace(day=1)
@@ -62,8 +80,16 @@ def activity_calendar(request: HttpRequest) -> HttpResponse:
     by_day: dict[int, list[Activity]] = {}
     for a in qs.order_by("starts_at"):
         by_day.setdefault(timezone.localtime(a.starts_at).day, []).append(a)
+    rooms_by_day: dict[int, list[Booking]] = {}
+    for b in _room_bookings(request, start, end):
+        rooms_by_day.setdefault(timezone.localtime(b.start).day, []).append(b)
     weeks = [
-        [(d, by_day.get(d, [])) if d else (None, []) for d in week]
+        [
+            (d, by_day.get(d, []), rooms_by_day.get(d, []), f"{first.month}月{d}日 周{WEEKDAYS[i]}")
+            if d
+            else (None, [], [], "")
+            for i, d in enumerate(week)
+        ]
         for week in calendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
     ]
     prev_month = (first - dt.timedelta(days=1)).replace(day=1)
@@ -80,6 +106,7 @@ def activity_calendar(request: HttpRequest) -> HttpResponse:
             "kinds": ActivityKind.choices,
             "kind": kind,
             "upcoming": upcoming,
+            "quiet_month": not by_day and not rooms_by_day,
             "may_publish": request.user.has_perm("activities.add_activity"),
         },
     )

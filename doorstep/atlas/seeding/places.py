@@ -63,6 +63,8 @@ SERVICE_NAMES = {
     "elderly_care": "助老服务", "activity": "文体活动",
 }  # fmt: skip
 RIDER_SERVICES = ("water", "charging", "rest", "heating", "toilet", "medicine", "repair")
+# Riders' stations keep a small room for 骑手议事会, training and rest (staff approve).
+RIDER_ROOM = (("骑手议事室", 10, "桌椅、饮水机、充电柜", True),)
 
 
 def _plans(communities: list[Organisation]) -> list[SitePlan]:
@@ -93,11 +95,12 @@ def _plans(communities: list[Organisation]) -> list[SitePlan]:
     between = [f"c0-c{min(1, n - 1)}", f"c{min(2, n - 1)}-c{n - 1}"]
     plans += [
         SitePlan("学院路小蜜蜂驿站（北）", SiteKind.RIDER_STATION, between[0], RIDER_SERVICES,
-                 ALL_DAY, holidays=True),
+                 ALL_DAY, holidays=True, rooms=RIDER_ROOM),
         SitePlan("学院路小蜜蜂驿站（南）", SiteKind.RIDER_STATION, between[1], RIDER_SERVICES,
-                 ALL_DAY, holidays=True),
+                 ALL_DAY, holidays=True, rooms=RIDER_ROOM),
         SitePlan("学院路暖新驿站", SiteKind.RIDER_STATION, "street",
-                 ("water", "charging", "rest", "heating", "toilet"), ALL_DAY, holidays=True),
+                 ("water", "charging", "rest", "heating", "toilet"), ALL_DAY, holidays=True,
+                 rooms=RIDER_ROOM),
         SitePlan("学院路幸福食堂", SiteKind.CANTEEN, f"c{min(1, n - 1)}",
                  ("meals", "heating", "elderly_care", "water"), MEALS, holidays=True),
         SitePlan(f"{communities[min(2, n - 1)].name}邻里之家", SiteKind.NEIGHBOURHOOD,

@@ -77,3 +77,28 @@ def test_a_room_with_its_own_hours_shows_them_on_the_site_page(sw, client):
             purpose="练舞",
         )
     assert not Booking.objects.filter(room=dance).exists()
+
+
+def test_the_calendar_shows_approved_room_bookings_to_the_booker_and_area_staff(sw, client):
+    resident = sw.p["resident"]
+    with time_machine.travel(NOW, tick=False):
+        booking = services.book(
+            actor=resident,
+            room=sw.room,
+            start=at(2026, 9, 8, 19),
+            end=at(2026, 9, 8, 20),
+            purpose="合唱排练",
+        )
+        client.force_login(resident)
+        calendar = reverse("nearby:activities")
+        page = client.get(calendar, {"month": "2026-09"}).content.decode()
+        assert "场地：多功能厅" not in page  # pending: not yet on the calendar
+        services.approve(actor=sw.p["community_officer"], booking=booking)
+        page = client.get(calendar, {"month": "2026-09"}).content.decode()
+        assert "19:00 场地：多功能厅（合唱排练）" in page
+        client.force_login(sw.p["community_officer"])
+        assert "场地：多功能厅" in client.get(calendar, {"month": "2026-09"}).content.decode()
+        for other in (sw.other_staff, sw.p["grid_worker_b"]):
+            client.force_login(other)
+            page = client.get(calendar, {"month": "2026-09"}).content.decode()
+            assert "场地：多功能厅" not in page
