@@ -207,6 +207,23 @@ def test_street_officer_opens_the_street_page(street, db, client):
     assert "静淑苑社区" in body and "建有网格党支部的网格：<b>9</b> / 10" in body
 
 
+def test_the_demo_has_activities_held_and_to_come(street, db):
+    from django.utils import timezone
+
+    from doorstep.activities.models import Activity
+    from doorstep.activities.services import attendance
+
+    org, _ = street
+    held = attendance(org)
+    assert held["sessions"] == 4 and held["attendances"] > 50  # 场次 and 人次
+    ahead = Activity.objects.filter(starts_at__gt=timezone.now())
+    assert ahead.count() == 5
+    assert ahead.filter(organiser__kind="co_building").exists()  # a unit publishes
+    assert ahead.filter(booking__isnull=False).exists()  # rooms booked with them
+    assert ahead.filter(signups__status="waiting").exists()  # one is full
+    assert Activity.objects.filter(co_organisers__isnull=False).exists()
+
+
 def test_running_the_seed_again_adds_nothing(street, db):
     before = counts()
     output = seed(preset="xueyuanlu")
