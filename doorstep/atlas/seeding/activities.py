@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -70,7 +71,7 @@ def _local(day: int, hm: tuple[int, int]) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(*hm), TZ)
 
 
-def _attendees(community: Organisation, rng: random.Random) -> list[object]:
+def _attendees(community: Organisation, rng: random.Random) -> list[Any]:
     """Plain accounts for some residents of the community (no password yet)."""
     user_model = get_user_model()
     residents = list(
@@ -120,7 +121,7 @@ def seed_activities(street: Organisation, log: Log) -> int:
         room = rooms.filter(name=plan.room).order_by("id").first() if plan.room else None
         # Published a week ahead (activities still to come: yesterday), joined that day.
         published_at = min(start - dt.timedelta(days=7), timezone.now() - dt.timedelta(days=1))
-        fields = {
+        fields: dict[str, Any] = {
             "actor": actor,
             "title": plan.title,
             "kind": plan.kind,
