@@ -36,6 +36,11 @@ class ActivityForm(forms.Form):
     ends_at = forms.DateTimeField(
         label="结束时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    signup_opens_at = forms.DateTimeField(
+        label="报名开始（留空为立即开始）",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     signup_closes_at = forms.DateTimeField(
         label="报名截止（留空为活动开始时）",
         required=False,

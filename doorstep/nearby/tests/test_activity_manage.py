@@ -195,3 +195,36 @@ def test_calling_an_activity_off_tells_everyone_and_frees_its_room(
     assert client.post(url, {"reason": "再取消"}).status_code == 409
     with pytest.raises(services.ActivityConflict):
         services.sign_up(activity, make_user("late", "晚到", ("resident", world.community_1)))
+
+
+def test_staff_see_sessions_and_attendances_of_the_month_on_the_calendar(world, talk, client):
+    resident = world.personas["resident"]
+    services.sign_up(talk, resident)
+    start = timezone.now() - dt.timedelta(minutes=20)
+    Activity.objects.filter(pk=talk.pk).update(
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        signup_opens_at=start - dt.timedelta(days=2),
+        signup_closes_at=start,
+    )
+    services.check_in(talk, resident, by=world.personas["community_officer"])
+    month = timezone.localtime(start).strftime("%Y-%m")
+    client.force_login(world.personas["community_officer"])
+    page = client.get(reverse("nearby:activities"), {"month": month}).content.decode()
+    assert "清华东路社区本月已举办 <b>1</b> 场、参与 <b>1</b> 人次" in page
+    client.force_login(resident)
+    page = client.get(reverse("nearby:activities"), {"month": month}).content.decode()
+    assert "本月已举办" not in page
+
+
+def test_the_sign_up_window_can_open_later(world, client):
+    client.force_login(world.personas["community_officer"])
+    r = client.post(
+        reverse("nearby:activity_new"),
+        _form(world, title="晚开报名", signup_opens_at=_when(2), signup_closes_at=_when(4)),
+    )
+    assert r.status_code == 302
+    activity = Activity.objects.get(title="晚开报名")
+    with pytest.raises(services.ActivityConflict, match="报名尚未开始"):
+        services.sign_up(activity, world.personas["resident"])
+    assert not SignUp.objects.filter(activity=activity).exists()
