@@ -72,7 +72,7 @@ def _held(request: HttpRequest, start: dt.datetime, end: dt.datetime) -> list[An
     if not user.has_perm("activities.change_activity"):
         return []
     roots = choosing.territories(user).filter(kind__in=["district", "street", "community"])
-    shown = []
+    shown: list[tuple[Any, dict[str, int]]] = []
     for org in roots[:20]:
         if any(org.path.startswith(o.path) for o, _ in shown):
             continue  # a community inside a street already shown
