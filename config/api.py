@@ -8,6 +8,8 @@ from doorstep.atlas.api import router as atlas_router
 from doorstep.core.api_errors import install_error_handlers
 from doorstep.desk.api import router as cases_router
 from doorstep.desk.errors import install_case_errors
+from doorstep.nearby.api import router as places_router
+from doorstep.nearby.api_errors import install_places_errors
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -31,5 +33,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 install_case_errors(api)
+install_places_errors(api)
 api.add_router("/", atlas_router)
 api.add_router("/", cases_router)
+api.add_router("/", places_router)
