@@ -311,7 +311,9 @@ def check_in(
                 and (_in_scope(by, locked.territory) or _own_unit(by, locked.organiser))
             ):
                 raise ActivityDenied("没有签到管理的权限")
-        elif not token or not secrets.compare_digest(token, locked.checkin_token):
+        elif not token or not secrets.compare_digest(
+            token.encode("utf-8", "replace"), locked.checkin_token.encode()
+        ):
             raise ActivityDenied("签到码无效")
         now = timezone.now()
         if now < locked.starts_at - CHECKIN_EARLY or now > locked.ends_at:

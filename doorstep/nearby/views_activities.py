@@ -53,9 +53,13 @@ def _month(value: str | None) -> dt.date:
 def _room_bookings(request: HttpRequest, start: dt.datetime, end: dt.datetime) -> Any:
     """Approved room bookings in the month: a resident's own; staff those of their area.
     Rooms taken by an activity show as the activity itself."""
+    user: Any = request.user
+    qs = Booking.objects.visible_to(user)
+    if not (user.has_perm("sites.view_booking") or user.has_perm("sites.approve_booking")):
+        # The three admins hold the whole tree for other duties: only their own bookings.
+        qs = qs.filter(booker=user)
     return (
-        Booking.objects.visible_to(request.user)
-        .filter(
+        qs.filter(
             status__in=(BookingStatus.APPROVED, BookingStatus.CHECKED_IN),
             start__gte=start,
             start__lt=end,

@@ -97,6 +97,7 @@ def test_self_check_in_with_the_token(world, festival, client):
     client.force_login(resident)
     url = reverse("nearby:activity_check_in", args=[festival.pk])
     assert client.get(url, {"t": "nope"}).status_code == 403
+    assert client.get(url, {"t": "签到码"}).status_code == 403  # not ASCII: no 500
     assert SignUp.objects.get(activity=festival, user=resident).checked_in_at is None
     r = client.get(url, {"t": festival.checkin_token})
     assert r.status_code == 302

@@ -98,7 +98,7 @@ def test_the_calendar_shows_approved_room_bookings_to_the_booker_and_area_staff(
         assert "19:00 场地：多功能厅（合唱排练）" in page
         client.force_login(sw.p["community_officer"])
         assert "场地：多功能厅" in client.get(calendar, {"month": "2026-09"}).content.decode()
-        for other in (sw.other_staff, sw.p["grid_worker_b"]):
+        for other in (sw.other_staff, sw.p["grid_worker_b"], sw.p["system_admin"]):
             client.force_login(other)
             page = client.get(calendar, {"month": "2026-09"}).content.decode()
             assert "场地：多功能厅" not in page
