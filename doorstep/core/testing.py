@@ -184,3 +184,48 @@ def build_world() -> World:
         member,
         personas,
     )
+
+
+def run_in_sqlite_file(tmp_path: Any, target: str, *args: str) -> str:
+    """Run `module:function(*args)` in a child process on a fresh SQLite file, migrated
+    first, and return its output (it must print "sqlite race: ok").
+
+    SQLite's in-memory test database fails concurrent writers outright ("table is
+    locked"); a real file (WAL, BEGIN IMMEDIATE, busy timeout) queues them as in
+    production, so races that need real concurrent writers run there on SQLite."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    module, function = target.split(":")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{Path(tmp_path) / 'race.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DOORSTEP_MEDIA_ROOT": str(Path(tmp_path) / "media"),
+        "DOORSTEP_LOG_LEVEL": "ERROR",
+    }
+    env.pop("DOORSTEP_REQUIRE_DB", None)
+    code = (
+        "import django; django.setup(); "
+        "from django.conf import settings; "
+        "settings.PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']; "
+        "from django.core.management import call_command; "
+        "call_command('migrate', verbosity=0, interactive=False); "
+        f"from {module} import {function}; "
+        f"{function}(*{list(args)!r})"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    assert "sqlite race: ok" in proc.stdout
+    return proc.stdout

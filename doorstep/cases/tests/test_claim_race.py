@@ -14,9 +14,6 @@ and a sequential version checks the same with every claimer holding one stale vi
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -30,6 +27,7 @@ from doorstep.cases.errors import CaseError, Conflict
 from doorstep.cases.locating import locate
 from doorstep.cases.models import ACTIVE_ASSIGNMENT, Assignment, Case, CaseEvent, Rollup
 from doorstep.cases.workflow import S
+from doorstep.core.testing import run_in_sqlite_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,10 +153,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def sqlite_file_race(which: str) -> None:
-    """Child process entry: migrate the SQLite file DATABASE_URL names, then race."""
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    """Child process entry (the SQLite file is migrated): race."""
     cw, claimers = _build_race()
     if which == "claims":
         _threaded_claims(cw, claimers)
@@ -168,32 +163,7 @@ def sqlite_file_race(which: str) -> None:
 
 
 def _race_in_sqlite_file(tmp_path: Path, which: str) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DOORSTEP_MEDIA_ROOT": str(tmp_path / "media"),
-        "DOORSTEP_LOG_LEVEL": "ERROR",
-    }
-    env.pop("DOORSTEP_REQUIRE_DB", None)
-    code = (
-        "import django; django.setup(); "
-        "from django.conf import settings; "
-        "settings.PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']; "
-        "from doorstep.cases.tests.test_claim_race import sqlite_file_race; "
-        f"sqlite_file_race({which!r})"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
-    assert "sqlite race: ok" in proc.stdout
+    run_in_sqlite_file(tmp_path, "doorstep.cases.tests.test_claim_race:sqlite_file_race", which)
 
 
 def test_fifty_claims_on_one_stale_view_exactly_one_wins_sequential(race):
