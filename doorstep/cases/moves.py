@@ -497,6 +497,18 @@ def _reopen(ctx: Ctx) -> None:
     ctx.notice = f"居民不满意，工单重办：{case.title}"
 
 
+@handles("reopen_closed")
+def _reopen_closed(ctx: Ctx) -> None:
+    case = ctx.case
+    case.reopen_count += 1
+    case.closed_at = None
+    case.resolved_at = None
+    case.resolved_on_time = None
+    deadlines.start_clock(case, ctx.now, ctx.cal)
+    ctx.notify_users.update(handler_user_ids(case))
+    ctx.notice = f"工单经核查未解决，重新办理：{case.title}"
+
+
 @handles("expire_rating")
 def _expire_rating(ctx: Ctx) -> None:
     ctx.case.rating_expired = True

@@ -45,7 +45,7 @@ def deltas(move: str, to_status: str, data: Mapping[str, Any]) -> dict[str, int]
         add("closed")
         add("closed_on_time", int(bool(data.get("on_time_close"))))
         add("handling_seconds", int(data.get("handling_seconds") or 0))
-    if move == "reopen":
+    if move in ("reopen", "reopen_closed"):
         add("reopened")
     rating = data.get("rating")
     if move in ("rate", "reopen") and rating:

@@ -44,6 +44,7 @@ from .models import (
 )
 from .photos import check_photos, files_undone_on_error, save_photos
 from .scoping import handler_org_ids, org_handler_ids, pool_paths
+from .signals import case_moved
 from .workflow import MOVES_BY_CODE, OPEN, Facts, Move, R, S, available, why_not
 
 TOP_KINDS = frozenset({Kind.STREET, Kind.DISTRICT})
@@ -459,6 +460,7 @@ def perform(
             at=now,
         )
         save_photos(locked, event, photos, actor, saved)
+        case_moved.send(sender=Case, case=locked, event=event, actor=actor)
         rollups.apply(locked.territory_path, now, rollups.deltas(code, locked.status, ctx.data))
         if ctx.notify_users:
             notify(

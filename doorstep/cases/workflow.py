@@ -368,6 +368,18 @@ MOVES: tuple[Move, ...] = (
     ),
     _m("expire_rating", "评价期满自动办结", {S.PENDING_RATING}, S.CLOSED, None, {R.SYSTEM}),
     _m("archive", "归档", {S.CLOSED}, S.ARCHIVED, "cases.dispatch_case", {R.OWNER, R.SYSTEM}),
+    # A closed case found unsolved on a return visit (回访) goes back to its dispatcher;
+    # the points and hours its closing earned are taken back (doorstep.service).
+    _m(
+        "reopen_closed",
+        "核查未解决，重新办理",
+        {S.CLOSED},
+        S.ACCEPTED,
+        "cases.supervise_case",
+        {R.OWNER},
+        style="danger",
+        needs_note=True,
+    ),
     # Escalation (街道吹哨、部门报到) and supervision
     _m(
         "escalate",
