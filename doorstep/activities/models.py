@@ -140,14 +140,25 @@ class SignUpStatus(models.TextChoices):
 ACTIVE_SIGNUP = (SignUpStatus.CONFIRMED, SignUpStatus.WAITING)
 
 
+class SignUpRole(models.TextChoices):
+    PARTICIPANT = "participant", _("参加")
+    VOLUNTEER = "volunteer", _("志愿服务")
+
+
 class SignUp(models.Model):
-    """One person's place on an activity: confirmed, or waiting in line (by time of sign-up)."""
+    """One person's place on an activity: confirmed, or waiting in line (by time of sign-up).
+
+    Volunteers (by role; everyone on a 志愿服务 activity) also check out: the time between
+    becomes their verified service hours."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_signups"
     )
     status = models.CharField(max_length=12, choices=SignUpStatus.choices)
+    role = models.CharField(
+        _("身份"), max_length=12, choices=SignUpRole.choices, default=SignUpRole.PARTICIPANT
+    )
     created_at = models.DateTimeField(default=timezone.now)
     promoted_at = models.DateTimeField(_("候补转正"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -155,6 +166,7 @@ class SignUp(models.Model):
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("报名")

@@ -24,7 +24,8 @@ from doorstep.sites.models import Room
 from doorstep.sites.services import book as book_room
 from doorstep.sites.services import cancel as cancel_booking
 
-from .models import ACTIVE_SIGNUP, Activity, ActivityStatus, SignUp, SignUpStatus
+from .models import ACTIVE_SIGNUP, Activity, ActivityStatus, SignUp, SignUpRole, SignUpStatus
+from .signals import volunteer_checked_out
 
 # Check-in opens this long before the start and stays open until the end.
 CHECKIN_EARLY = dt.timedelta(hours=1)
@@ -199,8 +200,9 @@ def confirmed_count(activity: Activity) -> int:
     return activity.signups.filter(status=SignUpStatus.CONFIRMED).count()
 
 
-def sign_up(activity: Activity | int, user: Any) -> SignUp:
-    """A place if there is one, else a place in the waiting line (候补)."""
+def sign_up(activity: Activity | int, user: Any, *, as_volunteer: bool = False) -> SignUp:
+    """A place if there is one, else a place in the waiting line (候补). On a 志愿服务
+    activity everyone serves as a volunteer; elsewhere one may offer to."""
     if not getattr(user, "is_authenticated", False):
         raise ActivityDenied("请先登录")
     with transaction.atomic():
@@ -218,8 +220,13 @@ def sign_up(activity: Activity | int, user: Any) -> SignUp:
         status = SignUpStatus.WAITING if full else SignUpStatus.CONFIRMED
         try:
             with transaction.atomic():
+                volunteer = as_volunteer or locked.kind == "volunteer"
                 signup = SignUp.objects.create(
-                    activity=locked, user=user, status=status, created_at=now
+                    activity=locked,
+                    user=user,
+                    status=status,
+                    created_at=now,
+                    role=SignUpRole.VOLUNTEER if volunteer else SignUpRole.PARTICIPANT,
                 )
         except IntegrityError:
             raise ActivityConflict("您已报名该活动") from None
@@ -325,6 +332,44 @@ def check_in(
             raise ActivityConflict("已签到")
         signup.checked_in_at, signup.checked_in_by = now, by
         signup.save(update_fields=["checked_in_at", "checked_in_by"])
+    return signup
+
+
+CHECKOUT_LATE = dt.timedelta(hours=2)
+
+
+def check_out(
+    activity: Activity | int, user: Any, *, token: str | None = None, by: Any = None
+) -> SignUp:
+    """A volunteer leaves: themselves with the QR token, or staff for them. The time
+    between check-in and check-out (inside the activity) becomes verified service hours."""
+    with transaction.atomic():
+        locked = _lock(activity)
+        if by is not None:
+            if not (
+                by.has_perm("activities.check_in_activity")
+                and (_in_scope(by, locked.territory) or _own_unit(by, locked.organiser))
+            ):
+                raise ActivityDenied("没有签到管理的权限")
+        elif not token or not secrets.compare_digest(
+            token.encode("utf-8", "replace"), locked.checkin_token.encode()
+        ):
+            raise ActivityDenied("签到码无效")
+        signup = locked.signups.filter(user=user, status=SignUpStatus.CONFIRMED).first()
+        if signup is None:
+            raise ActivityConflict("未找到已确认的报名")
+        if signup.role != SignUpRole.VOLUNTEER:
+            raise ActivityConflict("只有志愿者需要签退")
+        if signup.checked_in_at is None:
+            raise ActivityConflict("尚未签到，不能签退")
+        if signup.checked_out_at is not None:
+            raise ActivityConflict("已签退")
+        now = timezone.now()
+        if now > locked.ends_at + CHECKOUT_LATE:
+            raise ActivityConflict("已过签退时间（活动结束后2小时内）")
+        signup.checked_out_at = now
+        signup.save(update_fields=["checked_out_at"])
+        volunteer_checked_out.send(sender=SignUp, signup=signup)
     return signup
 
 
