@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "doorstep.sites",
     "doorstep.circle",
     "doorstep.activities",
+    "doorstep.service",
     "doorstep.atlas",
     "doorstep.desk",
     "doorstep.open311",
@@ -197,6 +198,11 @@ CACHES = {
 DISTRICT_CODE = os.environ.get("DOORSTEP_DISTRICT_CODE", "110108")  # in tracking numbers
 CASE_PHOTO_MAX_BYTES = int(os.environ.get("DOORSTEP_CASE_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 CASE_PHOTOS_PER_MOVE = 9
+
+# Verified service hours a case credits to whoever led it to closure, by case kind.
+SERVICE_HOURS_PER_CASE = {
+    "default": os.environ.get("DOORSTEP_SERVICE_HOURS_PER_CASE", "1.0"),
+}
 CASE_RATING_DAYS = 7  # the resident has this long to rate, then it closes by itself
 CASE_ARCHIVE_AFTER_DAYS = 30
 CASE_WHISTLE_MINUTES = 30  # default report-by time of a whistle

@@ -44,6 +44,20 @@ _SITES = [
     "sites.view_room",
     "sites.view_booking",
 ]
+_SERVICE = [
+    "service.view_team",
+    "service.add_team",
+    "service.change_team",
+    "service.view_post",
+    "service.add_post",
+    "service.change_post",
+    "service.view_servicerecord",
+    "service.approve_servicerecord",
+    "service.view_pointline",
+    "service.add_reward",
+    "service.change_reward",
+    "service.add_honourlist",
+]
 _CASE_DISPATCH = [
     "cases.view_case",
     "cases.add_case",
@@ -115,7 +129,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _CASE_DISPATCH
         + ["cases.handle_case"]
         + _ACTIVITIES
-        + _SITES,
+        + _SITES
+        + _SERVICE,
     },
     {
         "code": "street_officer",
@@ -126,7 +141,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _CASE_DISPATCH
         + ["cases.whistle_case"]
         + _ACTIVITIES
-        + _SITES,
+        + _SITES
+        + _SERVICE,
     },
     {
         "code": "department_liaison",

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ServiceConfig(AppConfig):
+    """People who serve: volunteer teams, posts, service hours, points and honours."""
+
+    name = "doorstep.service"
+    label = "service"
+    verbose_name = "志愿服务与积分"
+
+    def ready(self) -> None:
+        from . import hooks  # noqa: F401 - connects the receivers of cases and activities

@@ -1,0 +1,60 @@
+"""Models of the service app, one module per topic."""
+
+from .honours import Certificate, HonourKind, HonourList, PeriodKind
+from .points import (
+    LineKind,
+    Period,
+    PointAccount,
+    PointLine,
+    PointRule,
+    Redemption,
+    Reward,
+    RuleCode,
+)
+from .records import (
+    EditStatus,
+    HouseholdVisit,
+    RecordEdit,
+    RecordSource,
+    RecordStatus,
+    ServiceRecord,
+)
+from .teams import (
+    ACTIVE_HOLDING,
+    HoldingStatus,
+    MemberKind,
+    Post,
+    PostHolding,
+    Team,
+    TeamMember,
+    Theme,
+)
+
+__all__ = [
+    "Certificate",
+    "HonourKind",
+    "HonourList",
+    "PeriodKind",
+    "ACTIVE_HOLDING",
+    "EditStatus",
+    "HoldingStatus",
+    "HouseholdVisit",
+    "LineKind",
+    "MemberKind",
+    "Period",
+    "PointAccount",
+    "PointLine",
+    "PointRule",
+    "Post",
+    "PostHolding",
+    "RecordEdit",
+    "RecordSource",
+    "RecordStatus",
+    "Redemption",
+    "Reward",
+    "RuleCode",
+    "ServiceRecord",
+    "Team",
+    "TeamMember",
+    "Theme",
+]

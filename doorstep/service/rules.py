@@ -1,0 +1,76 @@
+"""Which points rule applies where, and how much of its cap is left in a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from .models import LineKind, Period, PointLine, PointRule
+
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+# Defaults a new install starts with (migration 0002 loads them; staff change them).
+DEFAULT_RULES = {
+    "case_resolved": (10, 100, Period.MONTH),
+    "case_satisfied": (5, 50, Period.MONTH),
+    "activity_served": (5, 60, Period.MONTH),
+    "service_hours": (2, 80, Period.MONTH),
+    "post_duty": (10, None, Period.MONTH),
+    "visit_logged": (2, 40, Period.MONTH),
+}
+
+
+def ensure_default_rules() -> None:
+    for code, (points, cap, period) in DEFAULT_RULES.items():
+        PointRule.objects.get_or_create(
+            code=code,
+            organisation=None,
+            defaults={"points": points, "cap": cap, "period": period},
+        )
+
+
+def rule_for(code: str, organisation: Any) -> PointRule | None:
+    """The nearest active rule for the code at or above the organisation, else the default."""
+    ancestors = [int(x) for x in organisation.path.strip("/").split("/") if x]
+    rules = {
+        r.organisation_id: r
+        for r in PointRule.objects.filter(code=code, active=True, organisation_id__in=ancestors)
+    }
+    for org_id in reversed(ancestors):
+        if org_id in rules:
+            return rules[org_id]
+    return PointRule.objects.filter(code=code, organisation__isnull=True, active=True).first()
+
+
+def period_start(period: str, at: dt.datetime) -> dt.datetime:
+    local = at.astimezone(TZ)
+    day = local.date()
+    if period == Period.DAY:
+        start = day
+    elif period == Period.WEEK:
+        start = day - dt.timedelta(days=day.weekday())
+    elif period == Period.MONTH:
+        start = day.replace(day=1)
+    else:
+        start = day.replace(month=1, day=1)
+    return dt.datetime.combine(start, dt.time(), TZ)
+
+
+def room_left(rule: PointRule, user: Any, at: dt.datetime | None = None) -> int | None:
+    """Points the user may still earn under the rule this period (None: no cap)."""
+    if rule.cap is None:
+        return None
+    since = period_start(rule.period, at or timezone.now())
+    earned = (
+        PointLine.objects.filter(
+            user=user,
+            rule=rule.code,
+            kind__in=(LineKind.GRANT, LineKind.REVERSAL),
+            created_at__gte=since,
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return max(0, rule.cap - earned)

@@ -1,0 +1,135 @@
+"""Hours and points follow cases: earned at closure by whoever led it, nothing for a
+claim released or a reopening before closure, taken back when a closed case reopens."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from doorstep.cases import services as cases
+from doorstep.cases.locating import locate
+from doorstep.cases.workflow import S
+from doorstep.service import ledger
+from doorstep.service.models import LineKind, PointAccount, PointLine, ServiceRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def _wish(cw, claimer="party_member"):
+    p, w = cw.personas, cw.world
+    case = cases.create_case(
+        actor=p["resident"],
+        category=cw.wish,
+        description="想请人帮忙修一下自行车",
+        location=locate(building=w.building_a),
+    )
+    case = cases.perform(case, "accept", p["community_officer"])
+    case = cases.perform(case, "publish", p["community_officer"])
+    return cases.perform(case, "claim", p[claimer])
+
+
+def _to_rating(cw, case, who="party_member"):
+    p = cw.personas
+    case = cases.perform(case, "start", p[who])
+    case = cases.perform(case, "resolve", p[who], note="已修好")
+    return cases.perform(case, "verify", p["community_officer"])
+
+
+def _balance(user) -> int:
+    account = PointAccount.objects.filter(user=user).first()
+    return account.balance if account else 0
+
+
+def test_a_micro_wish_rated_satisfied_earns_hours_and_points(cw):
+    member = cw.personas["party_member"]
+    case = _to_rating(cw, _wish(cw))
+    assert _balance(member) == 0 and not ServiceRecord.objects.exists()  # nothing yet
+    case = cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
+    assert case.status == S.CLOSED
+    record = ServiceRecord.objects.get()
+    assert record.user == member and record.status == "verified" and record.case == case
+    assert record.hours == Decimal("1.00")
+    lines = PointLine.objects.filter(user=member).order_by("id")
+    assert [(line.rule, line.amount) for line in lines] == [
+        ("case_resolved", 10),
+        ("case_satisfied", 5),
+    ]
+    assert _balance(member) == 15 == sum(line.amount for line in lines)
+    assert ledger.recount() == []
+
+
+def test_basically_satisfied_earns_no_bonus(cw):
+    member = cw.personas["party_member"]
+    case = _to_rating(cw, _wish(cw))
+    cases.perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
+    assert _balance(member) == 10
+
+
+def test_a_released_claim_and_a_reopening_before_closure_earn_nothing(cw):
+    p = cw.personas
+    case = _wish(cw)
+    case = cases.perform(case, "release", p["party_member"], note="临时有事")
+    assert case.status == S.POOL
+    case = cases.perform(case, "claim", p["volunteer"])
+    case = _to_rating(cw, case, "volunteer")
+    case = cases.perform(case, "reopen", p["resident"], note="还是坏的", solved=False)
+    assert case.status == S.IN_PROGRESS
+    assert not PointLine.objects.exists() and not ServiceRecord.objects.exists()
+    case = cases.perform(case, "resolve", p["volunteer"], note="换了链条")
+    case = cases.perform(case, "verify", p["community_officer"])
+    cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    assert _balance(p["party_member"]) == 0  # released: nothing
+    assert _balance(p["volunteer"]) == 15
+
+
+def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
+    p = cw.personas
+    member = p["party_member"]
+    case = _to_rating(cw, _wish(cw))
+    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    assert _balance(member) == 15
+    case = cases.perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
+    assert case.status == S.ACCEPTED
+    assert _balance(member) == 0
+    reversals = PointLine.objects.filter(user=member, kind=LineKind.REVERSAL)
+    assert sorted(r.amount for r in reversals) == [-10, -5]
+    assert all(r.reverses is not None for r in reversals)
+    assert PointLine.objects.filter(user=member).count() == 4  # nothing deleted
+    assert ServiceRecord.objects.get().status == "reversed"
+    # handled again to closure: it earns again
+    case = cases.perform(case, "publish", p["community_officer"])
+    case = cases.perform(case, "claim", member)
+    case = _to_rating(cw, case)
+    cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    assert _balance(member) == 15
+    assert ServiceRecord.objects.filter(status="verified").count() == 1
+    assert ledger.recount() == []
+
+
+def test_reopening_needs_a_note_and_the_supervise_permission(cw):
+    p = cw.personas
+    case = _to_rating(cw, _wish(cw))
+    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    from doorstep.cases.errors import CaseError
+
+    with pytest.raises(CaseError):
+        cases.perform(case, "reopen_closed", p["community_officer"])  # no note
+    with pytest.raises(CaseError):
+        cases.perform(case, "reopen_closed", p["party_member"], note="我觉得没修好")
+    assert _balance(p["party_member"]) == 15
+
+
+def test_the_monthly_cap_limits_claim_points(cw):
+    from doorstep.service.models import PointRule
+
+    PointRule.objects.filter(code="case_resolved", organisation__isnull=True).update(cap=15)
+    member = cw.personas["party_member"]
+    for _ in range(2):
+        case = _to_rating(cw, _wish(cw))
+        cases.perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
+    assert [line.amount for line in PointLine.objects.filter(user=member).order_by("id")] == [
+        10,
+        5,
+    ]
+    assert ServiceRecord.objects.filter(user=member).count() == 2  # hours are not capped

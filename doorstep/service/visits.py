@@ -1,0 +1,123 @@
+"""Party central households' visits to their linked households (党员联户), and coverage:
+how many linked households were visited in a period, per building and grid."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from doorstep.people.models import CentralHousehold, HouseholdLink
+
+from . import ledger
+from .errors import Denied, ServiceError
+from .models import HouseholdVisit, RuleCode
+
+
+def central_of(user: Any) -> CentralHousehold | None:
+    return (
+        CentralHousehold.objects.filter(keeper__resident__user=user)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def log_visit(
+    *,
+    actor: Any,
+    household: Any,
+    visited_on: dt.date,
+    found: str,
+    follow_up_case: Any = None,
+) -> HouseholdVisit:
+    """The keeper of a central household logs a visit to one of its linked households."""
+    central = central_of(actor)
+    if central is None:
+        raise Denied("只有党员中心户可以记录联户走访")
+    link = HouseholdLink.objects.filter(central=central, household=household).first()
+    if link is None:
+        raise Denied("该户不是您的联系户")
+    found = (found or "").strip()
+    if not found or "\x00" in found or len(found) > 500:
+        raise ServiceError("请填写走访情况（不超过500字）", "found")
+    today = timezone.localdate()
+    if visited_on > today:
+        raise ServiceError("走访日期不能晚于今天", "visited_on")
+    if visited_on < today - dt.timedelta(days=60):
+        raise ServiceError("只能补记60天内的走访", "visited_on")
+    with transaction.atomic():
+        visit = HouseholdVisit.objects.create(
+            central=central,
+            household=household,
+            grid_path=household.grid.path,
+            visited_on=visited_on,
+            found=found,
+            follow_up_case=follow_up_case,
+            visitor=actor,
+        )
+        ledger.grant(
+            user=actor,
+            code=RuleCode.VISIT_LOGGED,
+            source=f"visit:{household.pk}:{visited_on:%Y-%m-%d}",
+            organisation=household.grid,
+        )
+    return visit
+
+
+@dataclass(frozen=True)
+class LinkCoverage:
+    linked: int
+    visited: int
+
+    @property
+    def share(self) -> float | None:
+        return self.visited / self.linked if self.linked else None
+
+
+def coverage(path: str, since: dt.date, until: dt.date) -> LinkCoverage:
+    """Linked households under the path, and how many of them were visited in the period."""
+    links = HouseholdLink.objects.filter(household__grid__path__startswith=path)
+    visited = (
+        links.filter(
+            household__party_visits__visited_on__gte=since,
+            household__party_visits__visited_on__lte=until,
+        )
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    return LinkCoverage(links.count(), visited)
+
+
+def coverage_by(path: str, since: dt.date, until: dt.date, by: str) -> list[dict[str, Any]]:
+    """Per building ("building") or grid ("grid"): linked and visited households."""
+    field = {
+        "building": "household__unit__building",
+        "grid": "household__grid",
+    }[by]
+    in_period = Q(
+        household__party_visits__visited_on__gte=since,
+        household__party_visits__visited_on__lte=until,
+    )
+    rows = (
+        HouseholdLink.objects.filter(household__grid__path__startswith=path)
+        .values(f"{field}_id", f"{field}__name")
+        .annotate(
+            linked=Count("household", distinct=True),
+            visited=Count("household", filter=in_period, distinct=True),
+        )
+        .order_by(f"{field}__name")
+    )
+    return [
+        {
+            "id": r[f"{field}_id"],
+            "name": r[f"{field}__name"],
+            "linked": r["linked"],
+            "visited": r["visited"],
+        }
+        for r in rows
+    ]
