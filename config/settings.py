@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "doorstep.desk",
     "doorstep.open311",
     "doorstep.nearby",
+    "doorstep.serve",
 ]
 
 MIDDLEWARE = [

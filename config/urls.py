@@ -18,5 +18,6 @@ urlpatterns = [
     path("open311/v2/", include("doorstep.open311.urls")),
     path("", include("doorstep.desk.urls")),
     path("", include("doorstep.nearby.urls")),
+    path("", include("doorstep.serve.urls")),
     path("", include("doorstep.atlas.urls")),
 ]
