@@ -22,6 +22,11 @@ from .models import (
 from .visits import coverage
 
 
+def _hours(value: Any) -> Decimal:
+    """Sums of hours to the hundredth (SQLite sums decimals as floats)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def figures(org: Any, since: dt.date, until: dt.date) -> dict[str, Any]:
     """Everything under the organisation; hours and 人次 within [since, until]."""
     path = org.path
@@ -66,8 +71,8 @@ def figures(org: Any, since: dt.date, until: dt.date) -> dict[str, Any]:
         "posts": posts["posts"] or 0,
         "post_slots": posts["slots"] or 0,
         "posts_filled": filled or 0,
-        "verified_hours": recs["verified_hours"] or Decimal("0"),
-        "pending_hours": recs["pending_hours"] or Decimal("0"),
+        "verified_hours": _hours(recs["verified_hours"]),
+        "pending_hours": _hours(recs["pending_hours"]),
         "served": recs["served"] or 0,
         "servers": recs["servers"] or 0,
         "points_granted": points["granted"] or 0,

@@ -54,6 +54,7 @@ def _append(
         balance_after=balance,
         reverses=reverses,
         note=note[:200],
+        created_at=timezone.now(),  # read at call time (the demo's clock may be set back)
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     account.balance = balance

@@ -299,4 +299,5 @@ def totals(user: Any) -> dict[str, Decimal]:
         verified=Sum("hours", filter=Q(status=RecordStatus.VERIFIED)),
         pending=Sum("hours", filter=Q(status=RecordStatus.PENDING)),
     )
-    return {k: v or Decimal("0") for k, v in rows.items()}
+    # SQLite sums decimals as floats: back to hundredths.
+    return {k: Decimal(str(v or 0)).quantize(Decimal("0.01")) for k, v in rows.items()}

@@ -148,9 +148,14 @@ def seed_activities(street: Organisation, log: Log) -> int:
                 joined.append(services.sign_up(activity, person))
         if plan.day < 0:
             came = [s for s in joined if s.status == "confirmed"]
+            came = came[: round(len(came) * plan.checked_in)]
             with at_moment(start + dt.timedelta(minutes=10)):
-                for s in came[: round(len(came) * plan.checked_in)]:
+                for s in came:
                     services.check_in(activity, s.user, by=staff)
+            if plan.kind == "volunteer":  # volunteers check out: their hours are verified
+                with at_moment(end):
+                    for s in came:
+                        services.check_out(activity, s.user, by=staff)
         count += 1
     log(
         f"  活动 {count} 场（含已举办 {sum(p.day < 0 for p in PLANS)} 场）、报名居民 {len(people)} 人"

@@ -16,7 +16,7 @@ from doorstep.organisations.services import create_organisation
 from doorstep.people.models import CentralHousehold, Resident
 from doorstep.places.models import Building, Compound, Household, Tenure, Unit
 
-from . import activities, cases, party, places
+from . import activities, cases, party, places, service
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -267,5 +267,7 @@ def seed_xueyuanlu(
         places.seed_places(built.street, osm_path or settings.SHARED_DIR / OSM_FILE, log)
     with timer.step("活动、报名和签到"):
         activities.seed_activities(built.street, log)
+    with timer.step("志愿服务队、岗位、联户走访和积分"):
+        service.seed_service(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -224,6 +224,19 @@ def test_the_demo_has_activities_held_and_to_come(street, db):
     assert Activity.objects.filter(co_organisers__isnull=False).exists()
 
 
+def test_the_demo_has_people_serving_with_hours_and_points_that_reconcile(street, db):
+    from doorstep.service.ledger import recount
+    from doorstep.service.models import PointLine, ServiceRecord, Team
+
+    assert Team.objects.count() == 20  # five colours in each of four communities
+    sources = set(ServiceRecord.objects.values_list("source", "status").distinct())
+    assert {("case", "verified"), ("activity", "verified"), ("self", "pending")} <= sources
+    assert PointLine.objects.filter(rule="case_resolved").exists()
+    assert PointLine.objects.filter(rule="post_duty").exists()
+    assert PointLine.objects.filter(rule="visit_logged").exists()
+    assert recount() == []
+
+
 def test_running_the_seed_again_adds_nothing(street, db):
     before = counts()
     output = seed(preset="xueyuanlu")
