@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": CASE_SWEEP_MINUTES * 60.0,
     },
     "booking-no-shows": {"task": "doorstep.sites.mark_no_shows", "schedule": 300.0},
+    # Idempotent (one grant per holder and month): daily is enough to catch the 1st.
+    "post-duty-points": {"task": "doorstep.service.grant_post_duty", "schedule": 86400.0},
 }
 
 # Cache (rate limits): per process in the embedded default; Redis when web nodes are many.

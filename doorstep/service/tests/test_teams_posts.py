@@ -184,3 +184,15 @@ def test_the_cockpit_figures_of_an_organisation(world):
     assert (f["linked_households"], f["visited_households"], f["link_coverage"]) == (1, 1, 1.0)
     assert f["points_granted"] == 2
     assert figures(world.community_2, today, today)["teams"] == 0
+
+
+def test_the_daily_task_grants_last_months_duty_once(world):
+    from doorstep.service.tasks import grant_post_duty
+
+    officer = world.personas["community_officer"]
+    post = teams.create_post(actor=officer, organisation=world.grid_a, title="楼道长")
+    holding = teams.approve(teams.apply(post, world.personas["party_member"]), officer)
+    PostHolding.objects.filter(pk=holding.pk).update(since=dt.date(2020, 1, 1))
+    assert grant_post_duty.delay().get() == 1
+    assert grant_post_duty.delay().get() == 0
+    assert _balance(world.personas["party_member"]) == 10
