@@ -1,0 +1,312 @@
+"""Service certificates (志愿服务证明): issuing one with frozen figures, rendering it as
+.docx and PDF, and the public check by number.
+
+The figures (verified hours and records in the period, under the issuing organisation's
+subtree) are copied into the certificate when it is issued; later changes to records do
+not alter a certificate already handed out. The number is random, so the public check
+page cannot be walked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.core import audit
+from doorstep.core.masking import mask_id_card, mask_name
+from doorstep.core.models import AuditAction
+from doorstep.organisations.models import Kind, Organisation
+from doorstep.people.models import Resident
+
+from .errors import Conflict, Denied, ServiceError
+from .models import Certificate, RecordStatus, ServiceRecord
+
+# Certificates are issued by a community, a street or a district, never by a grid.
+ISSUER_KINDS = (Kind.COMMUNITY, Kind.STREET, Kind.DISTRICT)
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud, typed by hand
+NUMBER_RANDOM_CHARS = 10
+NUMBER_MAX_LENGTH = 24
+MAX_YEARS = 5
+
+
+def new_number(year: int) -> str:
+    tail = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_RANDOM_CHARS))
+    return f"ZY{year}{tail}"
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _is_staff_over(user: Any, org: Organisation) -> bool:
+    scope = scope_of(user)
+    return scope.everything or any(org.path.startswith(p) for p in scope.paths)
+
+
+def _verified(user: Any, org: Organisation, start: dt.date, end: dt.date) -> QuerySet[Any]:
+    return ServiceRecord.objects.filter(
+        user=user,
+        status=RecordStatus.VERIFIED,
+        organisation_path__startswith=org.path,
+        started_at__date__gte=start,
+        started_at__date__lte=end,
+    )
+
+
+def issuers_for(user: Any) -> QuerySet[Organisation]:
+    """The organisations that may certify the user's own service: the communities (and
+    the streets above them) under which the user has verified records."""
+    paths = set(
+        ServiceRecord.objects.filter(user=user, status=RecordStatus.VERIFIED)
+        .values_list("organisation_path", flat=True)
+        .distinct()
+    )
+    ids = {int(x) for p in paths for x in p.strip("/").split("/") if x}
+    return Organisation.objects.filter(pk__in=ids, kind__in=ISSUER_KINDS).order_by("path")
+
+
+def may_issue(actor: Any, user: Any, org: Organisation) -> bool:
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if org.kind not in ISSUER_KINDS:
+        return False
+    if actor.pk == user.pk and issuers_for(user).filter(pk=org.pk).exists():
+        return True
+    return _is_staff_over(actor, org)
+
+
+def _name_and_id(user: Any) -> tuple[str, str]:
+    resident = Resident.objects.filter(user=user).first()
+    if resident is None:
+        return (user.display_name or user.get_username()), ""
+    return resident.name, mask_id_card(resident.id_card)
+
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise ServiceError("截止日期不能早于起始日期", "period_end")
+    if end > timezone.localdate():
+        raise ServiceError("截止日期不能晚于今天", "period_end")
+    if end >= _add_years(start, MAX_YEARS):
+        raise ServiceError(f"一份证明的时段不超过{MAX_YEARS}年", "period_start")
+
+
+def issue(
+    user: Any, organisation: Organisation, period_start: dt.date, period_end: dt.date, actor: Any
+) -> Certificate:
+    """Issue the certificate of the user's verified service under the organisation in the
+    period. One per user, organisation and period (the database says so)."""
+    if not may_issue(actor, user, organisation):
+        raise Denied("您不能以该组织的名义出具证明")
+    _check_period(period_start, period_end)
+    totals = _verified(user, organisation, period_start, period_end).aggregate(
+        hours=Sum("hours"), records=Count("pk")
+    )
+    hours = totals["hours"] or Decimal("0")
+    if hours <= 0:
+        raise ServiceError("该时段没有已认定的服务时长", "period_start")
+    name, id_masked = _name_and_id(user)
+    identity = {
+        "user": user,
+        "organisation": organisation,
+        "period_start": period_start,
+        "period_end": period_end,
+    }
+    for _attempt in range(3):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                cert = Certificate.objects.create(
+                    number=new_number(timezone.localtime(now).year),
+                    name=name,
+                    id_masked=id_masked,
+                    hours=hours,
+                    records=totals["records"],
+                    issued_at=now,
+                    **identity,
+                )
+                audit.record(
+                    actor=actor,
+                    action=AuditAction.CREATE,
+                    target=cert,
+                    detail={"certificate": cert.number, "user": user.pk, "hours": str(hours)},
+                )
+            return cert
+        except IntegrityError:
+            existing = Certificate.objects.filter(**identity).first()
+            if existing is not None:
+                raise Conflict(
+                    f"该时段的证明已出具，编号 {existing.number}", "period_start"
+                ) from None
+            # Otherwise the random number collided: draw again.
+    raise ServiceError("证明编号生成失败，请重试")
+
+
+def visible_to(user: Any) -> QuerySet[Certificate]:
+    """The user's own certificates, and for staff those issued in their subtrees."""
+    if not getattr(user, "is_authenticated", False):
+        return Certificate.objects.none()
+    scope = scope_of(user)
+    if scope.everything:
+        return Certificate.objects.all()
+    return Certificate.objects.filter(Q(user=user) | path_q("organisation__path", scope))
+
+
+def clean_number(raw: str | None) -> str:
+    """The number as typed, normalised; ServiceError if it cannot be a number at all."""
+    value = (raw or "").strip().upper()
+    if not value:
+        raise ServiceError("请输入证明编号", "n")
+    if len(value) > NUMBER_MAX_LENGTH or not value.isascii() or not value.isalnum():
+        raise ServiceError("证明编号格式不正确：只含字母和数字，不超过24位", "n")
+    return value
+
+
+def verify(number: str | None) -> Certificate | None:
+    """The certificate with this number (case and surrounding spaces ignored), or None."""
+    value = clean_number(number)
+    return Certificate.objects.select_related("organisation").filter(number=value).first()
+
+
+def public_name(name: str) -> str:
+    """李建国 -> 李**: what the public check page shows."""
+    return mask_name(name)
+
+
+def export_audit(cert: Certificate, actor: Any, fmt: str) -> None:
+    """A download hands out personal data: record who took which certificate."""
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=AuditAction.EXPORT,
+            target=cert,
+            detail={"certificate": cert.number, "format": fmt, "user": cert.user_id},
+        )
+
+
+# ---------------------------------------------------------------- rendering
+
+TITLE = "志愿服务证明"
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _hours_text(hours: Decimal) -> str:
+    return f"{hours.normalize():f}"
+
+
+def verify_hint() -> str:
+    return f"可在 {settings.SITE_URL.rstrip('/')}/certificates/verify/ 输入编号核验"
+
+
+def lines(cert: Certificate) -> dict[str, Any]:
+    """What both renderings print: the body sentence and the labelled figures."""
+    issued = timezone.localtime(cert.issued_at).date()
+    id_part = f"（身份证号：{cert.id_masked}）" if cert.id_masked else ""
+    body = (
+        f"兹证明 {cert.name}{id_part} 于 {_date(cert.period_start)}至{_date(cert.period_end)}"
+        f"期间，在{cert.organisation.name}参加志愿服务 {cert.records} 次，"
+        f"经认定服务时长共计 {_hours_text(cert.hours)} 小时。特此证明。"
+    )
+    rows = [
+        ("姓名", cert.name),
+        ("身份证号", cert.id_masked or "（未登记）"),
+        ("认定服务时长", f"{_hours_text(cert.hours)} 小时"),
+        ("服务次数", f"{cert.records} 次"),
+        ("服务时段", f"{_date(cert.period_start)} 至 {_date(cert.period_end)}"),
+        ("出具组织", cert.organisation.name),
+        ("证明编号", cert.number),
+        ("出具日期", _date(issued)),
+    ]
+    return {"body": body, "rows": rows, "hint": verify_hint()}
+
+
+def render_docx(cert: Certificate) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    text = lines(cert)
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = "SimSun"
+    normal.font.size = Pt(12)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(TITLE)
+    run.bold = True
+    run.font.size = Pt(22)
+    doc.add_paragraph(text["body"])
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in text["rows"]:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = value
+    sign = doc.add_paragraph(f"{cert.organisation.name}\n{text['rows'][-1][1]}")
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    doc.add_paragraph(text["hint"])
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def render_pdf(cert: Certificate) -> bytes | None:
+    """The PDF, drawn with reportlab's built-in Chinese font; None if reportlab is absent."""
+    try:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.units import mm
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.pdfgen import canvas
+    except ImportError:  # pragma: no cover - reportlab is in requirements
+        return None
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    text = lines(cert)
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setTitle(f"{TITLE} {cert.number}")
+    page.setSubject(cert.number)  # plain ASCII metadata: findable without a CID text parser
+    width, height = A4
+    page.setFont(font, 24)
+    page.drawCentredString(width / 2, height - 40 * mm, TITLE)
+    page.setFont(font, 12)
+    y = height - 60 * mm
+    for chunk in _wrap(text["body"], 36):
+        page.drawString(25 * mm, y, chunk)
+        y -= 8 * mm
+    y -= 6 * mm
+    for label, value in text["rows"]:
+        page.drawString(30 * mm, y, f"{label}：")
+        page.drawString(65 * mm, y, value)
+        y -= 8 * mm
+    y -= 10 * mm
+    page.drawRightString(width - 25 * mm, y, cert.organisation.name)
+    page.drawRightString(width - 25 * mm, y - 8 * mm, text["rows"][-1][1])
+    page.setFont(font, 9)
+    page.drawString(25 * mm, 20 * mm, text["hint"])
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def _wrap(value: str, width: int) -> list[str]:
+    return [value[i : i + width] for i in range(0, len(value), width)]
