@@ -57,6 +57,11 @@ _SERVICE = [
     "service.add_reward",
     "service.change_reward",
     "service.add_honourlist",
+    "service.view_reward",
+    "service.view_pointrule",
+    "service.add_pointrule",
+    "service.change_pointrule",
+    "service.view_theme",
 ]
 _CASE_DISPATCH = [
     "cases.view_case",

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import urls_certificates, urls_honours, views_me, views_points, views_records, views_teams
+from . import (
+    urls_certificates,
+    urls_honours,
+    views_me,
+    views_points,
+    views_records,
+    views_settings,
+    views_teams,
+)
 
 app_name = "serve"
 urlpatterns = [
@@ -25,6 +33,8 @@ urlpatterns = [
     path("service/visits/new/", views_records.visit_new, name="visit_new"),
     path("service/points/", views_points.points, name="points"),
     path("service/rewards/<int:pk>/redeem/", views_points.redeem, name="redeem"),
+    path("service/rules/", views_settings.rules, name="rules"),
+    path("service/rewards/", views_settings.rewards, name="rewards"),
     *urls_honours.urlpatterns,
     *urls_certificates.urlpatterns,
 ]

@@ -1,7 +1,70 @@
-"""The me page (我的服务): being built; see the next commits."""
+"""The me page (我的服务) of a party member or volunteer: posts, claims, hours (verified and
+pending, never mixed), points, teams, linked households and their visits, certificates."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from doorstep.cases.models import Assignment
+from doorstep.people.models import HouseholdLink
+from doorstep.service import ledger, records, visits
+from doorstep.service.models import (
+    Certificate,
+    PointLine,
+    PostHolding,
+    ServiceRecord,
+    TeamMember,
+)
 
 
+def _month_points(user: Any) -> int:
+    from doorstep.service.rules import TZ
+
+    today = timezone.localdate()
+    start = dt.datetime.combine(today.replace(day=1), dt.time(), TZ)
+    lines = PointLine.objects.filter(
+        user=user, created_at__gte=start, kind__in=("grant", "reversal")
+    )
+    return sum(lines.values_list("amount", flat=True))
+
+
+@login_required
 def me(request: HttpRequest) -> HttpResponse:
-    raise Http404("建设中")
+    user: Any = request.user
+    central = visits.central_of(user)
+    linked: list[Any] = []
+    if central is not None:
+        linked = list(
+            HouseholdLink.objects.filter(central=central)
+            .select_related("household__unit__building")
+            .annotate(last_visit=Max("household__party_visits__visited_on"))
+            .order_by("household__unit__building__name", "household__room")
+        )
+    context = {
+        "holdings": PostHolding.objects.filter(user=user)
+        .exclude(status="declined")
+        .select_related("post__organisation")
+        .order_by("-applied_at")[:20],
+        "claims": Assignment.objects.filter(user=user, via="claim")
+        .select_related("case")
+        .order_by("-created_at")[:10],
+        "hours": records.totals(user),
+        "recent": ServiceRecord.objects.filter(user=user).order_by("-started_at")[:10],
+        "account": ledger.balance_of(user),
+        "month_points": _month_points(user),
+        "lines": PointLine.objects.filter(user=user).order_by("-created_at", "-id")[:10],
+        "teams": TeamMember.objects.filter(user=user, left_at__isnull=True).select_related(
+            "team__theme", "team__organisation"
+        ),
+        "central": central,
+        "linked": linked,
+        "certificates": Certificate.objects.filter(user=user)[:10],
+    }
+    return render(request, "serve/me.html", context)

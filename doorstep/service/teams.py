@@ -193,11 +193,11 @@ def approve(holding: PostHolding, actor: Any) -> PostHolding:
 
 
 def decline(holding: PostHolding, actor: Any, reason: str) -> PostHolding:
-    reason = _clean(reason, "reason", "未通过原因", 200)
     with transaction.atomic():
         post = _lock_post(holding.post_id)
         if not _may_decide(actor, post):
             raise Denied("您无权审批该岗位")
+        reason = _clean(reason, "reason", "未通过原因", 200)
         if (
             PostHolding.objects.filter(pk=holding.pk, status=HoldingStatus.APPLIED).update(
                 status=HoldingStatus.DECLINED,
