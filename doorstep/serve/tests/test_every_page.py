@@ -17,13 +17,14 @@ WITH_ID = {
     "serve:team", "serve:team_join", "serve:post_apply", "serve:holding_approve",
     "serve:holding_decline", "serve:holding_end", "serve:record_approve",
     "serve:record_reject", "serve:record_evidence", "serve:redeem", "serve:honour_public",
-    "serve:certificate_docx", "serve:certificate_pdf",
+    "serve:certificate_docx", "serve:certificate_pdf", "serve:edit_propose",
+    "serve:edit_decide",
 }  # fmt: skip
 WITHOUT_ID = {
     "serve:me", "serve:teams", "serve:team_new", "serve:posts", "serve:post_new",
     "serve:record_new", "serve:review", "serve:visit_new", "serve:points", "serve:rules",
     "serve:rewards", "serve:honours", "serve:honour_publish", "serve:honour_public_list",
-    "serve:certificates", "serve:certificate_verify",
+    "serve:certificates", "serve:certificate_verify", "serve:edits", "serve:link_coverage",
 }  # fmt: skip
 
 
