@@ -183,6 +183,13 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "cases.add_holidayoverride",
             "cases.change_holidayoverride",
             "cases.delete_holidayoverride",
+            # Configuration of people who serve (no personal data): themes, default rules.
+            "service.view_theme",
+            "service.add_theme",
+            "service.change_theme",
+            "service.view_pointrule",
+            "service.add_pointrule",
+            "service.change_pointrule",
         ],
     },
     {

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.people.models import CentralHousehold, HouseholdLink
-from doorstep.service import records, teams, visits
+from doorstep.service import honours, records, teams, visits
 from doorstep.service.errors import Conflict
 from doorstep.service.models import Post, PostHolding, Reward, ServiceRecord, Team, Theme
 
@@ -95,6 +95,8 @@ def seed_service(street: Organisation, log: Log) -> None:
         teams.grant_post_duty(last_month)
     logged = _visits(rng)
     pending = _self_reports(users, communities, staff, rng)
+    for kind in ("pioneer", "volunteer"):  # last month's honour lists, published
+        honours.publish(street, kind, "month", last_month, street_staff)
     log(
         f"  志愿服务队 {n_teams} 支、岗位 {n_posts} 个（在岗 {held} 人）、联户走访 {logged} 次、"
         f"待审核时长申报 {pending} 条"

@@ -235,6 +235,11 @@ def test_the_demo_has_people_serving_with_hours_and_points_that_reconcile(street
     assert PointLine.objects.filter(rule="post_duty").exists()
     assert PointLine.objects.filter(rule="visit_logged").exists()
     assert recount() == []
+    from doorstep.service.models import HonourList
+
+    lists = HonourList.objects.all()
+    assert {h.kind for h in lists} == {"pioneer", "volunteer"}
+    assert all(h.entries for h in lists)
 
 
 def test_running_the_seed_again_adds_nothing(street, db):
