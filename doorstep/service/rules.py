@@ -12,25 +12,6 @@ from .models import LineKind, Period, PointLine, PointRule
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
-# Defaults a new install starts with (migration 0002 loads them; staff change them).
-DEFAULT_RULES = {
-    "case_resolved": (10, 100, Period.MONTH),
-    "case_satisfied": (5, 50, Period.MONTH),
-    "activity_served": (5, 60, Period.MONTH),
-    "service_hours": (2, 80, Period.MONTH),
-    "post_duty": (10, None, Period.MONTH),
-    "visit_logged": (2, 40, Period.MONTH),
-}
-
-
-def ensure_default_rules() -> None:
-    for code, (points, cap, period) in DEFAULT_RULES.items():
-        PointRule.objects.get_or_create(
-            code=code,
-            organisation=None,
-            defaults={"points": points, "cap": cap, "period": period},
-        )
-
 
 def rule_for(code: str, organisation: Any) -> PointRule | None:
     """The nearest active rule for the code at or above the organisation, else the default."""
