@@ -5,6 +5,7 @@ from ninja.renderers import JSONRenderer
 
 from doorstep.accounts.tokens import SessionAuth, TokenAuth
 from doorstep.atlas.api import router as atlas_router
+from doorstep.cockpit.api import router as cockpit_router
 from doorstep.core.api_errors import install_error_handlers
 from doorstep.desk.api import router as cases_router
 from doorstep.desk.errors import install_case_errors
@@ -37,3 +38,4 @@ install_places_errors(api)
 api.add_router("/", atlas_router)
 api.add_router("/", cases_router)
 api.add_router("/", places_router)
+api.add_router("/", cockpit_router)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "doorstep.open311",
     "doorstep.nearby",
     "doorstep.serve",
+    "doorstep.cockpit",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("doorstep.desk.urls")),
     path("", include("doorstep.nearby.urls")),
     path("", include("doorstep.serve.urls")),
+    path("", include("doorstep.cockpit.urls")),
     path("", include("doorstep.atlas.urls")),
 ]

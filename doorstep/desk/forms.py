@@ -107,6 +107,8 @@ class QueueFilter(forms.Form):
     flag = forms.ChoiceField(label="时限", required=False, choices=[("", "全部")])
     kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部类型")])
     category = forms.IntegerField(label="分类", required=False)
+    # A node of the tree (the cockpit drills down with it): its subtree only.
+    org = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -17,7 +17,7 @@ from doorstep.cases.rates import RATE_LABELS, rates_for
 from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
 from doorstep.cases.workflow import DONE, HANDLING, S
-from doorstep.organisations.models import Kind
+from doorstep.organisations.models import Kind, Organisation
 
 from .forms import QueueFilter
 from .views_common import is_case_staff, require_any, visible_cases
@@ -111,6 +111,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(kind=d["kind"])
         if d["category"]:
             qs = qs.filter(Q(category_id=d["category"]) | Q(category__parent_id=d["category"]))
+        if d["org"]:
+            node = Organisation.objects.visible_to(user).filter(pk=d["org"]).first()
+            qs = qs.filter(territory_path__startswith=node.path) if node else qs.none()
     page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     categories = Category.objects.filter(cases__isnull=False).distinct().order_by("code")[:300]
     return render(

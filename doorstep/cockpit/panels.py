@@ -1,0 +1,186 @@
+"""The five panels of a node's cockpit, as plain figures (no personal data).
+
+Each function takes an organisation (its materialised path scopes every count) and a
+period; counts are indexed aggregates over the node's subtree, and the case figures read
+the rollup rows kept in the same transaction as the events (never a scan of all cases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from doorstep.activities.services import attendance
+from doorstep.cases.calendar import TZ
+from doorstep.cases.models import Case, Flag, Rollup
+from doorstep.cases.rates import rates_for
+from doorstep.circle.models import CoverageRun
+from doorstep.organisations.models import Kind, Organisation
+from doorstep.people.models import PartyMember, Resident
+from doorstep.people.queries import subtree_counts
+from doorstep.places.models import Household, Tenure
+from doorstep.service.figures import figures as service_figures
+from doorstep.sites.models import Booking, ServiceSite
+
+AGE_BANDS = ((0, 18, "0–17岁"), (18, 35, "18–34岁"), (35, 60, "35–59岁"), (60, 80, "60–79岁"),
+             (80, 200, "80岁以上"))  # fmt: skip
+TOP_CATEGORIES = 8
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _years_ago(today: dt.date, years: int) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def population(org: Organisation, today: dt.date) -> dict[str, Any]:
+    residents = Resident.objects.filter(grid__path__startswith=org.path)
+    bands = {}
+    for low, high, label in AGE_BANDS:
+        # born after (today - high years) and on or before (today - low years)
+        bands[label] = Q(birth_date__gt=_years_ago(today, high)) & Q(
+            birth_date__lte=_years_ago(today, low)
+        )
+    agg = residents.aggregate(
+        total=Count("pk"),
+        male=Count("pk", filter=Q(gender="M")),
+        female=Count("pk", filter=Q(gender="F")),
+        unknown_age=Count("pk", filter=Q(birth_date__isnull=True)),
+        **{f"band_{i}": Count("pk", filter=q) for i, q in enumerate(bands.values())},
+    )
+    by_type = dict(
+        residents.values_list("residence_type").annotate(n=Count("pk")).order_by("residence_type")
+    )
+    return {
+        "residents": agg["total"],
+        "male": agg["male"],
+        "female": agg["female"],
+        "by_type": by_type,
+        "age_bands": {label: agg[f"band_{i}"] for i, label in enumerate(bands)},
+        "unknown_age": agg["unknown_age"],
+    }
+
+
+def housing(org: Organisation) -> dict[str, Any]:
+    counts = subtree_counts(org, [org])[org.pk]
+    households = Household.objects.filter(grid__path__startswith=org.path)
+    tenure = dict(households.values_list("tenure").annotate(n=Count("pk")).order_by("tenure"))
+    return {
+        "buildings": counts.buildings,
+        "households": counts.households,
+        "rented": tenure.get(Tenure.RENTED, 0),
+        "vacant": tenure.get(Tenure.VACANT, 0),
+        "owner": tenure.get(Tenure.OWNER, 0),
+        "by_tenure": tenure,
+    }
+
+
+def party(org: Organisation, period: Period) -> dict[str, Any]:
+    counts = subtree_counts(org, [org])[org.pk]
+    members = PartyMember.objects.filter(resident__grid__path__startswith=org.path)
+    reported = PartyMember.objects.filter(reported_community__path__startswith=org.path)
+    serving = service_figures(org, period.start, period.end)
+    return {
+        "party_organisations": counts.party_organisations,
+        "party_branches": counts.party_branches,
+        "party_members": members.count(),
+        "central_households": counts.central_households,
+        "households_linked": counts.households_linked,
+        "in_service_reported": reported.count(),
+        "posts": serving["posts"],
+        "post_slots": serving["post_slots"],
+        "posts_filled": serving["posts_filled"],
+        "link_coverage": serving["link_coverage"],
+        "visited_households": serving["visited_households"],
+        "teams": serving["teams"],
+        "team_members": serving["members"],
+    }
+
+
+def cases(org: Organisation, period: Period) -> dict[str, Any]:
+    rates = rates_for(org, period.start, period.end)
+    under = Case.objects.filter(territory_path__startswith=org.path)
+    top = list(
+        under.filter(submitted_at__date__gte=period.start, submitted_at__date__lte=period.end)
+        .values("category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__name")[:TOP_CATEGORIES]
+    )
+    trend = list(
+        Rollup.objects.filter(organisation=org, day__gte=period.start, day__lte=period.end)
+        .values("day")
+        .annotate(received=Sum("received"), closed=Sum("closed"))
+        .order_by("day")
+    )
+    return {
+        "rates": rates,
+        "overdue": under.filter(flag=Flag.OVERDUE).count(),
+        "due_soon": under.filter(flag=Flag.SOON).count(),
+        "top_categories": [(r["category__name"] or "未分类", r["n"]) for r in top],
+        "trend": [(r["day"].isoformat(), r["received"], r["closed"]) for r in trend],
+    }
+
+
+def services(org: Organisation, period: Period) -> dict[str, Any]:
+    sites = ServiceSite.objects.filter(territory_path__startswith=org.path, active=True)
+    bookings = Booking.objects.filter(
+        room__site__territory_path__startswith=org.path,
+        start__date__gte=period.start,
+        start__date__lte=period.end,
+        status__in=("approved", "checked_in", "no_show"),
+    )
+    held = attendance(
+        org,
+        dt.datetime.combine(period.start, dt.time(), TZ),
+        dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
+    )
+    serving = service_figures(org, period.start, period.end)
+    return {
+        "sites": sites.count(),
+        "sites_by_kind": dict(sites.values_list("kind").annotate(n=Count("pk")).order_by("kind")),
+        "coverage": coverage_share(org),
+        "bookings": bookings.count(),
+        "activities": held["sessions"],
+        "attendances": held["attendances"],
+        "volunteer_hours": serving["verified_hours"],
+        "served": serving["served"],
+    }
+
+
+def coverage_share(org: Organisation) -> float | None:
+    """The household share covered within 15 minutes, from the latest finished run."""
+    run = CoverageRun.objects.filter(status="done").defer("buildings").first()
+    if run is None:
+        return None
+    summary = run.summary or {}
+    if org.kind in (Kind.STREET, Kind.DISTRICT):
+        totals = summary.get("totals") or {}
+        return totals.get("household_share")
+    for row in summary.get("communities", []) + summary.get("grids", []):
+        if row.get("org_id") == org.pk:
+            return row.get("household_share")
+    return None
+
+
+def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
+    return {
+        "population": population(org, today),
+        "housing": housing(org),
+        "party": party(org, period),
+        "cases": cases(org, period),
+        "services": services(org, period),
+    }
