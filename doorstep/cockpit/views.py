@@ -62,9 +62,16 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "cockpit/error.html", {"error": str(exc)}, status=400)
     figures = cockpit(org, period, timezone.localdate())
     children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
+    last_year = _a_year_before(period)
     compare = [
-        {"org": child, "rates": rates_for(child, period.start, period.end)} for child in children
+        {
+            "org": child,
+            "rates": rates_for(child, period.start, period.end),
+            "last_year": rates_for(child, last_year.start, last_year.end),
+        }
+        for child in children
     ]
+    own_last_year = rates_for(org, last_year.start, last_year.end)
     charts = {
         "trend": figures["cases"]["trend"],
         "top": figures["cases"]["top_categories"],
@@ -80,12 +87,24 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
         "period": period,
         "f": figures,
         "compare": compare,
+        "last_year": own_last_year,
+        "last_year_period": last_year,
         "ancestors": _ancestors(request, org),
         "charts": charts,
         "screen": screen,
         "refresh": REFRESH_SECONDS,
     }
     return render(request, "cockpit/screen.html" if screen else "cockpit/node.html", context)
+
+
+def _a_year_before(period: Period) -> Period:
+    def back(day: dt.date) -> dt.date:
+        try:
+            return day.replace(year=day.year - 1)
+        except ValueError:  # 29 February
+            return day.replace(year=day.year - 1, day=28)
+
+    return Period(back(period.start), back(period.end))
 
 
 def _ancestors(request: HttpRequest, org: Any) -> list[Any]:
