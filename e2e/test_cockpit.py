@@ -56,6 +56,9 @@ def test_street_cockpit_matches_the_api_and_drills_into_overdue(demo_street, ope
         expect(page.locator(f"[data-figure={key}] b")).to_have_text(str(value))
     assert checks["overdue"] == len(overdue) and checks["residents"] > 20000
     expect(page.locator("#compare tbody tr")).to_have_count(4)
+    expect(page.locator("#cockpit-map[data-drawn='1'] path.leaflet-interactive")).to_have_count(10)
+    page.get_by_role("button", name="已超期").click()
+    expect(page.locator("#cockpit-map")).to_have_attribute("data-measure", "overdue")
     page.screenshot(path=ARTIFACTS / "cockpit_street.png", full_page=True)
 
     page.locator("[data-figure=overdue]").click()

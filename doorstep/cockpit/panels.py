@@ -161,12 +161,17 @@ def services(org: Organisation, period: Period) -> dict[str, Any]:
     }
 
 
+def latest_run_rows() -> dict[str, Any]:
+    """The summary of the latest finished coverage run ({} when there is none)."""
+    run = CoverageRun.objects.filter(status="done").defer("buildings").first()
+    return (run.summary or {}) if run is not None else {}
+
+
 def coverage_share(org: Organisation) -> float | None:
     """The household share covered within 15 minutes, from the latest finished run."""
-    run = CoverageRun.objects.filter(status="done").defer("buildings").first()
-    if run is None:
+    summary = latest_run_rows()
+    if not summary:
         return None
-    summary = run.summary or {}
     if org.kind in (Kind.STREET, Kind.DISTRICT):
         totals = summary.get("totals") or {}
         return totals.get("household_share")

@@ -17,6 +17,7 @@ from doorstep.organisations.models import ADMIN_KINDS
 from doorstep.sites.models import SiteKind
 
 from . import access
+from .gridmap import grid_map
 from .panels import Period, cockpit
 
 MAX_DAYS = 366 * 5
@@ -81,6 +82,7 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
             for k, n in figures["services"]["sites_by_kind"].items()
         ],
     }
+    charts["map"] = grid_map(org, period)
     screen = request.GET.get("screen") == "1"
     context: dict[str, Any] = {
         "org": org,

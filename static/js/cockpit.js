@@ -51,3 +51,49 @@
       data: data.sites.map(function (r) { return { name: r[0], value: r[1] }; }) }]
   });
 })();
+
+// The grid map (Leaflet, vector only: no tiles). Each grid is the hull of its buildings,
+// shaded by the chosen measure; darker is more cases / more overdue / better covered.
+(function () {
+  var el = document.getElementById("cockpit-charts");
+  var node = document.getElementById("cockpit-map");
+  if (!el || !node || !window.L) return;
+  var data = JSON.parse(el.textContent).map;
+  if (!data || !data.grids.length) { node.textContent = "暂无网格"; return; }
+  var map = L.map(node, { attributionControl: true, zoomSnap: 0.25 });
+  map.attributionControl.setPrefix(false).addAttribution(data.attribution);
+  var layer = L.layerGroup().addTo(map), bounds = [];
+  var labels = { density: "件/百户", overdue: "件", coverage: "" };
+  function colour(t) {  // 0..1 → light to dark red
+    var r = 253 - Math.round(t * 100), g = 224 - Math.round(t * 200), b = 221 - Math.round(t * 200);
+    return "rgb(" + r + "," + Math.max(g, 20) + "," + Math.max(b, 20) + ")";
+  }
+  function show(measure) {
+    layer.clearLayers();
+    var values = data.grids.map(function (g) { return g[measure]; }).filter(function (v) { return v !== null; });
+    var max = Math.max.apply(null, values.concat([measure === "coverage" ? 1 : 1]));
+    data.grids.forEach(function (g) {
+      var v = g[measure];
+      var shade = v === null ? "#dddddd" : colour(max ? v / max : 0);
+      var text = v === null ? "无数据" : (measure === "coverage" ? (v * 100).toFixed(1) + "%" : v + labels[measure]);
+      var shape = g.outline.length >= 3
+        ? L.polygon(g.outline, { color: "#555", weight: 1, fillColor: shade, fillOpacity: 0.8 })
+        : L.circleMarker(g.outline[0] || [0, 0], { radius: 10, color: "#555", weight: 1, fillColor: shade, fillOpacity: 0.8 });
+      shape.bindTooltip(g.name + "：" + text).addTo(layer);
+      g.outline.forEach(function (p) { bounds.push(p); });
+    });
+    document.getElementById("map-legend").textContent = "颜色越深数值越大（最大 " +
+      (measure === "coverage" ? (max * 100).toFixed(1) + "%" : max + labels[measure]) + "）；灰色为无数据";
+    node.dataset.measure = measure;
+  }
+  show("density");
+  if (bounds.length) map.fitBounds(bounds, { padding: [10, 10] });
+  node.dataset.drawn = "1";
+  document.querySelectorAll(".map-measures button").forEach(function (b) {
+    b.addEventListener("click", function () {
+      document.querySelectorAll(".map-measures button").forEach(function (x) { x.classList.remove("on"); });
+      b.classList.add("on");
+      show(b.dataset.measure);
+    });
+  });
+})();

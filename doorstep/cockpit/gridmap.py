@@ -1,0 +1,79 @@
+"""The cockpit map: each grid under a node drawn as the convex hull of its buildings (no
+boundary data needed; scipy), shaded by a chosen measure — case density (cases received per
+100 households in the period), overdue cases now, or the 15-minute coverage share."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Sum
+from scipy.spatial import ConvexHull, QhullError
+
+from doorstep.cases.models import Case, Flag, Rollup
+from doorstep.organisations.models import Kind, Organisation
+from doorstep.places.models import Building, Household
+
+from .panels import Period, latest_run_rows
+
+
+def _hull(points: list[tuple[float, float]]) -> list[list[float]]:
+    if len(points) < 3:
+        return [[round(a, 6), round(b, 6)] for a, b in points]
+    arr = np.asarray(points)
+    try:
+        hull = ConvexHull(arr)
+    except QhullError:  # all on a line
+        return [[round(a, 6), round(b, 6)] for a, b in points]
+    return [[round(float(a), 6), round(float(b), 6)] for a, b in arr[hull.vertices]]
+
+
+def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
+    grids = list(
+        Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).order_by("name")
+    )
+    ids = [g.pk for g in grids]
+    points: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for grid_id, lat, lon in Building.objects.filter(
+        grid_id__in=ids, lat__isnull=False, lon__isnull=False
+    ).values_list("grid_id", "lat", "lon"):
+        points[grid_id].append((float(lat), float(lon)))
+    households = dict(
+        Household.objects.filter(grid_id__in=ids)
+        .values_list("grid_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    received = dict(
+        Rollup.objects.filter(organisation_id__in=ids, day__gte=period.start, day__lte=period.end)
+        .values_list("organisation_id")
+        .annotate(n=Sum("received"))
+        .order_by()
+    )
+    overdue = dict(
+        Case.objects.filter(territory_id__in=ids, flag=Flag.OVERDUE)
+        .values_list("territory_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    coverage = {
+        row["org_id"]: row.get("household_share") for row in latest_run_rows().get("grids", [])
+    }
+    rows = []
+    for grid in grids:
+        homes = households.get(grid.pk, 0)
+        cases = int(received.get(grid.pk) or 0)
+        rows.append(
+            {
+                "id": grid.pk,
+                "name": grid.name,
+                "outline": _hull(points.get(grid.pk, [])),
+                "households": homes,
+                "density": round(cases * 100 / homes, 1) if homes else None,
+                "received": cases,
+                "overdue": overdue.get(grid.pk, 0),
+                "coverage": coverage.get(grid.pk),
+            }
+        )
+    return {"grids": rows, "attribution": "© OpenStreetMap contributors"}
