@@ -38,7 +38,7 @@ def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
     for grid_id, lat, lon in Building.objects.filter(
         grid_id__in=ids, lat__isnull=False, lon__isnull=False
     ).values_list("grid_id", "lat", "lon"):
-        points[grid_id].append((float(lat), float(lon)))
+        points[grid_id].append((float(lat or 0.0), float(lon or 0.0)))
     households = dict(
         Household.objects.filter(grid_id__in=ids)
         .values_list("grid_id")
