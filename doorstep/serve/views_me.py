@@ -35,6 +35,22 @@ def _month_points(user: Any) -> int:
     return sum(lines.values_list("amount", flat=True))
 
 
+def _my_rank(user: Any) -> dict[str, Any] | None:
+    """My place this month on my community's list (先锋榜样 for members, else 优秀志愿者)."""
+    from doorstep.people.models import PartyMember
+    from doorstep.service import honours
+
+    community = honours.home_community(user)
+    if community is None:
+        return None
+    kind = "pioneer" if PartyMember.objects.filter(resident__user=user).exists() else "volunteer"
+    start = honours.current_start("month")
+    for entry in honours.ranking(community, kind, "month", start, limit=None):
+        if entry.user_id == user.pk:
+            return {"rank": entry.rank, "community": community, "kind": kind}
+    return None
+
+
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -66,5 +82,6 @@ def me(request: HttpRequest) -> HttpResponse:
         "central": central,
         "linked": linked,
         "certificates": Certificate.objects.filter(user=user)[:10],
+        "my_rank": _my_rank(user),
     }
     return render(request, "serve/me.html", context)

@@ -146,6 +146,9 @@ class VisitForm(forms.Form):
     household = forms.ModelChoiceField(label="联系户", queryset=HouseholdLink.objects.none())
     visited_on = forms.DateField(label="走访日期", widget=forms.DateInput(attrs={"type": "date"}))
     found = forms.CharField(label="走访情况", max_length=500, widget=forms.Textarea)
+    follow_up = forms.CharField(
+        label="后续工单编号（发现问题已点单的，填写工单编号）", max_length=32, required=False
+    )
 
     def __init__(self, *args: Any, links: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,12 +173,21 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
+            case = None
+            number = (data.get("follow_up") or "").strip()
+            if number:
+                from doorstep.cases.models import Case
+
+                case = Case.objects.visible_to(user).filter(number=number).first()
             try:
+                if number and case is None:
+                    raise ServiceError("找不到该工单（须是您可以查看的工单）", "follow_up")
                 visits.log_visit(
                     actor=user,
                     household=data["household"].household,
                     visited_on=data["visited_on"],
                     found=data["found"],
+                    follow_up_case=case,
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -105,3 +105,25 @@ def test_staff_keep_the_reward_catalogue_of_their_area(world, login):
     r = client.post(reverse("serve:rewards"), {"reward": other.pk, "name": "改", "cost": 1})
     assert r.status_code == 404 and Reward.objects.get(pk=other.pk).name == "米"
     assert login("resident", world).get(reverse("serve:rewards")).status_code == 403
+
+
+def test_a_visit_is_logged_with_its_follow_up_case(cw, client):
+    from doorstep.service.models import HouseholdVisit
+
+    p, w = cw.personas, cw.world
+    case = cases.create_case(
+        actor=p["party_member"], category=cw.repair, description="联系户家水管漏水",
+        location=locate(building=w.building_a),
+    )  # fmt: skip
+    client.force_login(p["party_member"])
+    link = w.household_a.link
+    form = {"household": link.pk, "visited_on": timezone.localdate().isoformat(),
+            "found": "水管漏水，已点单"}  # fmt: skip
+    r = client.post(reverse("serve:visit_new"), {**form, "follow_up": "110108000"})
+    assert r.status_code == 400 and "找不到该工单" in r.content.decode()
+    assert not HouseholdVisit.objects.exists()
+    r = client.post(reverse("serve:visit_new"), {**form, "follow_up": case.number})
+    assert r.status_code == 302
+    assert HouseholdVisit.objects.get().follow_up_case == case
+    page = client.get(reverse("serve:me")).content.decode()
+    assert 'id="my-month-rank"><b>第1名</b>' in page
