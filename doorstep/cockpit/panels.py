@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from doorstep.activities.services import attendance
 from doorstep.cases.calendar import TZ
@@ -111,6 +112,19 @@ def party(org: Organisation, period: Period) -> dict[str, Any]:
     }
 
 
+def _granularity(period: Period) -> tuple[str, Any]:
+    """Days for up to two months, weeks up to a year, months beyond."""
+    if period.days <= 62:
+        return "day", TruncDay
+    if period.days <= 366:
+        return "week", TruncWeek
+    return "month", TruncMonth
+
+
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def cases(org: Organisation, period: Period) -> dict[str, Any]:
     rates = rates_for(org, period.start, period.end)
     under = Case.objects.filter(territory_path__startswith=org.path)
@@ -120,18 +134,21 @@ def cases(org: Organisation, period: Period) -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .order_by("-n", "category__name")[:TOP_CATEGORIES]
     )
+    step, trunc = _granularity(period)
     trend = list(
         Rollup.objects.filter(organisation=org, day__gte=period.start, day__lte=period.end)
-        .values("day")
+        .annotate(bucket=trunc("day"))
+        .values("bucket")
         .annotate(received=Sum("received"), closed=Sum("closed"))
-        .order_by("day")
+        .order_by("bucket")
     )
     return {
         "rates": rates,
         "overdue": under.filter(flag=Flag.OVERDUE).count(),
         "due_soon": under.filter(flag=Flag.SOON).count(),
         "top_categories": [(r["category__name"] or "未分类", r["n"]) for r in top],
-        "trend": [(r["day"].isoformat(), r["received"], r["closed"]) for r in trend],
+        "trend": [(_day(r["bucket"]).isoformat(), r["received"], r["closed"]) for r in trend],
+        "trend_step": step,
     }
 
 

@@ -75,6 +75,7 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
     own_last_year = rates_for(org, last_year.start, last_year.end)
     charts = {
         "trend": figures["cases"]["trend"],
+        "step": figures["cases"]["trend_step"],
         "top": figures["cases"]["top_categories"],
         "ages": list(figures["population"]["age_bands"].items()),
         "sites": [

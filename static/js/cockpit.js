@@ -18,8 +18,9 @@
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
+  var step = { day: "每日", week: "每周", month: "每月" }[data.step || "day"];
   draw("chart-trend", {
-    title: { text: "每日受理与办结", textStyle: { fontSize: 14 } },
+    title: { text: step + "受理与办结", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
     legend: { data: ["受理", "办结"], right: 0, top: 0 },
     grid: { left: 40, right: 16, top: 40, bottom: 30 },

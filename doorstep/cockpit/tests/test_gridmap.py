@@ -47,3 +47,23 @@ def test_grid_measures_equal_direct_counts(cw):
         w.grid_a.name,
         w.grid_b.name,
     }
+
+
+def test_the_trend_groups_by_day_week_or_month_and_sums_the_same(cw):
+    import datetime as dt
+
+    from doorstep.cockpit.panels import cases as case_panel
+
+    _play(cw, 10, 12)
+    w = cw.world
+    today = timezone.localdate()
+    total = (
+        Rollup.objects.filter(organisation=w.street, day__lte=today).aggregate(n=Sum("received"))[
+            "n"
+        ]
+        or 0
+    )
+    for days, step in ((30, "day"), (200, "week"), (800, "month")):
+        panel = case_panel(w.street, Period(today - dt.timedelta(days=days), today))
+        assert panel["trend_step"] == step
+        assert sum(r[1] for r in panel["trend"]) == total == panel["rates"]["received"]
