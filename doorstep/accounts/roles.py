@@ -147,7 +147,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["cases.whistle_case"]
         + _ACTIVITIES
         + _SITES
-        + _SERVICE,
+        + _SERVICE
+        + ["cockpit.change_indicator"],
     },
     {
         "code": "department_liaison",
