@@ -299,3 +299,13 @@ def test_bad_edit_writes_nothing(played, card, login, weight, target):
 def test_street_officer_may_change_indicators(world):
     assert world.personas["street_officer"].has_perm("cockpit.change_indicator")
     assert not world.personas["community_officer"].has_perm("cockpit.change_indicator")
+
+
+def test_default_scorecards_come_back_after_a_flush():
+    from django.core.management import call_command
+
+    from doorstep.cockpit.models import Scorecard
+
+    Scorecard.objects.all().delete()
+    call_command("migrate", verbosity=0)  # post_migrate runs for an up-to-date database too
+    assert set(Scorecard.objects.values_list("level", flat=True)) == {"grid", "community"}
