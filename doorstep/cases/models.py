@@ -578,3 +578,42 @@ class Rollup(models.Model):
 ROLLUP_FIELDS = tuple(
     f.name for f in Rollup._meta.local_fields if f.name not in {"id", "organisation", "day"}
 )
+
+
+class CategoryRollup(models.Model):
+    """Counters per organisation, month and category (the case's own category), updated
+    with each event like `Rollup`: the cockpit's KPIs by category and month read these."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()  # the first day of the month (Beijing time)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    received = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    handling_seconds = models.BigIntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)  # 满意 and 基本满意
+
+    class Meta:
+        verbose_name = _("分类月统计")
+        verbose_name_plural = _("分类月统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "category"], name="category_rollup_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m} {self.category_id}"
+
+
+CATEGORY_FIELDS = (
+    "received",
+    "closed",
+    "closed_on_time",
+    "handling_seconds",
+    "rated",
+    "satisfied",
+)

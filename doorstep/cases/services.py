@@ -25,7 +25,7 @@ from doorstep.core.search import search_text_for
 from doorstep.inbox.services import notify
 from doorstep.organisations.models import Kind, Organisation
 
-from . import rollups
+from . import category_rollups, rollups
 from .calendar import WorkCalendar
 from .deadlines import flag_for, start_clock
 from .errors import CaseError, Conflict, NotAllowed
@@ -339,7 +339,9 @@ def create_case(
             at=created,
         )
         save_photos(case, event, photos, actor, saved)
-        rollups.apply(case.territory_path, created, rollups.deltas("create", case.status, data))
+        created_deltas = rollups.deltas("create", case.status, data)
+        rollups.apply(case.territory_path, created, created_deltas)
+        category_rollups.apply(case.territory_path, created, case.category_id, created_deltas)
         if case.status == S.SUBMITTED:
             notify(
                 staff_of(case.owner, "cases.receive_case"),
@@ -461,7 +463,9 @@ def perform(
         )
         save_photos(locked, event, photos, actor, saved)
         case_moved.send(sender=Case, case=locked, event=event, actor=actor)
-        rollups.apply(locked.territory_path, now, rollups.deltas(code, locked.status, ctx.data))
+        move_deltas = rollups.deltas(code, locked.status, ctx.data)
+        rollups.apply(locked.territory_path, now, move_deltas)
+        category_rollups.apply(locked.territory_path, now, locked.category_id, move_deltas)
         if ctx.notify_users:
             notify(
                 ctx.notify_users - ({actor.pk} if getattr(actor, "pk", None) else set()),

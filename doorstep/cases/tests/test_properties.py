@@ -20,7 +20,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from doorstep.cases import rollups, services
+from doorstep.cases import category_rollups, rollups, services
 from doorstep.cases.errors import CaseError, Conflict, NotAllowed
 from doorstep.cases.locating import Location, locate
 from doorstep.cases.models import (
@@ -333,6 +333,7 @@ def test_random_moves_never_break_the_invariants(cw, data, settings, tmp_path):
         ):
             event(f"reached {status}")  # see --hypothesis-show-statistics
         assert rollups.stored() == rollups.recount_from_events()
+        assert category_rollups.stored() == category_rollups.recount_from_events()
         transaction.set_rollback(True)
 
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from doorstep.cases import rollups, services
+from doorstep.cases import category_rollups, rollups, services
 from doorstep.cases.calendar import TZ
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, Rollup
@@ -110,6 +110,26 @@ def test_rollups_equal_a_recount_after_mixed_moves(cw):
     out = StringIO()
     call_command("recount_case_rollups", stdout=out)
     assert "一致" in out.getvalue()
+    by_category = category_rollups.stored()
+    assert by_category == category_rollups.recount_from_events()
+    street_rows = [r for (o, _m, _c), r in by_category.items() if o == cw.world.street.pk]
+    assert sum(r.get("received", 0) for r in street_rows) == totals["received"]
+    assert sum(r.get("closed", 0) for r in street_rows) == totals["closed"]
+
+
+def test_a_tampered_category_rollup_is_found_and_fixed(cw):
+    from doorstep.cases.models import CategoryRollup
+
+    mixed_history(cw)
+    row = CategoryRollup.objects.filter(organisation=cw.world.street, closed__gt=0).first()
+    assert row is not None
+    CategoryRollup.objects.filter(pk=row.pk).update(closed=F("closed") + 2)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("recount_case_rollups", stdout=out)
+    assert f"分类 {row.category_id} closed: 统计表 {row.closed + 2}" in out.getvalue()
+    call_command("recount_case_rollups", "--fix", stdout=StringIO())
+    assert category_rollups.stored() == category_rollups.recount_from_events()
 
 
 def test_a_tampered_rollup_is_found_and_fixed(cw):

@@ -1,7 +1,10 @@
 """Recount the case rollups from the events and compare them with the stored counters.
 
 manage.py recount_case_rollups          # report differences; exit 1 if there are any
-manage.py recount_case_rollups --fix    # rewrite the rollup table from the events
+manage.py recount_case_rollups --fix    # rewrite the rollup tables from the events
+
+Both tables: per organisation and day (`Rollup`), per organisation, month and category
+(`CategoryRollup`; after upgrading to a version that adds it, run with --fix once).
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from doorstep.cases import rollups
-from doorstep.cases.models import ROLLUP_FIELDS, Rollup
+from doorstep.cases import category_rollups, rollups
+from doorstep.cases.models import CATEGORY_FIELDS, ROLLUP_FIELDS, CategoryRollup, Rollup
 
 SHOWN = 50  # differences printed before "… and N more"
 
@@ -29,6 +32,22 @@ def differences(stored: dict, counted: dict) -> list[str]:
             if a.get(name, 0) != b.get(name, 0):
                 lines.append(
                     f"组织 {org_id} {day} {name}: 统计表 {a.get(name, 0)}，按事件重算 {b.get(name, 0)}"
+                )
+    return lines
+
+
+def category_differences(stored: dict, counted: dict) -> list[str]:
+    lines = []
+    for key in sorted(set(stored) | set(counted)):
+        a, b = stored.get(key, {}), counted.get(key, {})
+        if a == b:
+            continue
+        org_id, month, category_id = key
+        for name in CATEGORY_FIELDS:
+            if a.get(name, 0) != b.get(name, 0):
+                lines.append(
+                    f"组织 {org_id} {month:%Y-%m} 分类 {category_id} {name}: "
+                    f"统计表 {a.get(name, 0)}，按事件重算 {b.get(name, 0)}"
                 )
     return lines
 
@@ -55,21 +74,26 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql":
                 # Moves that commit meanwhile wait for us, then add to the fresh rows.
                 with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"LOCK TABLE {Rollup._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
-                    )
+                    for table in (Rollup._meta.db_table, CategoryRollup._meta.db_table):
+                        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
             stored = rollups.stored()
             counted = rollups.recount_from_events()
-            diff = differences(stored, counted)
+            by_category = category_rollups.recount_from_events()
+            diff = differences(stored, counted) + category_differences(
+                category_rollups.stored(), by_category
+            )
             if not diff:
-                self.stdout.write(f"一致：{len(counted)} 行统计与事件重算结果完全相同")
+                self.stdout.write(
+                    f"一致：{len(counted)} 行日统计、{len(by_category)} 行分类月统计"
+                    "与事件重算结果完全相同"
+                )
                 return
             for line in diff[:SHOWN]:
                 self.stdout.write(line)
             if len(diff) > SHOWN:
                 self.stdout.write(f"……另有 {len(diff) - SHOWN} 处不同")
             if options["fix"]:
-                written = rewrite(counted)
+                written = rewrite(counted) + category_rollups.rewrite(by_category)
                 self.stdout.write(f"已按事件重写统计表：{written} 行（修正 {len(diff)} 处不同）")
                 return
         raise CommandError(f"统计表与事件重算结果有 {len(diff)} 处不同（用 --fix 修正）")
