@@ -48,8 +48,16 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def population(org: Organisation, today: dt.date) -> dict[str, Any]:
-    residents = Resident.objects.filter(grid__path__startswith=org.path)
+def _grids(org: Organisation) -> Any:
+    """The subtree's grids as a subquery: each table is then read through its grid index
+    (a join on the organisation's path would scan)."""
+    return Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).values("pk")
+
+
+def population(org: Organisation, today: dt.date, counts: Any = None) -> dict[str, Any]:
+    """Residents by type (from the subtree counts) and by sex and age band (one pass)."""
+    counts = counts or subtree_counts(org, [org])[org.pk]
+    residents = Resident.objects.filter(grid_id__in=_grids(org))
     bands = {}
     for low, high, label in AGE_BANDS:
         # born after (today - high years) and on or before (today - low years)
@@ -57,28 +65,24 @@ def population(org: Organisation, today: dt.date) -> dict[str, Any]:
             birth_date__lte=_years_ago(today, low)
         )
     agg = residents.aggregate(
-        total=Count("pk"),
         male=Count("pk", filter=Q(gender="M")),
         female=Count("pk", filter=Q(gender="F")),
         unknown_age=Count("pk", filter=Q(birth_date__isnull=True)),
         **{f"band_{i}": Count("pk", filter=q) for i, q in enumerate(bands.values())},
     )
-    by_type = dict(
-        residents.values_list("residence_type").annotate(n=Count("pk")).order_by("residence_type")
-    )
     return {
-        "residents": agg["total"],
+        "residents": counts.residents,
         "male": agg["male"],
         "female": agg["female"],
-        "by_type": by_type,
+        "by_type": {k: v for k, v in sorted(counts.by_type.items()) if v},
         "age_bands": {label: agg[f"band_{i}"] for i, label in enumerate(bands)},
         "unknown_age": agg["unknown_age"],
     }
 
 
-def housing(org: Organisation) -> dict[str, Any]:
-    counts = subtree_counts(org, [org])[org.pk]
-    households = Household.objects.filter(grid__path__startswith=org.path)
+def housing(org: Organisation, counts: Any = None) -> dict[str, Any]:
+    counts = counts or subtree_counts(org, [org])[org.pk]
+    households = Household.objects.filter(grid_id__in=_grids(org))
     tenure = dict(households.values_list("tenure").annotate(n=Count("pk")).order_by("tenure"))
     return {
         "buildings": counts.buildings,
@@ -90,15 +94,16 @@ def housing(org: Organisation) -> dict[str, Any]:
     }
 
 
-def party(org: Organisation, period: Period) -> dict[str, Any]:
-    counts = subtree_counts(org, [org])[org.pk]
-    members = PartyMember.objects.filter(resident__grid__path__startswith=org.path)
+def party(
+    org: Organisation, period: Period, counts: Any = None, serving: Any = None
+) -> dict[str, Any]:
+    counts = counts or subtree_counts(org, [org])[org.pk]
     reported = PartyMember.objects.filter(reported_community__path__startswith=org.path)
-    serving = service_figures(org, period.start, period.end)
+    serving = serving or service_figures(org, period.start, period.end)
     return {
         "party_organisations": counts.party_organisations,
         "party_branches": counts.party_branches,
-        "party_members": members.count(),
+        "party_members": counts.party_members,
         "central_households": counts.central_households,
         "households_linked": counts.households_linked,
         "in_service_reported": reported.count(),
@@ -152,7 +157,7 @@ def cases(org: Organisation, period: Period) -> dict[str, Any]:
     }
 
 
-def services(org: Organisation, period: Period) -> dict[str, Any]:
+def services(org: Organisation, period: Period, serving: Any = None) -> dict[str, Any]:
     sites = ServiceSite.objects.filter(territory_path__startswith=org.path, active=True)
     bookings = Booking.objects.filter(
         room__site__territory_path__startswith=org.path,
@@ -165,7 +170,7 @@ def services(org: Organisation, period: Period) -> dict[str, Any]:
         dt.datetime.combine(period.start, dt.time(), TZ),
         dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
     )
-    serving = service_figures(org, period.start, period.end)
+    serving = serving or service_figures(org, period.start, period.end)
     return {
         "sites": sites.count(),
         "sites_by_kind": dict(sites.values_list("kind").annotate(n=Count("pk")).order_by("kind")),
@@ -199,10 +204,12 @@ def coverage_share(org: Organisation) -> float | None:
 
 
 def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
+    counts = subtree_counts(org, [org])[org.pk]  # shared by housing and party
+    serving = service_figures(org, period.start, period.end)  # by party and services
     return {
-        "population": population(org, today),
-        "housing": housing(org),
-        "party": party(org, period),
+        "population": population(org, today, counts),
+        "housing": housing(org, counts),
+        "party": party(org, period, counts, serving),
         "cases": cases(org, period),
-        "services": services(org, period),
+        "services": services(org, period, serving),
     }
