@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doorstep.core import audit
+from doorstep.core.ids import parse_id
 from doorstep.core.models import AuditAction
 from doorstep.organisations.models import Kind, Organisation
 
@@ -71,9 +72,10 @@ def card_from(raw: str, cards: list[Scorecard]) -> Scorecard:
         if not cards:
             raise BadRequest("本级没有适用的考核方案（考核对象为下级社区或网格）")
         return cards[0]
-    if not raw.isdigit() or len(raw) > 9:
+    card_id = parse_id(raw)
+    if card_id is None:
         raise BadRequest("考核方案编号应为数字")
-    found = next((c for c in cards if c.pk == int(raw)), None)
+    found = next((c for c in cards if c.pk == card_id), None)
     if found is None:
         raise BadRequest("考核方案不存在、已停用或不适用于本级")
     return found

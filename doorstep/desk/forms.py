@@ -8,6 +8,7 @@ from django import forms
 
 from doorstep.cases.models import CaseKind, Category, Flag
 from doorstep.cases.workflow import STATUS_CHOICES
+from doorstep.core.ids import parse_id
 from doorstep.places.models import Building
 
 KIND_CHOICES = [(CaseKind.REQUEST, "群众点单"), (CaseKind.MICRO_WISH, "微心愿")]
@@ -69,8 +70,9 @@ class FileCaseForm(forms.Form):
     def clean_category(self) -> Category:
         raw = (self.cleaned_data.get("category") or "").strip()
         cat = None
-        if raw.isdigit():
-            cat = Category.objects.filter(pk=int(raw), active=True).first()
+        cat_id = parse_id(raw)
+        if cat_id is not None:
+            cat = Category.objects.filter(pk=cat_id, active=True).first()
         if cat is None:
             cat = Category.objects.filter(code=raw, active=True).first()
         if cat is None:

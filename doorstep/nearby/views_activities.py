@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from doorstep.activities import choosing, services
 from doorstep.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
+from doorstep.core.ids import parse_id
 from doorstep.sites.models import Booking, BookingStatus, Room, ServiceSite
 
 from .forms import ActivityForm, CallOffForm, CapacityForm
@@ -232,8 +233,8 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get(request, pk)
     signup_id = request.POST.get("signup") or ""
     signup = (
-        SignUp.objects.filter(activity=activity, pk=int(signup_id)).first()
-        if signup_id.isdigit() and len(signup_id) < 18
+        SignUp.objects.filter(activity=activity, pk=parse_id(signup_id) or 0).first()
+        if signup_id
         else _my_signup(activity, request).first()
     )
     if signup is None:
@@ -252,7 +253,7 @@ def activity_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get(request, pk)
     if request.method == "POST":
         user_id = request.POST.get("user") or ""
-        if not (user_id.isdigit() and len(user_id) < 18):
+        if parse_id(user_id) is None:
             raise Http404("报名记录不存在")
         who = activity.signups.filter(user_id=int(user_id)).select_related("user").first()
         if who is None:

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.core.ids import parse_id
 from doorstep.organisations.models import Organisation
 from doorstep.sites import services
 from doorstep.sites.errors import SiteError
@@ -73,8 +74,9 @@ def _organisation(request: HttpRequest, value: str) -> Organisation | None:
     if not value:
         return None
     org = None
-    if value.isdigit() and len(value) < 12:
-        org = booking_organisations(request.user).filter(pk=int(value)).first()
+    org_id = parse_id(value)
+    if org_id is not None:
+        org = booking_organisations(request.user).filter(pk=org_id).first()
     if org is None:
         raise SiteError("请选择您所在的单位，或以个人名义预订", field="organisation")
     return org

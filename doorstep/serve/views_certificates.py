@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
+from doorstep.core.ids import parse_id
 from doorstep.core.middleware import ip_of
 from doorstep.service import certificates
 from doorstep.service.errors import ServiceError
@@ -34,7 +35,8 @@ def _parse_date(raw: str, label: str, field: str) -> dt.date:
 
 def _issue_from(request: HttpRequest, issuers: Any) -> Certificate:
     raw_org = request.POST.get("organisation", "")
-    org = issuers.filter(pk=int(raw_org)).first() if raw_org.isdigit() else None
+    org_id = parse_id(raw_org)
+    org = issuers.filter(pk=org_id).first() if org_id else None
     if org is None:
         raise ServiceError("请选择出具证明的组织", "organisation")
     start = _parse_date(request.POST.get("period_start", ""), "起始日期", "period_start")

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.core.ids import parse_id
 from doorstep.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.service import honours
 from doorstep.service.errors import Conflict, Denied, ServiceError
@@ -38,18 +39,18 @@ def _staff_orgs(user: Any) -> Any:
 
 def _org(user: Any, raw: str | None) -> Organisation | None:
     """The organisation asked for, within what the user may see (else 404)."""
-    if raw not in (None, "") and not str(raw).isdigit():
+    if raw not in (None, "") and parse_id(raw) is None:
         raise ServiceError("组织编号不正确", "org")
     if _is_staff(user):
         orgs = _staff_orgs(user)
         if raw:
-            found = orgs.filter(pk=int(raw)).first()
+            found = orgs.filter(pk=parse_id(raw)).first()
             if found is None:
                 raise Http404("组织不存在或不在本辖区")
             return found
         return orgs.first()
     home = honours.home_community(user)
-    if raw and (home is None or home.pk != int(raw)):
+    if raw and (home is None or home.pk != parse_id(raw)):
         raise Http404("只能查看本社区的榜单")
     return home
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from doorstep.core.ids import parse_id
 from doorstep.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.service.models import Period, PointRule, Reward, RuleCode
 from doorstep.service.models.points import scoped_rewards
@@ -105,11 +106,7 @@ def rewards(request: HttpRequest) -> HttpResponse:
     instance = None
     raw = str(request.POST.get("reward") or "")
     if raw:
-        instance = (
-            scoped_rewards(user)
-            .filter(pk=int(raw) if raw.isdigit() and len(raw) < 12 else 0)
-            .first()
-        )
+        instance = scoped_rewards(user).filter(pk=parse_id(raw) or 0).first()
         if instance is None:
             raise Http404("物品不存在")
     form = RewardForm(request.POST or None, instance=instance, user=user)

@@ -69,7 +69,8 @@ def test_staff_pick_an_org_in_scope_and_one_outside_is_404(world, login, vol):
     _points(vol, world.grid_c, 1)
     officer = login("community_officer", world)
     assert officer.get(URL, {"org": world.community_2.pk}).status_code == 404
-    assert officer.get(URL, {"org": "99999999999999999999999"}).status_code == 404
+    assert officer.get(URL, {"org": "99999999"}).status_code == 404  # no such organisation
+    assert officer.get(URL, {"org": "99999999999999999999999"}).status_code == 400  # not an id
     assert officer.get(URL, {"org": world.grid_b.pk}).context["org"] == world.grid_b
     street = login("street_officer", world)
     page = street.get(URL, {"org": world.community_2.pk, "kind": "volunteer"})
