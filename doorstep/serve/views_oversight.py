@@ -60,8 +60,8 @@ def edit_propose(request: HttpRequest, pk: int) -> HttpResponse:
         hours = Decimal(raw)
     except InvalidOperation:
         return _fail(request, ServiceError("时长须为数字", "hours"))
-    if not hours.is_finite():
-        return _fail(request, ServiceError("时长须为数字", "hours"))
+    if not hours.is_finite() or not Decimal("0") < hours <= Decimal("24"):
+        return _fail(request, ServiceError("时长应在0到12小时之间", "hours"))
     try:
         records.propose_edit(
             record,

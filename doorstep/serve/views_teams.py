@@ -166,9 +166,9 @@ def post_list(request: HttpRequest) -> HttpResponse:
     queue = []
     if user.has_perm("service.change_post"):
         queue = list(
-            PostHolding.objects.filter(
-                status="applied", post__in=Post.objects.visible_to(user)
-            ).select_related("post", "user")
+            PostHolding.objects.filter(status="applied", post__in=_staff_posts(user))
+            .exclude(user=user)
+            .select_related("post", "user")
         )
     return render(
         request,
@@ -222,11 +222,19 @@ def post_apply(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("serve:posts")
 
 
+def _staff_posts(user: Any) -> Any:
+    """Posts of the staff member's own subtree (not the home street's, which they only see
+    to apply for)."""
+    from doorstep.service.models.teams import _scoped
+
+    return _scoped(Post.objects.all(), user, "organisation_path")
+
+
 def _holding(request: HttpRequest, pk: int) -> PostHolding:
     user: Any = request.user
     holding = (
         PostHolding.objects.filter(pk=pk)
-        .filter(Q(user=user) | Q(post__in=Post.objects.visible_to(user)))
+        .filter(Q(user=user) | Q(post__in=_staff_posts(user)))
         .select_related("post")
         .first()
     )

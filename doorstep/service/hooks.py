@@ -35,6 +35,9 @@ def _on_case_moved(sender: Any, case: Any, event: Any, actor: Any, **_: Any) -> 
             case=case,
             role=AssignmentRole.LEAD,
             state=AssignmentState.DONE,
+            # those ended by this closure: an earlier lead, done at a closure that was
+            # reopened since, has had its points taken back and earns nothing now
+            ended_at=event.at,
             user__isnull=False,
             via__in=("claim", "dispatch"),
         )

@@ -97,7 +97,7 @@ def grant(
             return None
         try:
             with transaction.atomic():
-                return _append(
+                line = _append(
                     account,
                     kind=LineKind.GRANT,
                     amount=amount,
@@ -109,12 +109,34 @@ def grant(
                 )
         except IntegrityError:
             return None  # granted by a concurrent call for the same source
+        _settle(account, line, actor)
+        return line
+
+
+def _settle(account: PointAccount, line: PointLine, actor: Any) -> None:
+    """Take what earlier reversals still owe out of a new grant (a reversal line)."""
+    settle = min(account.owed, account.balance)
+    if settle <= 0:
+        return
+    _append(
+        account,
+        kind=LineKind.REVERSAL,
+        amount=-settle,
+        organisation=line.organisation,
+        source=line.source,
+        rule=line.rule,
+        note="抵扣此前未能冲销的积分",
+        actor=actor,
+    )
+    account.owed -= settle
+    account.save(update_fields=["owed"])
 
 
 def reverse_source(source_prefix: str, *, actor: Any = None, note: str = "") -> list[PointLine]:
     """Reverse every standing grant whose source starts with the prefix (e.g. a case that
     was reopened after its points were granted). A reversal is a new negative line; when
-    the person has already spent some of the points, only what is left is taken back."""
+    the person has already spent some of the points, what is left is taken back and the
+    rest is owed (`PointAccount.owed`), settled out of their next grants."""
     out = []
     with transaction.atomic():
         grants = list(
@@ -129,8 +151,9 @@ def reverse_source(source_prefix: str, *, actor: Any = None, note: str = "") -> 
         for line in grants:
             account = _account(line.user_id)
             take = min(line.amount, account.balance)
-            if take <= 0:
-                continue
+            if take < line.amount:  # already spent: owed, settled by later grants
+                account.owed += line.amount - take
+                account.save(update_fields=["owed"])
             out.append(
                 _append(
                     account,
@@ -198,31 +221,47 @@ class Mismatch:
     ledger: int
 
 
-def recount(*, fix: bool = False) -> list[Mismatch]:
-    """Compare every account with the sums of its ledger lines (and fix them if asked)."""
-    sums: dict[int, dict[str, Any]] = {
+def _sums(user_ids: Any = None) -> dict[int, dict[str, Any]]:
+    lines = PointLine.objects.all()
+    if user_ids is not None:
+        lines = lines.filter(user_id__in=user_ids)
+    return {
         row["user_id"]: dict(row)
-        for row in PointLine.objects.values("user_id").annotate(
+        for row in lines.values("user_id").annotate(
             total=Sum("amount"),
             earned=Sum("amount", filter=Q(kind__in=(LineKind.GRANT, LineKind.REVERSAL))),
             spent=Sum("amount", filter=Q(kind__in=(LineKind.REDEMPTION, LineKind.REFUND))),
         )
     }
+
+
+def _wanted(row: dict[str, Any]) -> dict[str, int]:
+    return {
+        "balance": row.get("total") or 0,
+        "earned": row.get("earned") or 0,
+        "spent": -(row.get("spent") or 0),
+    }
+
+
+def recount(*, fix: bool = False) -> list[Mismatch]:
+    """Compare every account with the sums of its ledger lines. With fix, each account
+    found different is locked, recounted under the lock (grants committing meanwhile are
+    not lost) and set to its sums; people with lines but no account get one."""
+    sums = _sums()
     found: list[Mismatch] = []
     seen = set()
     for account in PointAccount.objects.all().order_by("user_id"):
         seen.add(account.user_id)
-        row: dict[str, Any] = sums.get(account.user_id, {})
-        want = {
-            "balance": row.get("total") or 0,
-            "earned": row.get("earned") or 0,
-            "spent": -(row.get("spent") or 0),
-        }
+        want = _wanted(sums.get(account.user_id, {}))
         for field, value in want.items():
             if getattr(account, field) != value:
                 found.append(Mismatch(account.user_id, field, getattr(account, field), value))
-        if fix and any(m.user_id == account.user_id for m in found):
-            PointAccount.objects.filter(pk=account.pk).update(**want)
     for user_id in set(sums) - seen:
         found.append(Mismatch(user_id, "balance", 0, sums[user_id]["total"] or 0))
+    if fix:
+        for user_id in sorted({m.user_id for m in found}):
+            with transaction.atomic():
+                account = _account(user_id)  # locked (created if missing)
+                want = _wanted(_sums([user_id]).get(user_id, {}))
+                PointAccount.objects.filter(pk=account.pk).update(**want)
     return found

@@ -9,7 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from .models import (
 )
 
 MAX_HOURS = Decimal("12")  # one record covers one day's service at most
+REPORT_WITHIN = dt.timedelta(days=366)
 EVIDENCE_TYPES = (".jpg", ".jpeg", ".png", ".webp", ".pdf")
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 
@@ -137,6 +139,8 @@ def self_report(
         raise ServiceError("结束时间必须晚于开始时间", "ended_at")
     if ended_at > timezone.now():
         raise ServiceError("不能申报尚未结束的服务", "ended_at")
+    if started_at < timezone.now() - REPORT_WITHIN:
+        raise ServiceError("只能申报一年以内的服务", "started_at")
     hours = _hours(started_at, ended_at)
     if hours > MAX_HOURS:
         raise ServiceError(f"单次申报不超过{MAX_HOURS:g}小时", "ended_at")
@@ -144,6 +148,10 @@ def self_report(
         raise ServiceError("服务时长太短", "ended_at")
     _check_evidence(evidence, evidence_note)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One report of a person at a time, so two submits cannot both pass the
+            # overlap check (SQLite's write transactions are serial already).
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         overlap = ServiceRecord.objects.filter(
             user=user,
             status__in=(RecordStatus.PENDING, RecordStatus.VERIFIED),

@@ -168,6 +168,10 @@ def approve(holding: PostHolding, actor: Any) -> PostHolding:
         post = _lock_post(holding.post_id)
         if not _may_decide(actor, post):
             raise Denied("您无权审批该岗位")
+        if holding.user_id == actor.pk:
+            raise Denied("不能审批本人的认岗申请")
+        if not post.active:
+            raise Conflict("该岗位已撤销")
         held = post.holdings.filter(status=HoldingStatus.HOLDING).count()
         if held >= post.slots:
             raise Conflict(f"该岗位已满（{post.slots}人）")

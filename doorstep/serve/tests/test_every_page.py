@@ -85,3 +85,48 @@ def test_rows_of_another_community_are_404(cw, client, settings, tmp_path):
     holding.refresh_from_db()
     record.refresh_from_db()
     assert holding.status == "applied" and record.status == "pending"
+
+
+def test_odd_numbers_in_ids_and_hours_are_4xx_not_500(cw, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    p, w = cw.personas, cw.world
+    client.force_login(p["party_member"])
+    r = client.post(reverse("serve:certificates"), {"organisation": "²"})
+    assert r.status_code == 400
+    assert client.get(reverse("serve:honours"), {"org": "²"}).status_code == 400
+    r = client.post(
+        reverse("serve:record_new"),
+        {"organisation": w.community_1.pk, "started_at": "0001-01-01T00:10",
+         "ended_at": "0001-01-01T01:00", "description": "古代服务", "evidence": photo()},
+    )  # fmt: skip
+    assert r.status_code == 400 and "一年以内" in r.content.decode()
+    client.force_login(p["community_officer"])
+    assert client.post(reverse("serve:rewards"), {"reward": "²"}).status_code == 404
+    from doorstep.service import records
+
+    start, end = hours_ago(5, 3)
+    record = records.self_report(
+        user=p["party_member"], organisation=w.community_1, started_at=start, ended_at=end,
+        description="服务", evidence=photo(),
+    )  # fmt: skip
+    records.approve(record, p["community_officer"])
+    r = client.post(
+        reverse("serve:edit_propose", args=[record.pk]), {"hours": "1e30", "reason": "x"}
+    )
+    assert r.status_code == 400
+
+
+def test_staff_queue_shows_only_their_subtrees_applications(cw, client):
+    from doorstep.core.testing import make_user
+
+    w = cw.world
+    other = make_user("c2staff", "二里庄干部", ("community_staff", w.community_2))
+    neighbour = make_user("c2res", "二里庄居民", ("resident", w.grid_c))
+    post = teams.create_post(actor=other, organisation=w.grid_c, title="二里庄楼道长")
+    holding = teams.apply(post, neighbour)
+    client.force_login(cw.personas["community_officer"])
+    page = client.get(reverse("serve:posts")).content.decode()
+    assert "二里庄居民" not in page
+    assert client.post(reverse("serve:holding_approve", args=[holding.pk])).status_code == 404
+    holding.refresh_from_db()
+    assert holding.status == "applied"

@@ -125,7 +125,7 @@ class PointLine(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="grant", amount__gt=0)
                 | Q(kind="refund", amount__gt=0)
-                | Q(kind="reversal", amount__lt=0)
+                | Q(kind="reversal", amount__lte=0)  # 0: all spent, owed instead
                 | Q(kind="redemption", amount__lt=0),
                 name="point_line_sign",
             ),
@@ -154,13 +154,17 @@ class PointAccount(models.Model):
     balance = models.IntegerField(_("可用积分"), default=0)
     earned = models.IntegerField(_("累计获得"), default=0)
     spent = models.IntegerField(_("累计兑换"), default=0)
+    # Points a reversal could not take back because they were already spent: later grants
+    # settle it first (a reversal line each), so reopened work is never paid twice.
+    owed = models.IntegerField(_("待抵扣积分"), default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("积分账户")
         verbose_name_plural = _("积分账户")
         constraints = [
-            models.CheckConstraint(condition=Q(balance__gte=0), name="balance_never_negative")
+            models.CheckConstraint(condition=Q(balance__gte=0), name="balance_never_negative"),
+            models.CheckConstraint(condition=Q(owed__gte=0), name="owed_never_negative"),
         ]
 
     def __str__(self) -> str:

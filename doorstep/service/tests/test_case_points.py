@@ -9,6 +9,7 @@ import pytest
 
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
+from doorstep.cases.models import Case
 from doorstep.cases.workflow import S
 from doorstep.service import ledger
 from doorstep.service.models import LineKind, PointAccount, PointLine, ServiceRecord
@@ -133,3 +134,45 @@ def test_the_monthly_cap_limits_claim_points(cw):
         5,
     ]
     assert ServiceRecord.objects.filter(user=member).count() == 2  # hours are not capped
+
+
+def test_after_a_reopen_only_the_person_who_closes_it_again_earns(cw):
+    p = cw.personas
+    member, volunteer = p["party_member"], p["volunteer"]
+    case = _to_rating(cw, _wish(cw))
+    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    case = cases.perform(case, "reopen_closed", p["community_officer"], note="回访未修好")
+    case = cases.perform(case, "publish", p["community_officer"])
+    case = cases.perform(case, "claim", volunteer)
+    case = _to_rating(cw, case, "volunteer")
+    cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    assert _balance(member) == 0  # reversed, and not paid again
+    assert _balance(volunteer) == 15
+    assert ServiceRecord.objects.filter(user=member, status="verified").count() == 0
+    assert ledger.recount() == []
+
+
+def test_points_already_spent_are_owed_and_settled_by_the_next_grant(cw):
+    from doorstep.service.models import Reward
+
+    p = cw.personas
+    member = p["party_member"]
+    reward = Reward.objects.create(organisation=cw.world.community_1, name="米", cost=15, stock=9)
+    for _round in range(3):
+        case = _to_rating(cw, _wish(cw))
+        cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+        assert _balance(member) == 15
+        ledger.redeem(user=member, reward=reward)  # spent at once
+        case = cases.perform(
+            Case.objects.get(pk=case.pk), "reopen_closed", p["community_officer"], note="未解决"
+        )
+        account = PointAccount.objects.get(user=member)
+        assert account.balance == 0 and account.owed == 15
+        # closed again by the same member: the new grant settles what was owed
+        case = cases.perform(case, "publish", p["community_officer"])
+        case = cases.perform(case, "claim", member)
+        case = _to_rating(cw, case)
+        cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+        account = PointAccount.objects.get(user=member)
+        assert (account.balance, account.owed) == (0, 0)  # paid once for the work in all
+    assert ledger.recount() == []
