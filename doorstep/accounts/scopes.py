@@ -21,6 +21,10 @@ class Scope:
     self_org_ids: frozenset[int] = field(default_factory=frozenset)
     self_only: bool = False
 
+    def covers(self, path: str) -> bool:
+        """Whether a row at this materialised path lies in the scope's subtrees."""
+        return self.everything or any(path.startswith(p) for p in self.paths)
+
     @property
     def empty(self) -> bool:
         return not (self.everything or self.paths or self.node_ids or self.self_only)

@@ -52,11 +52,6 @@ class ActivityConflict(ActivityError):
 UNIT_KINDS = (Kind.CO_BUILDING, Kind.DEPARTMENT)
 
 
-def _in_scope(user: Any, org: Organisation) -> bool:
-    scope = scope_of(user)
-    return scope.everything or any(org.path.startswith(p) for p in scope.paths)
-
-
 def unit_home(org: Organisation) -> str:
     """The area a co-building unit or department serves: its parent's subtree."""
     parts = org.path.strip("/").split("/")[:-1]
@@ -71,7 +66,7 @@ def _own_unit(user: Any, org: Organisation) -> bool:
 def may_run(user: Any, activity: Activity) -> bool:
     """Change, cancel or manage check-in: staff of the area, or the organising unit."""
     return user.has_perm("activities.change_activity") and (
-        _in_scope(user, activity.territory) or _own_unit(user, activity.organiser)
+        scope_of(user).covers(activity.territory.path) or _own_unit(user, activity.organiser)
     )
 
 
@@ -123,9 +118,9 @@ def publish(
         # A co-building unit publishes for itself, in the area it is paired with.
         if not territory.path.startswith(unit_home(organiser)):
             raise ActivityDenied("共建单位只能在所结对的街道/社区发布活动")
-    elif not _in_scope(actor, territory):
+    elif not scope_of(actor).covers(territory.path):
         raise ActivityDenied("只能在本辖区发布活动")
-    elif not _in_scope(actor, organiser):
+    elif not scope_of(actor).covers(organiser.path):
         raise ActivityDenied("主办单位须为本辖区内的组织或本单位", "organiser")
     co_organisers = [o for o in (co_organisers or []) if o.pk != organiser.pk]
     if len(co_organisers) > 20:
@@ -315,7 +310,7 @@ def check_in(
         if by is not None:
             if not (
                 by.has_perm("activities.check_in_activity")
-                and (_in_scope(by, locked.territory) or _own_unit(by, locked.organiser))
+                and (scope_of(by).covers(locked.territory.path) or _own_unit(by, locked.organiser))
             ):
                 raise ActivityDenied("没有签到管理的权限")
         elif not token or not secrets.compare_digest(
@@ -348,7 +343,7 @@ def check_out(
         if by is not None:
             if not (
                 by.has_perm("activities.check_in_activity")
-                and (_in_scope(by, locked.territory) or _own_unit(by, locked.organiser))
+                and (scope_of(by).covers(locked.territory.path) or _own_unit(by, locked.organiser))
             ):
                 raise ActivityDenied("没有签到管理的权限")
         elif not token or not secrets.compare_digest(

@@ -270,7 +270,7 @@ def create_case(
     territory = location.territory
     if kind == CaseKind.PATROL and getattr(actor, "is_authenticated", False):
         scope = scope_of(actor)
-        if not (scope.everything or any(territory.path.startswith(p) for p in scope.paths)):
+        if not scope.covers(territory.path):
             raise NotAllowed("只能上报本人负责网格内发现的问题", "building")
     if owner is None:
         owner = territory if (draft and territory.kind == Kind.GRID) else community_of(territory)

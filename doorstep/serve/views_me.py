@@ -3,11 +3,10 @@ pending, never mixed), points, teams, linked households and their visits, certif
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,22 +16,23 @@ from doorstep.people.models import HouseholdLink
 from doorstep.service import ledger, records, visits
 from doorstep.service.models import (
     Certificate,
+    LineKind,
+    Period,
     PointLine,
     PostHolding,
     ServiceRecord,
     TeamMember,
 )
+from doorstep.service.rules import period_start
 
 
 def _month_points(user: Any) -> int:
-    from doorstep.service.rules import TZ
-
-    today = timezone.localdate()
-    start = dt.datetime.combine(today.replace(day=1), dt.time(), TZ)
-    lines = PointLine.objects.filter(
-        user=user, created_at__gte=start, kind__in=("grant", "reversal")
-    )
-    return sum(lines.values_list("amount", flat=True))
+    """Points earned this month (grants less reversals; spending does not count)."""
+    since = period_start(Period.MONTH, timezone.now())
+    earned = PointLine.objects.filter(
+        user=user, created_at__gte=since, kind__in=(LineKind.GRANT, LineKind.REVERSAL)
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(earned or 0)
 
 
 def _my_rank(user: Any) -> dict[str, Any] | None:

@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 
 from doorstep.core.ids import parse_id
 from doorstep.organisations.models import ADMIN_KINDS, Organisation
-from doorstep.service.models import Period, PointRule, Reward, RuleCode
+from doorstep.service.errors import ServiceError
+from doorstep.service.models import Period, Reward, RuleCode
 from doorstep.service.models.points import scoped_rewards
-from doorstep.service.rules import rule_for
+from doorstep.service.rules import rule_for, set_rule
 
 
 def _areas(user: Any) -> Any:
@@ -66,19 +67,24 @@ def rules(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            PointRule.objects.update_or_create(
-                code=data["code"],
-                organisation=org,
-                defaults={
-                    "points": data["points"],
-                    "cap": data.get("cap"),
-                    "period": data["period"],
-                    "active": data["active"],
-                },
-            )
-            messages.success(request, f"已为{org.name}设置规则：{RuleCode(data['code']).label}")
-            return redirect(f"{request.path}?org={org.pk}")
-        status = 400
+            try:
+                set_rule(
+                    actor=user,
+                    organisation=org,
+                    code=data["code"],
+                    points=data["points"],
+                    cap=data.get("cap"),
+                    period=data["period"],
+                    active=data["active"],
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, f"已为{org.name}设置规则：{RuleCode(data['code']).label}")
+                return redirect(f"{request.path}?org={org.pk}")
+        else:
+            status = 400
     rows = []
     for code, label in RuleCode.choices:
         rule = rule_for(code, org)

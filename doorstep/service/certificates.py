@@ -50,8 +50,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 def _is_staff_over(user: Any, org: Organisation) -> bool:
-    scope = scope_of(user)
-    return scope.everything or any(org.path.startswith(p) for p in scope.paths)
+    return scope_of(user).covers(org.path)
 
 
 def _verified(user: Any, org: Organisation, start: dt.date, end: dt.date) -> QuerySet[Any]:

@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.cases.calendar import TZ
 from doorstep.core import audit
 from doorstep.core.models import AuditAction
 from doorstep.organisations.models import Kind, Organisation
@@ -33,7 +34,6 @@ from .models import (
     RecordStatus,
     ServiceRecord,
 )
-from .rules import TZ
 
 LIMIT = 20
 CENT = Decimal("0.01")
@@ -204,9 +204,7 @@ def ranking(
 
 
 def may_publish(user: Any, org: Organisation) -> bool:
-    scope = scope_of(user)
-    in_scope = scope.everything or any(org.path.startswith(p) for p in scope.paths)
-    return bool(user.has_perm("service.add_honourlist") and in_scope)
+    return bool(user.has_perm("service.add_honourlist") and scope_of(user).covers(org.path))
 
 
 def home_community(user: Any) -> Organisation | None:

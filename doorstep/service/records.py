@@ -43,14 +43,9 @@ def case_hours(case: Any) -> Decimal:
     return Decimal(str(table.get(case.kind, table.get("default", "1.0"))))
 
 
-def _in_scope(user: Any, path: str) -> bool:
-    scope = scope_of(user)
-    return scope.everything or any(path.startswith(p) for p in scope.paths)
-
-
 def may_approve(user: Any, record: ServiceRecord) -> bool:
-    return user.has_perm("service.approve_servicerecord") and _in_scope(
-        user, record.organisation_path
+    return user.has_perm("service.approve_servicerecord") and scope_of(user).covers(
+        record.organisation_path
     )
 
 

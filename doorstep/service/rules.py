@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import LineKind, Period, PointLine, PointRule
+from doorstep.cases.calendar import TZ
 
-TZ = dt.timezone(dt.timedelta(hours=8))
+from .models import LineKind, Period, PointLine, PointRule, RuleCode
 
 
 def rule_for(code: str, organisation: Any) -> PointRule | None:
@@ -55,3 +55,45 @@ def room_left(rule: PointRule, user: Any, at: dt.datetime | None = None) -> int 
         or 0
     )
     return max(0, rule.cap - earned)
+
+
+def set_rule(
+    *,
+    actor: Any,
+    organisation: Any,
+    code: str,
+    points: int,
+    cap: int | None,
+    period: str,
+    active: bool,
+) -> PointRule:
+    """Staff set the rule for an action in their own area (the district-wide defaults stay
+    as they are); the change is audited."""
+    from django.db import transaction
+
+    from doorstep.accounts.scopes import scope_of
+    from doorstep.core import audit
+
+    from .errors import Denied, ServiceError
+
+    if not (
+        actor.has_perm("service.change_pointrule") and scope_of(actor).covers(organisation.path)
+    ):
+        raise Denied("只能设置本辖区的积分规则")
+    if code not in RuleCode.values or period not in Period.values:
+        raise ServiceError("规则或周期不正确")
+    if not 0 <= points <= 10_000 or (cap is not None and not 1 <= cap <= 1_000_000):
+        raise ServiceError("积分应在0到10000之间，上限应在1到1000000之间", "points")
+    with transaction.atomic():
+        rule, _ = PointRule.objects.update_or_create(
+            code=code,
+            organisation=organisation,
+            defaults={"points": points, "cap": cap, "period": period, "active": active},
+        )
+        audit.record(
+            actor=actor,
+            action="update",
+            target=rule,
+            detail={"points": points, "cap": cap, "period": period, "active": active},
+        )
+    return rule

@@ -30,11 +30,6 @@ from .models import (
 )
 
 
-def _in_scope(user: Any, path: str) -> bool:
-    scope = scope_of(user)
-    return scope.everything or any(path.startswith(p) for p in scope.paths)
-
-
 def _clean(text: str, field: str, label: str, limit: int, required: bool = True) -> str:
     text = (text or "").strip()
     if required and not text:
@@ -54,7 +49,7 @@ def create_team(
     skills: str = "",
     description: str = "",
 ) -> Team:
-    if not (actor.has_perm("service.add_team") and _in_scope(actor, organisation.path)):
+    if not (actor.has_perm("service.add_team") and scope_of(actor).covers(organisation.path)):
         raise Denied("只能在本辖区组建志愿服务队")
     name = _clean(name, "name", "队伍名称", 60)
     try:
@@ -85,7 +80,7 @@ def _kind_of(user: Any) -> str:
 def join(team: Team, user: Any, *, actor: Any) -> TeamMember:
     """A staff member adds someone, or a person joins themselves."""
     if actor.pk != user.pk and not (
-        actor.has_perm("service.change_team") and _in_scope(actor, team.organisation_path)
+        actor.has_perm("service.change_team") and scope_of(actor).covers(team.organisation_path)
     ):
         raise Denied("没有管理该队伍的权限")
     if not team.active:
@@ -99,7 +94,7 @@ def join(team: Team, user: Any, *, actor: Any) -> TeamMember:
 
 def leave(team: Team, user: Any, *, actor: Any) -> None:
     if actor.pk != user.pk and not (
-        actor.has_perm("service.change_team") and _in_scope(actor, team.organisation_path)
+        actor.has_perm("service.change_team") and scope_of(actor).covers(team.organisation_path)
     ):
         raise Denied("没有管理该队伍的权限")
     n = TeamMember.objects.filter(team=team, user=user, left_at__isnull=True).update(
@@ -112,7 +107,7 @@ def leave(team: Team, user: Any, *, actor: Any) -> None:
 def create_post(
     *, actor: Any, organisation: Any, title: str, duties: str = "", slots: int = 1, team: Any = None
 ) -> Post:
-    if not (actor.has_perm("service.add_post") and _in_scope(actor, organisation.path)):
+    if not (actor.has_perm("service.add_post") and scope_of(actor).covers(organisation.path)):
         raise Denied("只能在本辖区设岗")
     if not 1 <= slots <= 1000:
         raise ServiceError("岗位人数应在1到1000之间", "slots")
@@ -159,7 +154,7 @@ def _lock_post(post_id: int) -> Post:
 
 
 def _may_decide(actor: Any, post: Post) -> bool:
-    return actor.has_perm("service.change_post") and _in_scope(actor, post.organisation_path)
+    return actor.has_perm("service.change_post") and scope_of(actor).covers(post.organisation_path)
 
 
 def approve(holding: PostHolding, actor: Any) -> PostHolding:

@@ -127,3 +127,18 @@ def test_a_visit_is_logged_with_its_follow_up_case(cw, client):
     assert HouseholdVisit.objects.get().follow_up_case == case
     page = client.get(reverse("serve:me")).content.decode()
     assert 'id="my-month-rank"><b>第1名</b>' in page
+
+
+def test_setting_a_rule_is_audited_and_refused_outside_ones_area(world):
+    from doorstep.core.models import AuditEntry
+    from doorstep.service.errors import Denied
+    from doorstep.service.rules import set_rule
+
+    officer = world.personas["community_officer"]
+    fields = {"code": "visit_logged", "points": 3, "cap": None, "period": "month", "active": True}
+    with pytest.raises(Denied):
+        set_rule(actor=officer, organisation=world.community_2, **fields)
+    assert not PointRule.objects.filter(organisation__isnull=False).exists()
+    rule = set_rule(actor=officer, organisation=world.community_1, **fields)
+    entry = AuditEntry.objects.filter(action="update").latest("id")
+    assert entry.target_id == str(rule.pk) and entry.detail["points"] == 3
