@@ -24,15 +24,21 @@ RULES = [
 ]
 
 
-def ensure_defaults(*_: Any, **__: Any) -> None:
-    from .models import PointRule, Theme
-
+def load(theme_model: Any, rule_model: Any) -> None:
+    """Create the missing defaults with these model classes (historical ones in the data
+    migration, the live ones after migrate)."""
     for order, (code, name, colour, description) in enumerate(THEMES, 1):
-        Theme.objects.get_or_create(
+        theme_model.objects.get_or_create(
             code=code,
             defaults={"name": name, "colour": colour, "description": description, "order": order},
         )
     for code, points, cap, period in RULES:
-        PointRule.objects.get_or_create(
+        rule_model.objects.get_or_create(
             code=code, organisation=None, defaults={"points": points, "cap": cap, "period": period}
         )
+
+
+def ensure_defaults(*_: Any, **__: Any) -> None:
+    from .models import PointRule, Theme
+
+    load(Theme, PointRule)

@@ -1,36 +1,13 @@
-"""The five-colour themes and the default points rules a new install starts with."""
+"""The five-colour themes and the default points rules a new install starts with (the
+same rows `service.defaults` ensures after every migrate)."""
 
 from django.db import migrations
 
-THEMES = [
-    ("red", "红舍管家", "#c8161d", "党员带头，楼院管家"),
-    ("silver", "银舍生辉", "#8a8d91", "低龄老人服务高龄老人"),
-    ("green", "绿舍护苗", "#1e8c3c", "关爱青少年成长"),
-    ("pink", "粉舍巾帼", "#e05a8a", "妇女志愿服务"),
-    ("blue", "蓝舍普法", "#1f4fa3", "法律宣传与调解"),
-]
-RULES = [
-    ("case_resolved", 10, 100, "month"),
-    ("case_satisfied", 5, 50, "month"),
-    ("activity_served", 5, 60, "month"),
-    ("service_hours", 2, 80, "month"),
-    ("post_duty", 10, None, "month"),
-    ("visit_logged", 2, 40, "month"),
-]
-
 
 def forwards(apps, schema_editor):
-    Theme = apps.get_model("service", "Theme")
-    PointRule = apps.get_model("service", "PointRule")
-    for order, (code, name, colour, description) in enumerate(THEMES, 1):
-        Theme.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "colour": colour, "description": description, "order": order},
-        )
-    for code, points, cap, period in RULES:
-        PointRule.objects.get_or_create(
-            code=code, organisation=None, defaults={"points": points, "cap": cap, "period": period}
-        )
+    from doorstep.service.defaults import load
+
+    load(apps.get_model("service", "Theme"), apps.get_model("service", "PointRule"))
 
 
 class Migration(migrations.Migration):
