@@ -86,15 +86,9 @@ def _reviewer(request: HttpRequest) -> None:
 
 
 def _scoped_records(request: HttpRequest) -> Any:
-    """Records staff may review: in their subtree, never their own."""
-    from doorstep.accounts.scopes import path_q, scope_of
-
+    """Records staff may review: those they may see, never their own."""
     user: Any = request.user
-    scope = scope_of(user)
-    qs = ServiceRecord.objects.all()
-    if not scope.everything:
-        qs = qs.filter(path_q("organisation_path", scope))
-    return qs.exclude(user=user)
+    return ServiceRecord.objects.visible_to(user).exclude(user=user)
 
 
 @login_required
