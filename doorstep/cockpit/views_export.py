@@ -3,18 +3,13 @@ daily trend. Figures only (no personal data); every export is audited."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from doorstep.cases.rates import rates_for
-from doorstep.core import audit
+from doorstep.core import xlsx
 from doorstep.organisations.models import ADMIN_KINDS
 
 from . import access
@@ -57,35 +52,17 @@ def export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     except BadPeriod as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     header, rows = _rows(table, org, period)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = TABLES[table][:31]
-    sheet.append([f"{org.name} {TABLES[table]}（{period.start} 至 {period.end}）"])
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    rate_cols = [i for i, (code, _) in enumerate(RATE_COLUMNS, 2) if code.endswith("_rate")]
+    percent = []
     if table == "compare":
-        for row_cells in sheet.iter_rows(min_row=3):
-            for i in rate_cols:
-                row_cells[i - 1].number_format = "0.0%"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    audit.record(
+        percent = [i for i, (code, _) in enumerate(RATE_COLUMNS, 1) if code.endswith("_rate")]
+    return xlsx.export(
         actor=request.user,
-        action="export",
+        what=f"cockpit:{table}",
+        title=f"{org.name} {TABLES[table]}（{period.start} 至 {period.end}）",
+        header=header,
+        rows=rows,
+        name=f"{org.name}-{TABLES[table]}",
         target=org,
-        detail={"what": f"cockpit:{table}", "start": str(period.start), "end": str(period.end)},
+        detail={"start": str(period.start), "end": str(period.end)},
+        percent_columns=percent,
     )
-    name = f"{org.name}-{TABLES[table]}-{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"cockpit.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
-    return response
