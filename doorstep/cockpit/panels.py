@@ -11,16 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
 
 from doorstep.activities.services import attendance
 from doorstep.cases.calendar import TZ
-from doorstep.cases.models import Case, Flag, Rollup
+from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Flag, Rollup
 from doorstep.cases.rates import rates_for
 from doorstep.circle.models import CoverageRun
 from doorstep.organisations.models import Kind, Organisation
-from doorstep.people.models import PartyMember, Resident
+from doorstep.people import tallies
+from doorstep.people.models import VULNERABLE_TAGS, Dimension, Gender, PartyMember
 from doorstep.people.queries import subtree_counts
 from doorstep.places.models import Household, Tenure
 from doorstep.service.figures import figures as service_figures
@@ -54,29 +56,25 @@ def _grids(org: Organisation) -> Any:
     return Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).values("pk")
 
 
-def population(org: Organisation, today: dt.date, counts: Any = None) -> dict[str, Any]:
-    """Residents by type (from the subtree counts) and by sex and age band (one pass)."""
-    counts = counts or subtree_counts(org, [org])[org.pk]
-    residents = Resident.objects.filter(grid_id__in=_grids(org))
-    bands = {}
-    for low, high, label in AGE_BANDS:
+def population(org: Organisation, today: dt.date) -> dict[str, Any]:
+    """Residents by type, sex, age band and vulnerable group, from the node's population
+    counters (kept with every write to a resident; no resident row is read, no tag is
+    decrypted)."""
+    bands = [
         # born after (today - high years) and on or before (today - low years)
-        bands[label] = Q(birth_date__gt=_years_ago(today, high)) & Q(
-            birth_date__lte=_years_ago(today, low)
-        )
-    agg = residents.aggregate(
-        male=Count("pk", filter=Q(gender="M")),
-        female=Count("pk", filter=Q(gender="F")),
-        unknown_age=Count("pk", filter=Q(birth_date__isnull=True)),
-        **{f"band_{i}": Count("pk", filter=q) for i, q in enumerate(bands.values())},
-    )
+        (label, _years_ago(today, high).isoformat(), _years_ago(today, low).isoformat())
+        for low, high, label in AGE_BANDS
+    ]
+    t = tallies.read(org, bands)
+    by_type = t[Dimension.TYPE]
     return {
-        "residents": counts.residents,
-        "male": agg["male"],
-        "female": agg["female"],
-        "by_type": {k: v for k, v in sorted(counts.by_type.items()) if v},
-        "age_bands": {label: agg[f"band_{i}"] for i, label in enumerate(bands)},
-        "unknown_age": agg["unknown_age"],
+        "residents": sum(by_type.values()),
+        "male": t[Dimension.SEX].get(Gender.MALE, 0),
+        "female": t[Dimension.SEX].get(Gender.FEMALE, 0),
+        "by_type": {k: v for k, v in sorted(by_type.items()) if v},
+        "age_bands": t["age_bands"],
+        "unknown_age": t["unknown_age"],
+        "vulnerable": {label: t[Dimension.TAG].get(code, 0) for code, label in VULNERABLE_TAGS},
     }
 
 
@@ -130,15 +128,49 @@ def _day(value: Any) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def _whole_months(period: Period) -> bool:
+    """Whether the period is whole calendar months (the current one counting as whole: no
+    case is filed after today)."""
+    ends_a_month = (period.end + dt.timedelta(days=1)).day == 1
+    return period.start.day == 1 and (ends_a_month or period.end >= timezone.localdate())
+
+
+def top_categories(org: Organisation, period: Period, received: int) -> list[tuple[str, int]]:
+    """The categories most received (受理) in the period, as the 受理量 figure counts them.
+    For whole months, from the category counters (cases without a category are the rest of
+    the received figure); for other periods, a count over the period's receiving events."""
+    if _whole_months(period):
+        rows = list(
+            CategoryRollup.objects.filter(
+                organisation=org, month__gte=period.start, month__lte=period.end
+            )
+            .values("category__name")
+            .annotate(n=Sum("received"))
+            .filter(n__gt=0)
+            .order_by("-n", "category__name")
+        )
+        named = [(r["category__name"], r["n"]) for r in rows]
+        rest = received - sum(n for _, n in named)
+        if rest > 0:
+            named = sorted(named + [("未分类", rest)], key=lambda r: (-r[1], r[0]))
+        return named[:TOP_CATEGORIES]
+    received_events = CaseEvent.objects.filter(
+        case__territory_path__startswith=org.path,
+        at__date__gte=period.start,
+        at__date__lte=period.end,
+        data__received=True,
+    )
+    top = (
+        received_events.values("case__category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "case__category__name")
+    )
+    return [(r["case__category__name"] or "未分类", r["n"]) for r in top[:TOP_CATEGORIES]]
+
+
 def cases(org: Organisation, period: Period) -> dict[str, Any]:
     rates = rates_for(org, period.start, period.end)
     under = Case.objects.filter(territory_path__startswith=org.path)
-    top = list(
-        under.filter(submitted_at__date__gte=period.start, submitted_at__date__lte=period.end)
-        .values("category__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "category__name")[:TOP_CATEGORIES]
-    )
     step, trunc = _granularity(period)
     trend = list(
         Rollup.objects.filter(organisation=org, day__gte=period.start, day__lte=period.end)
@@ -151,7 +183,7 @@ def cases(org: Organisation, period: Period) -> dict[str, Any]:
         "rates": rates,
         "overdue": under.filter(flag=Flag.OVERDUE).count(),
         "due_soon": under.filter(flag=Flag.SOON).count(),
-        "top_categories": [(r["category__name"] or "未分类", r["n"]) for r in top],
+        "top_categories": top_categories(org, period, rates["received"]),
         "trend": [(_day(r["bucket"]).isoformat(), r["received"], r["closed"]) for r in trend],
         "trend_step": step,
     }
@@ -207,7 +239,7 @@ def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]
     counts = subtree_counts(org, [org])[org.pk]  # shared by housing and party
     serving = service_figures(org, period.start, period.end)  # by party and services
     return {
-        "population": population(org, today, counts),
+        "population": population(org, today),
         "housing": housing(org, counts),
         "party": party(org, period, counts, serving),
         "cases": cases(org, period),

@@ -318,3 +318,7 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {ImportStatus.DONE, ImportStatus.REJECTED}
+
+
+# The population counters live in counters.py; imported here so Django registers them.
+from .counters import Dimension, PopulationTally  # noqa: E402, F401

@@ -15,6 +15,7 @@ from doorstep.core.models import AuditAction
 from doorstep.core.search import search_text_for
 from doorstep.places.models import Building, Household, Unit
 
+from . import tallies
 from .models import VULNERABLE_TAGS, Resident
 
 TAG_CODES = {code for code, _ in VULNERABLE_TAGS}
@@ -84,9 +85,11 @@ def create_resident(
     """Register a resident in a household (新增居民)."""
     if not name.strip():
         raise ValidationError({"name": "请填写姓名"})
+    # The household's grid as stored now (the caller's object may predate a move).
+    grid_id = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True).get()
     resident = Resident(
         household=household,
-        grid_id=household.grid_id,
+        grid_id=grid_id,
         name=name.strip(),
         residence_type=residence_type,
         relation=relation,
@@ -98,6 +101,7 @@ def create_resident(
     _apply_numbers(resident, id_card=id_card, phone=phone)
     resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
     _save(resident)
+    tallies.changed(None, tallies.facts_of(resident))
     audit.record(actor=actor, action=AuditAction.CREATE, target=resident)
     return resident
 
@@ -116,6 +120,7 @@ def update_resident(
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
+    before = tallies.facts_of(Resident.objects.select_for_update().get(pk=resident.pk))
     changed = [k for k, v in fields.items() if getattr(resident, k) != v]
     for k, v in fields.items():
         setattr(resident, k, v)
@@ -130,6 +135,7 @@ def update_resident(
         changed.append("tags")
     resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
     _save(resident)
+    tallies.changed(before, tallies.facts_of(resident))
     # Field names only: the values are personal data and stay out of the log.
     audit.record(
         actor=actor, action=AuditAction.UPDATE, target=resident, detail={"fields": changed}
@@ -141,11 +147,13 @@ def update_resident(
 def delete_resident(*, resident: Resident, actor: Any) -> None:
     """Remove a resident from the ledger (注销); audited. Refused while others depend on them."""
     resident_id = resident.pk
+    before = tallies.facts_of(Resident.objects.select_for_update().get(pk=resident_id))
     try:
         with transaction.atomic():
             resident.delete()
     except ProtectedError as exc:
         raise ValidationError("该居民是党员中心户的党员，请先调整党员中心户后再注销") from exc
+    tallies.changed(before, None)
     audit.record(
         actor=actor,
         action=AuditAction.DELETE,
@@ -174,11 +182,15 @@ def move_household(
     if Household.objects.filter(unit=unit, room=room).exclude(pk=household.pk).exists():
         raise ValidationError({"room": f"{unit}{room}室已有住户登记"})
     before = {"unit": household.unit_id, "room": household.room, "grid": household.grid_id}
+    living = [tallies.facts_of(r) for r in household.residents.select_for_update()]
     household.unit = unit
     household.room = room
     household.grid_id = building.grid_id
     household.save(update_fields=["unit", "room", "grid"])
     household.residents.update(grid_id=household.grid_id)
+    # Per resident, not per household: a resident's own grid is what was counted.
+    tallies.added(living, -1)
+    tallies.added(f._replace(grid_id=household.grid_id) for f in living)
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -15,6 +15,7 @@ from typing import Any
 
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.organisations.services import create_organisation
+from doorstep.people import tallies
 from doorstep.people.models import Resident
 from doorstep.places.models import Building, Household, Tenure, Unit
 
@@ -222,6 +223,7 @@ def _people(built: Built, rng: random.Random) -> int:
             for person in maker.household(kind, household_size(rng))
         ]
         fast_insert(Resident, rows)
+        tallies.added(tallies.facts_from_row(r) for r in rows)
         total += len(rows)
     built.candidates = party.adult_candidates(built.grids)
     return total

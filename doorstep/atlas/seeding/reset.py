@@ -17,6 +17,7 @@ from doorstep.cases import rollups
 from doorstep.cases.models import Attachment, Case, CaseEvent, Rollup
 from doorstep.inbox.models import Notification
 from doorstep.organisations.models import Organisation
+from doorstep.people import tallies
 from doorstep.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
 from doorstep.places.models import Building, Compound, Household, Unit
 from doorstep.sites.models import Booking, BookingSeries, Room, ServiceSite
@@ -33,6 +34,7 @@ def delete_subtree(root: Organisation) -> dict[str, int]:
         done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
 
     done["case"] = delete_cases(path)
+    tallies.subtree_removed(root)
     # Service sites of the subtree (run by or placed in it), with their rooms and bookings.
     site_q = Q(territory_path__startswith=path) | Q(organisation__path__startswith=path)
     sites = ServiceSite.objects.filter(site_q)

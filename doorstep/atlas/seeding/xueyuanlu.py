@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.organisations.services import create_organisation
+from doorstep.people import tallies
 from doorstep.people.models import CentralHousehold, Resident
 from doorstep.places.models import Building, Compound, Household, Tenure, Unit
 
@@ -178,6 +179,7 @@ def _people(built: Built, homes: dict[int, list[tuple[int, str]]], rng: random.R
         for person in maker.household(kind, household_size(rng))
     ]
     fast_insert(Resident, rows)
+    tallies.added(tallies.facts_from_row(r) for r in rows)
     built.candidates = party.adult_candidates(built.grids)
 
 

@@ -21,7 +21,14 @@ from doorstep.core import audit, idcard
 from doorstep.core.crypto import lookup_hash
 from doorstep.core.models import AuditAction, AuditEntry
 from doorstep.organisations.models import Kind, Organisation
-from doorstep.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
+from doorstep.people import tallies
+from doorstep.people.models import (
+    CentralHousehold,
+    HouseholdLink,
+    PartyMember,
+    PopulationTally,
+    Resident,
+)
 from doorstep.places.models import Building, Compound, Household, Unit
 
 TABLES = (Organisation, Compound, Building, Unit, Household, Resident, PartyMember,
@@ -125,6 +132,7 @@ def test_each_named_compound_has_a_compound_branch_under_its_community(street, d
 
 def test_every_resident_and_household_is_in_its_buildings_grid(street, db):
     assert Resident.objects.exclude(grid_id=F("household__grid_id")).count() == 0
+    assert tallies.differences(tallies.recount(), tallies.stored()) == []
     assert Household.objects.exclude(grid_id=F("unit__building__grid_id")).count() == 0
     households = Household.objects.count()
     residents = Resident.objects.count()
@@ -242,6 +250,14 @@ def test_the_demo_has_people_serving_with_hours_and_points_that_reconcile(street
     assert all(h.entries for h in lists)
 
 
+def test_the_population_counters_agree_with_the_residents(street, db):
+    """The seeding fast path counts what it inserts (the cockpit reads these counters)."""
+    assert tallies.differences(tallies.recount(), tallies.stored()) == []
+    root, _ = street
+    tags = PopulationTally.objects.filter(organisation=root, dimension="tag")
+    assert sum(tags.values_list("n", flat=True)) > 0
+
+
 def test_running_the_seed_again_adds_nothing(street, db):
     before = counts()
     output = seed(preset="xueyuanlu")
@@ -283,3 +299,4 @@ def test_reset_rebuilds_the_same_data_and_keeps_the_audit_log(db):
     assert rebuilt == names
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
     assert audit.verify_chain().ok
+    assert tallies.differences(tallies.recount(), tallies.stored()) == []

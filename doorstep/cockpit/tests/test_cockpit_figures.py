@@ -16,8 +16,8 @@ from doorstep.activities.models import Activity
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, CaseEvent
-from doorstep.cockpit.panels import Period, cockpit
-from doorstep.people.models import PartyMember, Resident
+from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
+from doorstep.people.models import VULNERABLE_TAGS, PartyMember, Resident
 from doorstep.places.models import Household
 from doorstep.service.models import ServiceRecord
 
@@ -48,9 +48,40 @@ def _play(cw, n: int, seed: int) -> None:
             case = cases.perform(case, code, p[who], **extra)
 
 
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def _period() -> Period:
     today = timezone.localdate()
     return Period(today - dt.timedelta(days=30), today)
+
+
+def _received_by_category(org, period: Period) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for event in CaseEvent.objects.filter(
+        case__territory_path__startswith=org.path,
+        at__date__gte=period.start,
+        at__date__lte=period.end,
+    ).select_related("case__category"):
+        if (event.data or {}).get("received"):
+            name = event.case.category.name if event.case.category else "未分类"
+            counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda r: (-r[1], r[0]))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_top_categories_equal_the_received_cases_by_category(cw, seed):
+    """Whole months read the category counters, other periods count events: both agree
+    with a count over the events, and with the 受理量 figure."""
+    _play(cw, 15, seed)
+    today = timezone.localdate()
+    for period in (Period(today.replace(day=1), today), _period()):
+        for org in (cw.world.street, cw.world.community_1, cw.world.grid_b):
+            f = cockpit(org, period, today)["cases"]
+            expected = _received_by_category(org, period)
+            assert f["top_categories"] == expected
+            assert sum(n for _, n in f["top_categories"]) == f["rates"]["received"]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -77,6 +108,14 @@ def test_cockpit_figures_equal_direct_counts(cw, seed):
         assert sum(f["population"]["age_bands"].values()) + f["population"]["unknown_age"] == (
             residents.count()
         )
+        for low, high, label in AGE_BANDS:
+            born = [r.birth_date for r in residents if r.birth_date]
+            in_band = [b for b in born if low <= _age(b, today) < high]
+            assert f["population"]["age_bands"][label] == len(in_band)
+        assert f["population"]["male"] == residents.filter(gender="M").count()
+        for code, label in VULNERABLE_TAGS:  # tags are encrypted: counted after decrypting
+            tagged = [r for r in residents if code in (r.tags or [])]
+            assert f["population"]["vulnerable"][label] == len(tagged)
         households = Household.objects.filter(grid__path__startswith=org.path)
         assert f["housing"]["households"] == households.count()
         assert f["housing"]["rented"] == households.filter(tenure="rented").count()
@@ -144,3 +183,30 @@ def test_overdue_drill_down_lists_only_the_nodes_overdue_cases(cw, client):
         assert case.number in page
     others = Case.objects.exclude(pk__in=[c.pk for c in overdue])
     assert all(c.number not in page for c in others)
+
+
+def test_age_bands_turn_on_the_birthday_itself(world):
+    """Born exactly 18 years ago today is 18 (18–34岁); a day later is still 17; 29 February
+    birthdays and unknown dates land where a direct age count puts them."""
+    from doorstep.cockpit.panels import _years_ago
+    from doorstep.people import services
+
+    today = timezone.localdate()
+    dates = [
+        _years_ago(today, 18),
+        _years_ago(today, 18) + dt.timedelta(days=1),
+        _years_ago(today, 60) - dt.timedelta(days=1),
+        _years_ago(today, 80),
+        dt.date(2000, 2, 29),
+        None,
+    ]
+    for i, born in enumerate(dates):
+        services.create_resident(
+            household=world.household_b, name=f"边界{i}", residence_type="registered",
+            birth_date=born, actor=None,
+        )  # fmt: skip
+    bands = cockpit(world.grid_b, _period(), today)["population"]["age_bands"]
+    residents = Resident.objects.filter(grid=world.grid_b, birth_date__isnull=False)
+    for low, high, label in AGE_BANDS:
+        assert bands[label] == sum(1 for r in residents if low <= _age(r.birth_date, today) < high)
+    assert bands["18–34岁"] >= 1 and bands["0–17岁"] >= 1

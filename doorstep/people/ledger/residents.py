@@ -7,6 +7,7 @@ from typing import Any
 
 from doorstep.core import idcard
 from doorstep.core.crypto import lookup_hash
+from doorstep.people import tallies
 from doorstep.people.models import Relation, Resident
 from doorstep.places.models import Building, Household, Unit
 
@@ -247,6 +248,7 @@ class ResidentRows(RowHandler):
                 )
             )
         Resident.objects.bulk_create(residents, batch_size=len(residents))
+        tallies.added(tallies.facts_of(r) for r in residents)
         outcome.imported = len(residents)
         return outcome
 

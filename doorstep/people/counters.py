@@ -1,0 +1,43 @@
+"""Population counters (人口统计计数) per organisation, kept with every change to a resident.
+
+One row per (organisation, dimension, key): how many residents of the node's subtree have
+that residence type, sex, birth date or vulnerable-group tag. Every ancestor of the
+resident's grid gets the same increment (as the case rollups do), so a node's figures are
+a read of its own few rows — and the tags, stored encrypted on the resident, are counted
+without decrypting anything on page load. See tallies.py for how they are kept and checked.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Dimension(models.TextChoices):
+    TYPE = "type", _("人口类型")
+    SEX = "sex", _("性别")
+    BORN = "born", _("出生日期")
+    TAG = "tag", _("重点人群")
+
+
+class PopulationTally(models.Model):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="population_tallies"
+    )
+    dimension = models.CharField(max_length=8, choices=Dimension.choices)
+    # The value counted: a residence type, "M"/"F"/"" (unknown), an ISO date or "" (unknown
+    # birth date; ISO dates sort as text, so age bands are key ranges), a tag code.
+    key = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("人口统计计数")
+        verbose_name_plural = _("人口统计计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "dimension", "key"], name="population_tally_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.dimension}={self.key}: {self.n}"
