@@ -14,11 +14,22 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Font
 
 from . import audit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _text(value: Any) -> Any:
+    """A string typed as "=…" stays text: openpyxl would write it as a formula that runs
+    when the file is opened (the same for "+", "-" and "@", which Excel also evaluates)."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return CellRichText(value)
+    return value
 
 
 def workbook(
@@ -30,22 +41,31 @@ def workbook(
     percent_columns: Sequence[int] = (),
 ) -> bytes:
     """A one-sheet workbook: a title line, a bold header, the rows. `percent_columns` are
-    0-based column indexes holding shares (0.971) shown as 97.1%."""
-    book = Workbook(write_only=False)
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = (sheet_name or title)[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
+    0-based column indexes holding shares (0.971) shown as 97.1%. Written in openpyxl's
+    write-only mode, so memory stays flat however many rows there are."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(
+        (sheet_name or title)[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
+    )
     sheet.append([title])
-    sheet.append(list(header))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    bold = Font(bold=True)
+    heads = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        heads.append(cell)
+    sheet.append(heads)
+    percent = set(percent_columns)
     for row in rows:
-        sheet.append(list(row))
-    if percent_columns:
-        for row_cells in sheet.iter_rows(min_row=3):
-            for i in percent_columns:
-                if i < len(row_cells):
-                    row_cells[i].number_format = "0.0%"
+        values: list[Any] = []
+        for i, value in enumerate(row):
+            if i in percent and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "0.0%"
+                values.append(cell)
+            else:
+                values.append(_text(value))
+        sheet.append(values)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views_case, views_hotline, views_inbox, views_queue, views_resident
+from . import views_case, views_export, views_hotline, views_inbox, views_queue, views_resident
 
 app_name = "desk"
 urlpatterns = [
     path("cases/", views_queue.case_list, name="list"),
     path("cases/pool/", views_queue.pool, name="pool"),
+    path("cases/export.xlsx", views_export.export_cases, name="export"),
     path("cases/new/", views_resident.new_case, name="new"),
     path("cases/patrol/new/", views_resident.patrol_new, name="patrol_new"),
     path("cases/hotline/", views_hotline.hotline_import, name="hotline"),

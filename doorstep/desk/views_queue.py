@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 
 from doorstep.accounts.models import Membership
 from doorstep.accounts.scopes import path_q, scope_of
@@ -17,6 +19,7 @@ from doorstep.cases.rates import RATE_LABELS, rates_for
 from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
 from doorstep.cases.workflow import DONE, HANDLING, S
+from doorstep.core.ids import parse_id
 from doorstep.organisations.models import Kind, Organisation
 
 from .forms import QueueFilter
@@ -76,13 +79,20 @@ def _rates_panel(user: Any) -> list[dict[str, Any]]:
     return out
 
 
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    """工单 queue for staff and handlers: tabs, filters, newest first."""
-    user = request.user
-    if not is_case_staff(user):
-        require_any(user, "cases.receive_case")
-    tab = request.GET.get("tab") or "todo"
+@dataclass(frozen=True)
+class Queue:
+    """What the list shows for one set of query parameters: the tab, the filter form (bound;
+    invalid values are ignored by the page and refused by the export) and the cases."""
+
+    tab: str
+    form: QueueFilter
+    cases: QuerySet[Case]
+
+
+def queue(user: Any, params: QueryDict) -> Queue:
+    """The cases of the staff list for these query parameters, in scope, newest first.
+    The page and its Excel export both read the list through here."""
+    tab = params.get("tab") or "todo"
     tabs = {t[0]: t for t in TABS}
     if tab not in tabs:
         tab = "todo"
@@ -93,7 +103,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         statuses = tabs[tab][2]
         if statuses is not None:
             qs = qs.filter(status__in=statuses)
-    form = QueueFilter(request.GET)
+    form = QueueFilter(params)
+    category = form.cleaned_data.get("category") if form.is_valid() else None
+    if category is not None and parse_id(category) is None:  # beyond what an id column holds
+        form.add_error("category", "分类编号不正确")
     if form.is_valid():
         d = form.cleaned_data
         if d["q"]:
@@ -114,18 +127,37 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if d["org"]:
             node = Organisation.objects.visible_to(user).filter(pk=d["org"]).first()
             qs = qs.filter(territory_path__startswith=node.path) if node else qs.none()
-    page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
+    return Queue(tab=tab, form=form, cases=qs.order_by("-created_at", "-id"))
+
+
+def may_use_list(user: Any) -> None:
+    """The list (and its export) is for case staff and those who receive cases."""
+    if not is_case_staff(user):
+        require_any(user, "cases.receive_case")
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """工单 queue for staff and handlers: tabs, filters, newest first."""
+    user = request.user
+    may_use_list(user)
+    shown = queue(user, request.GET)
+    page = Paginator(shown.cases, 20).get_page(request.GET.get("page"))
     categories = Category.objects.filter(cases__isnull=False).distinct().order_by("code")[:300]
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    export_query["tab"] = shown.tab
     return render(
         request,
         "desk/list.html",
         {
             "page": page,
-            "form": form,
-            "tab": tab,
+            "form": shown.form,
+            "tab": shown.tab,
             "tabs": [(t[0], t[1]) for t in TABS],
             "categories": categories,
             "rates": _rates_panel(user),
+            "export_url": reverse("desk:export") + "?" + export_query.urlencode(),
         },
     )
 

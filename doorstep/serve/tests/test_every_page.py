@@ -21,6 +21,7 @@ WITH_ID = {
     "serve:edit_decide",
 }  # fmt: skip
 WITHOUT_ID = {
+    "serve:honours_export",
     "serve:me", "serve:teams", "serve:team_new", "serve:posts", "serve:post_new",
     "serve:record_new", "serve:review", "serve:visit_new", "serve:points", "serve:rules",
     "serve:rewards", "serve:honours", "serve:honour_publish", "serve:honour_public_list",
