@@ -162,14 +162,6 @@ def test_the_ledger_import_counts_what_it_writes(world, tmp_path, settings):
     assert counters(world.community_1) == direct(world.community_1)
 
 
-def test_removing_a_seeded_community_takes_its_people_off_the_street(world):
-    from doorstep.atlas.seeding.reset import delete_subtree
-
-    delete_subtree(Organisation.objects.get(pk=world.community_2.pk))
-    assert counters(world.street)["type"] == {"registered": 2, "tenant": 1}
-    assert drift() == []
-
-
 def test_the_command_reports_drift_and_fix_repairs_it(world):
     out = io.StringIO()
     call_command("recount_population", stdout=out)
