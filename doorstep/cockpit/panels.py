@@ -56,16 +56,19 @@ def _grids(org: Organisation) -> Any:
     return Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).values("pk")
 
 
-def population(org: Organisation, today: dt.date) -> dict[str, Any]:
-    """Residents by type, sex, age band and vulnerable group, from the node's population
-    counters (kept with every write to a resident; no resident row is read, no tag is
-    decrypted)."""
-    bands = [
-        # born after (today - high years) and on or before (today - low years)
+def _bands(today: dt.date) -> list[tuple[str, str, str]]:
+    # born after (today - high years) and on or before (today - low years)
+    return [
         (label, _years_ago(today, high).isoformat(), _years_ago(today, low).isoformat())
         for low, high, label in AGE_BANDS
     ]
-    t = tallies.read(org, bands)
+
+
+def population(org: Organisation, today: dt.date, counted: Any = None) -> dict[str, Any]:
+    """Residents by type, sex, age band and vulnerable group, from the node's population
+    counters (kept with every write to a resident; no resident row is read, no tag is
+    decrypted)."""
+    t = counted or tallies.read(org, _bands(today))
     by_type = t[Dimension.TYPE]
     return {
         "residents": sum(by_type.values()),
@@ -79,7 +82,7 @@ def population(org: Organisation, today: dt.date) -> dict[str, Any]:
 
 
 def housing(org: Organisation, counts: Any = None) -> dict[str, Any]:
-    counts = counts or subtree_counts(org, [org])[org.pk]
+    counts = counts or subtree_counts(org, [org], residents=False)[org.pk]
     households = Household.objects.filter(grid_id__in=_grids(org))
     tenure = dict(households.values_list("tenure").annotate(n=Count("pk")).order_by("tenure"))
     return {
@@ -93,15 +96,20 @@ def housing(org: Organisation, counts: Any = None) -> dict[str, Any]:
 
 
 def party(
-    org: Organisation, period: Period, counts: Any = None, serving: Any = None
+    org: Organisation,
+    period: Period,
+    counts: Any = None,
+    serving: Any = None,
+    counted: Any = None,
 ) -> dict[str, Any]:
-    counts = counts or subtree_counts(org, [org])[org.pk]
+    counts = counts or subtree_counts(org, [org], residents=False)[org.pk]
+    counted = counted or tallies.read(org, [])
     reported = PartyMember.objects.filter(reported_community__path__startswith=org.path)
     serving = serving or service_figures(org, period.start, period.end)
     return {
         "party_organisations": counts.party_organisations,
         "party_branches": counts.party_branches,
-        "party_members": counts.party_members,
+        "party_members": counted[Dimension.MEMBER].get("", 0),
         "central_households": counts.central_households,
         "households_linked": counts.households_linked,
         "in_service_reported": reported.count(),
@@ -236,12 +244,15 @@ def coverage_share(org: Organisation) -> float | None:
 
 
 def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
-    counts = subtree_counts(org, [org])[org.pk]  # shared by housing and party
+    # The subtree's buildings, households and party organisations, shared by housing and
+    # party; residents and party members come from the population counters.
+    counts = subtree_counts(org, [org], residents=False)[org.pk]
+    counted = tallies.read(org, _bands(today))
     serving = service_figures(org, period.start, period.end)  # by party and services
     return {
-        "population": population(org, today),
+        "population": population(org, today, counted),
         "housing": housing(org, counts),
-        "party": party(org, period, counts, serving),
+        "party": party(org, period, counts, serving, counted),
         "cases": cases(org, period),
         "services": services(org, period, serving),
     }

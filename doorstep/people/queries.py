@@ -59,7 +59,7 @@ SUMMED_FIELDS = tuple(
 )
 
 
-def _per_grid(root_path: str) -> dict[int, Counts]:
+def _per_grid(root_path: str, residents: bool = True) -> dict[int, Counts]:
     # Filter on "grid_id IN (grids of the subtree)", not on a join to the grid's path: the
     # database then seeks the subtree's grids in each table's grid index, instead of
     # scanning every row of the district and looking its grid up (SQLite chose the scan,
@@ -74,8 +74,10 @@ def _per_grid(root_path: str) -> dict[int, Counts]:
         c = per[row["grid_id"]]
         c.households = row["n"]
         c.households_linked = row["linked"]
-    residents = Resident.objects.filter(grid_id__in=grids).values("grid_id", "residence_type")
-    for row in residents.annotate(n=Count("id"), members=Count("party_member")):
+    if not residents:
+        return per
+    rows = Resident.objects.filter(grid_id__in=grids).values("grid_id", "residence_type")
+    for row in rows.annotate(n=Count("id"), members=Count("party_member")):
         c = per[row["grid_id"]]
         c.residents += row["n"]
         c.by_type[row["residence_type"]] += row["n"]
@@ -97,10 +99,15 @@ _NOT_PARTY = frozenset(
 )
 
 
-def subtree_counts(root: Organisation, nodes: Iterable[Organisation]) -> dict[int, Counts]:
-    """Counts for each of `nodes` (all inside `root`'s subtree), keyed by node id."""
+def subtree_counts(
+    root: Organisation, nodes: Iterable[Organisation], *, residents: bool = True
+) -> dict[int, Counts]:
+    """Counts for each of `nodes` (all inside `root`'s subtree), keyed by node id.
+
+    With residents=False the pass over the residents is skipped (residents, by_type and
+    party_members stay 0): for a caller that reads those from the population counters."""
     result: dict[int, Counts] = {node.pk: Counts() for node in nodes}
-    per_grid = _per_grid(root.path)
+    per_grid = _per_grid(root.path, residents)
     orgs = list(
         Organisation.objects.under(root).order_by().values_list("id", "kind", "path", "parent_id")
     )

@@ -16,7 +16,7 @@ from doorstep.core.search import search_text_for
 from doorstep.places.models import Building, Household, Unit
 
 from . import tallies
-from .models import VULNERABLE_TAGS, Resident
+from .models import VULNERABLE_TAGS, PartyMember, Resident
 
 TAG_CODES = {code for code, _ in VULNERABLE_TAGS}
 EDITABLE = ("name", "gender", "birth_date", "residence_type", "relation", "note")
@@ -183,6 +183,11 @@ def move_household(
         raise ValidationError({"room": f"{unit}{room}室已有住户登记"})
     before = {"unit": household.unit_id, "room": household.room, "grid": household.grid_id}
     living = [tallies.facts_of(r) for r in household.residents.select_for_update()]
+    member_grids = list(
+        PartyMember.objects.filter(resident__household=household).values_list(
+            "resident__grid_id", flat=True
+        )
+    )
     household.unit = unit
     household.room = room
     household.grid_id = building.grid_id
@@ -191,6 +196,8 @@ def move_household(
     # Per resident, not per household: a resident's own grid is what was counted.
     tallies.added(living, -1)
     tallies.added(f._replace(grid_id=household.grid_id) for f in living)
+    tallies.members(member_grids, -1)
+    tallies.members([household.grid_id] * len(member_grids))
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,

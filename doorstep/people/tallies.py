@@ -9,9 +9,11 @@ one place that decrypts every tag) and must agree exactly; `recount_population` 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -21,6 +23,7 @@ from doorstep.organisations.models import Organisation
 from .counters import Dimension, PopulationTally
 
 CHUNK = 500  # rows per INSERT … ON CONFLICT statement
+_muted = threading.local()
 
 Key = tuple[int, str, str]  # (organisation id, dimension, key)
 
@@ -40,6 +43,7 @@ class Facts(NamedTuple):
             (Dimension.TYPE, self.residence_type),
             (Dimension.SEX, self.gender or ""),
             (Dimension.BORN, born),
+            *([(Dimension.MONTH, born[:7])] if born else []),
             *((Dimension.TAG, t) for t in sorted(set(self.tags))),
         ]
 
@@ -86,6 +90,29 @@ def added(facts: Iterable[Facts], sign: int = 1) -> None:
     per_grid: Counter[Key] = Counter()
     for f in facts:
         _count(per_grid, f, sign)
+    _apply(per_grid)
+
+
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """Row-by-row signals do not count inside: for a caller that settles the counters
+    itself (removing a whole subtree)."""
+    _muted.on = True
+    try:
+        yield
+    finally:
+        _muted.on = False
+
+
+def is_muted() -> bool:
+    return getattr(_muted, "on", False)
+
+
+def members(grid_ids: Iterable[int], sign: int = 1) -> None:
+    """Party members (one per grid id given) joined, left, or moved in or out."""
+    per_grid: Counter[Key] = Counter()
+    for grid_id in grid_ids:
+        per_grid[(grid_id, str(Dimension.MEMBER), "")] += sign
     _apply(per_grid)
 
 
@@ -146,7 +173,7 @@ def _upsert(increments: Counter[Key]) -> None:
 
 def recount() -> dict[Key, int]:
     """The counters as they should be, from the residents alone (decrypts every tag)."""
-    from .models import Resident
+    from .models import PartyMember, Resident
 
     per_grid: Counter[Key] = Counter()
     rows = Resident.objects.order_by().values_list(
@@ -154,6 +181,9 @@ def recount() -> dict[Key, int]:
     )
     for grid_id, rtype, gender, born, tags in rows.iterator(chunk_size=5000):
         _count(per_grid, Facts(grid_id, rtype, gender or "", born, tuple(tags or ())), 1)
+    member_grids = PartyMember.objects.order_by().values_list("resident__grid_id", flat=True)
+    for grid_id in member_grids.iterator(chunk_size=5000):
+        per_grid[(grid_id, str(Dimension.MEMBER), "")] += 1
     return {k: n for k, n in _spread(per_grid).items() if n}
 
 
@@ -196,20 +226,27 @@ def read(org: Organisation, bands: Sequence[tuple[str, str, str]]) -> dict[str, 
     from django.db.models import Q, Sum
 
     mine = PopulationTally.objects.filter(organisation=org)
-    out: dict[str, Any] = {str(d): {} for d in Dimension if d != Dimension.BORN}
-    for dimension, key, n in mine.exclude(dimension=Dimension.BORN).values_list(
-        "dimension", "key", "n"
-    ):
+    small = [str(d) for d in Dimension if d not in (Dimension.BORN, Dimension.MONTH)]
+    out: dict[str, Any] = {d: {} for d in small}
+    for dimension, key, n in mine.filter(dimension__in=small).values_list("dimension", "key", "n"):
         if n:
             out[dimension][key] = n
-    born = mine.filter(dimension=Dimension.BORN)
-    agg = born.aggregate(
-        unknown=Sum("n", filter=Q(key="")),
-        **{
-            f"b{i}": Sum("n", filter=Q(key__gt=after, key__lte=up_to))
-            for i, (_, after, up_to) in enumerate(bands)
-        },
+    bounds = sorted({b for _, after, up_to in bands for b in (after, up_to)})
+
+    def born_by(day: str) -> Q:  # born on or before `day`
+        return Q(dimension=Dimension.MONTH, key__lt=day[:7]) | Q(
+            dimension=Dimension.BORN, key__gte=f"{day[:7]}-01", key__lte=day
+        )
+
+    unknown = Q(dimension=Dimension.BORN, key="")
+    rows = Q(dimension=Dimension.MONTH) | unknown
+    for day in bounds:
+        rows |= Q(dimension=Dimension.BORN, key__gte=f"{day[:7]}-01", key__lte=day)
+    agg = mine.filter(rows).aggregate(
+        unknown=Sum("n", filter=unknown),
+        **{f"c{i}": Sum("n", filter=born_by(day)) for i, day in enumerate(bounds)},
     )
-    out["age_bands"] = {label: agg[f"b{i}"] or 0 for i, (label, _, _) in enumerate(bands)}
+    upto = {day: agg[f"c{i}"] or 0 for i, day in enumerate(bounds)}
+    out["age_bands"] = {label: upto[up_to] - upto[after] for label, after, up_to in bands}
     out["unknown_age"] = agg["unknown"] or 0
     return out

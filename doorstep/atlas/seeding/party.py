@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.organisations.services import create_organisation
+from doorstep.people import tallies
 from doorstep.people.models import (
     CentralHousehold,
     HouseholdLink,
@@ -156,7 +157,9 @@ def make_members(
         else:
             member.organisation = party.home_org
         rows.append(member)
-    return bulk_insert(PartyMember, rows)
+    written = bulk_insert(PartyMember, rows)  # bulk: no signals, so counted here
+    tallies.members(c.grid_id for c in chosen)
+    return written
 
 
 def building_groups(

@@ -25,16 +25,22 @@ from doorstep.sites.models import Booking, BookingSeries, Room, ServiceSite
 
 def delete_subtree(root: Organisation) -> dict[str, int]:
     """Delete everything under `root` (and `root`); returns rows deleted per table."""
+    done: dict[str, int] = {}
+    done["case"] = delete_cases(root.path)
+    tallies.subtree_removed(root)  # settles the ancestors' population counters at once
+    with tallies.muted():
+        _delete_rest(root, done)
+    return done
+
+
+def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
     path = root.path
     grid_q = Q(grid__path__startswith=path)
-    done: dict[str, int] = {}
 
     def drop(label: str, qs: object) -> None:
         # only("pk"): the collector must not load (and decrypt) whole rows.
         done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
 
-    done["case"] = delete_cases(path)
-    tallies.subtree_removed(root)
     # Service sites of the subtree (run by or placed in it), with their rooms and bookings.
     site_q = Q(territory_path__startswith=path) | Q(organisation__path__startswith=path)
     sites = ServiceSite.objects.filter(site_q)
@@ -66,7 +72,6 @@ def delete_subtree(root: Organisation) -> dict[str, int]:
     done["organisation"] = 0
     for depth in depths:
         done["organisation"] += orgs.filter(depth=depth).only("pk").delete()[0]
-    return done
 
 
 def delete_cases(path: str) -> int:

@@ -21,10 +21,15 @@ def count_existing(apps, schema_editor):
     )
     for grid_id, rtype, gender, born, tags in rows.iterator(chunk_size=5000):
         pairs = [("type", rtype), ("sex", gender or ""), ("born", born.isoformat() if born else "")]
+        pairs += [("month", born.isoformat()[:7])] if born else []
         pairs += [("tag", t) for t in sorted(set(tags or ()))]
         for org_id in paths[grid_id]:
             for dimension, key in pairs:
                 counts[(org_id, dimension, key)] += 1
+    member = apps.get_model("people", "PartyMember")
+    for grid_id in member.objects.order_by().values_list("resident__grid_id", flat=True):
+        for org_id in paths[grid_id]:
+            counts[(org_id, "member", "")] += 1
     tally.objects.bulk_create(
         [tally(organisation_id=o, dimension=d, key=k, n=n) for (o, d, k), n in counts.items()],
         batch_size=2000,
@@ -54,7 +59,9 @@ class Migration(migrations.Migration):
                             ("type", "人口类型"),
                             ("sex", "性别"),
                             ("born", "出生日期"),
+                            ("month", "出生年月"),
                             ("tag", "重点人群"),
+                            ("member", "党员"),
                         ],
                         max_length=8,
                     ),
@@ -64,6 +71,7 @@ class Migration(migrations.Migration):
                 (
                     "organisation",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="population_tallies",
                         to="organisations.organisation",
