@@ -1,6 +1,7 @@
 """The street cockpit on the 学院路 demo in a real browser: a number on each panel equals
-the API's figure, the 已超期 tile drills down to exactly those cases, and the normal and
-big-screen modes are saved as e2e/artifacts/cockpit_*.png."""
+the API's figure, the 已超期 tile drills down to exactly those cases, a vulnerable group's
+tile drills down to a list of that many people, and the normal and big-screen modes are
+saved as e2e/artifacts/cockpit_*.png."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def demo_street(live_server, transactional_db, settings, tmp_path):
     return street
 
 
-def test_street_cockpit_matches_the_api_and_drills_into_overdue(demo_street, open_page):
+def test_street_cockpit_matches_the_api_and_drills_into_its_lists(demo_street, open_page):
     street = demo_street
     overdue = set(
         Case.objects.filter(territory_path__startswith=street.path, flag="overdue").values_list(
@@ -66,6 +67,22 @@ def test_street_cockpit_matches_the_api_and_drills_into_overdue(demo_street, ope
     shown = set(re.findall(r"110108\d{13}", page.locator("main").inner_text()))
     assert shown and shown <= overdue  # the list behind the number: overdue cases only
     page.screenshot(path=ARTIFACTS / "cockpit_overdue_drill_down.png", full_page=True)
+
+    # a vulnerable group's tile opens the list of exactly that many people, masked
+    page.goto(f"/cockpit/{street.pk}/")
+    tile = page.locator("#vulnerable a.tile[data-figure=tag-elderly_alone]")
+    expect(tile.locator("span")).to_have_text("独居老人")
+    elderly = int(tile.locator("b").inner_text())
+    assert elderly > 0
+    tile.click()
+    page.wait_for_url(re.compile(rf"/cockpit/{street.pk}/list/residents/\?tag=elderly_alone"))
+    heading = page.locator("#drill-heading")
+    expect(heading).to_have_text(f"学院路街道 · 独居老人 · 共 {elderly} 人")
+    expect(heading).to_have_attribute("data-total", str(elderly))
+    expect(page.locator("#drill-rows tbody tr")).to_have_count(min(elderly, 50))
+    assert not re.search(r"\d{17}[\dX]", page.locator("main").inner_text())  # masked only
+    assert "独居老人" in page.locator("#drill-rows tbody tr").first.inner_text()
+    page.screenshot(path=ARTIFACTS / "cockpit_drill_vulnerable.png", full_page=True)
 
     page.goto(f"/cockpit/{street.pk}/?screen=1")
     expect(page.locator("body.big-screen")).to_be_visible()

@@ -12,8 +12,9 @@ class IndicatorInline(admin.TabularInline):
 
 @admin.register(Scorecard)
 class ScorecardAdmin(admin.ModelAdmin):
-    list_display = ("name", "level", "active")
+    list_display = ("name", "level", "organisation", "active")
     list_filter = ("level", "active")
+    raw_id_fields = ("organisation",)
     inlines = [IndicatorInline]
 
 

@@ -4,17 +4,30 @@ from django.apps import AppConfig
 
 
 def ensure_default_scorecards(**_: Any) -> None:
-    """After every migrate: when no scorecard exists (a fresh or flushed database), the
-    two defaults of migration 0002 are created again (staff edits are never overwritten)."""
+    """After every migrate: when no platform default scorecard exists (a fresh or flushed
+    database), the two defaults of migration 0002 are created again (staff edits are never
+    overwritten; cards owned by a street or district do not count as defaults)."""
     import importlib
+    from decimal import Decimal
 
     from django.apps import apps
 
     scorecard = apps.get_model("cockpit", "Scorecard")
-    if scorecard.objects.exists():
+    indicator = apps.get_model("cockpit", "Indicator")
+    if scorecard.objects.filter(organisation__isnull=True).exists():
         return
     defaults = importlib.import_module("doorstep.cockpit.migrations.0002_default_scorecards")
-    defaults.create(apps, None)
+    for name, level, rows in defaults.CARDS:
+        card = scorecard.objects.create(name=name, level=level, organisation=None)
+        for order, (code, weight, target, direction) in enumerate(rows, 1):
+            indicator.objects.create(
+                scorecard=card,
+                code=code,
+                weight=Decimal(weight),
+                target=Decimal(target),
+                direction=direction,
+                order=order,
+            )
 
 
 class CockpitConfig(AppConfig):

@@ -2,9 +2,10 @@
 target, and how its value is read for one organisation and one period.
 
 Values come from the figures the cockpit already shows: the case rates of the rollup rows
-(`cases.rates.rates_for`), the overdue flag, `service.figures.figures` (household-link
-coverage, posts filled, verified volunteer hours), `activities.services.attendance` (场次)
-and the tree (a grid's own party branch, 支部建在网格上). Rates are in percent (0–100) so
+(`cases.rates.rates_for`), the overdue cases (today's flags for the running month; for a
+month that has ended, those overdue at its end, `overdue.py`), `service.figures.figures`
+(household-link coverage, posts filled, verified volunteer hours),
+`activities.services.attendance` (场次) and the tree (a grid's own party branch, 支部建在网格上). Rates are in percent (0–100) so
 targets read as people write them ("办结率 95%"). A rate with nothing to divide by is None
 ("无数据"), never 0 or 100.
 """
@@ -84,10 +85,19 @@ def _reopen(src: Source) -> Figure:
 
 
 def _overdue(src: Source) -> Figure:
+    """A month that has ended counts what was overdue at its end (replayed from the case
+    events, `overdue.py`); the running month counts today's flags."""
+    from django.utils import timezone
+
     from doorstep.cases.models import Case, Flag
 
-    n = Case.objects.filter(territory_path__startswith=src.org.path, flag=Flag.OVERDUE).count()
-    return Figure(Decimal(n), f"当前已超期 {n} 件")
+    if src.end >= timezone.localdate():
+        n = Case.objects.filter(territory_path__startswith=src.org.path, flag=Flag.OVERDUE).count()
+        return Figure(Decimal(n), f"当前已超期 {n} 件")
+    from .overdue import month_end, overdue_count
+
+    n = overdue_count(src.org, month_end(src.end))
+    return Figure(Decimal(n), f"{src.end.month}月末超期未办结 {n} 件")
 
 
 def _link_coverage(src: Source) -> Figure:

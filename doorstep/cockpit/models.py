@@ -3,6 +3,9 @@
 A scorecard scores every organisation of one level (communities or grids) under a node; each
 indicator names a code from `indicators.REGISTRY` with a weight (points at full attainment),
 a target and whether higher or lower is better. The figures themselves are read, never kept.
+
+A scorecard without an owner organisation is a platform default; a street (or district) may
+own cards of its own, which then apply to the nodes under it (see `scorecards.cards_for`).
 """
 
 from __future__ import annotations
@@ -27,20 +30,38 @@ class Direction(models.TextChoices):
 
 
 class Scorecard(models.Model):
+    """A scorecard (考核方案): the indicators, weights and targets one level is scored by."""
+
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("考核对象"), max_length=16, choices=Level.choices)
     active = models.BooleanField(_("启用"), default=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("制定单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scorecards",
+        help_text=_("留空为全平台默认方案；街道或区可为辖区制定自己的方案"),
+    )
 
     class Meta:
         verbose_name = _("考核方案")
         verbose_name_plural = _("考核方案")
         ordering = ["level", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "level", "name"], name="scorecard_name_once_per_owner"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Indicator(models.Model):
+    """One indicator of a scorecard (考核指标): its weight, target and direction."""
+
     scorecard = models.ForeignKey(
         Scorecard, verbose_name=_("考核方案"), on_delete=models.CASCADE, related_name="indicators"
     )

@@ -54,9 +54,10 @@ def played(cw):
 
 
 @pytest.fixture
-def card(db):
-    """closing_rate: 60 points at target 100%; grid_branch: 40 points at target 1."""
-    card = Scorecard.objects.create(name="测试网格考核", level="grid")
+def card(world):
+    """The street's own grid card: closing_rate 60 points at target 100%; grid_branch 40
+    points at target 1."""
+    card = Scorecard.objects.create(name="测试网格考核", level="grid", organisation=world.street)
     Indicator.objects.create(scorecard=card, code="closing_rate", weight=60, target=100, order=1)
     Indicator.objects.create(scorecard=card, code="grid_branch", weight=40, target=1, order=2)
     return card
@@ -140,7 +141,8 @@ def test_edits_change_the_score(played, card, login):
         w.grid_b.name: Decimal("60.00"),
     }
     entry = AuditEntry.objects.filter(action="update", target_type="cockpit.scorecard").last()
-    assert entry is not None and entry.detail["closing_rate"]["target"][1] == "50.0000"
+    assert entry is not None
+    assert entry.detail["changed"]["closing_rate"]["target"] == ["100.0000", "50.0000"]
     page = client.get(f"{url}?card={card.pk}&month={month}")
     assert page.status_code == 200
     assert "办结 1 件 / 受理 2 件" in page.content.decode()
