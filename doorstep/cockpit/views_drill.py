@@ -41,7 +41,7 @@ def drill_list(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     if filters.tag is not None:
         audit.record(
             actor=request.user,
-            action=AuditAction.EXPORT,  # no "view" action exists; the detail says it was a list
+            action=AuditAction.VIEW,
             target=org,
             detail={
                 "what": "cockpit:list",

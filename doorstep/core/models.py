@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("新增")
     UPDATE = "update", _("修改")
     TOKEN = "token", _("接口令牌")
+    VIEW = "view", _("查看敏感名单")  # e.g. a list of people in a vulnerable group
 
 
 GENESIS_HASH = "0" * 64

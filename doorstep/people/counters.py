@@ -2,7 +2,7 @@
 
 One row per (organisation, dimension, key): how many residents of the node's subtree have
 that residence type, sex, birth date or vulnerable-group tag, and how many party members
-live there. Every ancestor of the
+live there; and the subtree's households by tenure and how many are linked (联户). Every ancestor of the
 resident's grid gets the same increment (as the case rollups do), so a node's figures are
 a read of its own few rows — and the tags, stored encrypted on the resident, are counted
 without decrypting anything on page load. See tallies.py for how they are kept and checked.
@@ -21,6 +21,8 @@ class Dimension(models.TextChoices):
     MONTH = "month", _("出生年月")  # the same people by month: age bands read these
     TAG = "tag", _("重点人群")
     MEMBER = "member", _("党员")  # key "": party members living in the subtree
+    TENURE = "tenure", _("居住性质")  # households by tenure (places.Tenure)
+    LINKED = "linked", _("联户")  # key "": households kept in touch by a central household
 
 
 class PopulationTally(models.Model):

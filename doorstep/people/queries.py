@@ -60,6 +60,8 @@ SUMMED_FIELDS = tuple(
 
 
 def _per_grid(root_path: str, residents: bool = True) -> dict[int, Counts]:
+    """Per grid: buildings always; households, links, residents and members unless
+    residents=False (the caller reads those from the population counters)."""
     # Filter on "grid_id IN (grids of the subtree)", not on a join to the grid's path: the
     # database then seeks the subtree's grids in each table's grid index, instead of
     # scanning every row of the district and looking its grid up (SQLite chose the scan,
@@ -68,14 +70,14 @@ def _per_grid(root_path: str, residents: bool = True) -> dict[int, Counts]:
     per: dict[int, Counts] = defaultdict(Counts)
     for row in Building.objects.filter(grid_id__in=grids).values("grid_id").annotate(n=Count("id")):
         per[row["grid_id"]].buildings = row["n"]
+    if not residents:
+        return per
     # Links and memberships are one-to-one: counted on the same pass as their parent rows.
     households = Household.objects.filter(grid_id__in=grids).values("grid_id")
     for row in households.annotate(n=Count("id"), linked=Count("link")):
         c = per[row["grid_id"]]
         c.households = row["n"]
         c.households_linked = row["linked"]
-    if not residents:
-        return per
     rows = Resident.objects.filter(grid_id__in=grids).values("grid_id", "residence_type")
     for row in rows.annotate(n=Count("id"), members=Count("party_member")):
         c = per[row["grid_id"]]
@@ -104,8 +106,9 @@ def subtree_counts(
 ) -> dict[int, Counts]:
     """Counts for each of `nodes` (all inside `root`'s subtree), keyed by node id.
 
-    With residents=False the pass over the residents is skipped (residents, by_type and
-    party_members stay 0): for a caller that reads those from the population counters."""
+    With residents=False the passes over the households and residents are skipped
+    (households, households_linked, residents, by_type and party_members stay 0): for a
+    caller that reads those from the population counters (people.tallies)."""
     result: dict[int, Counts] = {node.pk: Counts() for node in nodes}
     per_grid = _per_grid(root.path, residents)
     orgs = list(

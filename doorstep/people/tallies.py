@@ -116,6 +116,22 @@ def members(grid_ids: Iterable[int], sign: int = 1) -> None:
     _apply(per_grid)
 
 
+def households(rows: Iterable[tuple[Any, Any]], sign: int = 1) -> None:
+    """Households given as (grid id, tenure) were added (or, with sign -1, removed)."""
+    per_grid: Counter[Key] = Counter()
+    for grid_id, tenure in rows:
+        per_grid[(grid_id, str(Dimension.TENURE), tenure)] += sign
+    _apply(per_grid)
+
+
+def links(grid_ids: Iterable[int], sign: int = 1) -> None:
+    """Household links (联户) made or ended, one per grid id given (the household's grid)."""
+    per_grid: Counter[Key] = Counter()
+    for grid_id in grid_ids:
+        per_grid[(grid_id, str(Dimension.LINKED), "")] += sign
+    _apply(per_grid)
+
+
 def _paths(grid_ids: Iterable[int]) -> dict[int, list[int]]:
     rows = Organisation.objects.filter(pk__in=set(grid_ids)).values_list("pk", "path")
     return {pk: [int(x) for x in path.strip("/").split("/") if x] for pk, path in rows}
@@ -173,7 +189,9 @@ def _upsert(increments: Counter[Key]) -> None:
 
 def recount() -> dict[Key, int]:
     """The counters as they should be, from the residents alone (decrypts every tag)."""
-    from .models import PartyMember, Resident
+    from doorstep.places.models import Household
+
+    from .models import HouseholdLink, PartyMember, Resident
 
     per_grid: Counter[Key] = Counter()
     rows = Resident.objects.order_by().values_list(
@@ -184,6 +202,12 @@ def recount() -> dict[Key, int]:
     member_grids = PartyMember.objects.order_by().values_list("resident__grid_id", flat=True)
     for grid_id in member_grids.iterator(chunk_size=5000):
         per_grid[(grid_id, str(Dimension.MEMBER), "")] += 1
+    homes = Household.objects.order_by().values_list("grid_id", "tenure")
+    for grid_id, tenure in homes.iterator(chunk_size=5000):
+        per_grid[(grid_id, str(Dimension.TENURE), tenure)] += 1
+    linked = HouseholdLink.objects.order_by().values_list("household__grid_id", flat=True)
+    for grid_id in linked.iterator(chunk_size=5000):
+        per_grid[(grid_id, str(Dimension.LINKED), "")] += 1
     return {k: n for k, n in _spread(per_grid).items() if n}
 
 

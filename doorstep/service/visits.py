@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from doorstep.people.models import CentralHousehold, HouseholdLink
+from doorstep.people.models import CentralHousehold, Dimension, HouseholdLink, PopulationTally
 
 from . import ledger
 from .errors import Denied, ServiceError
@@ -79,8 +79,13 @@ class LinkCoverage:
 
 
 def coverage(path: str, since: dt.date, until: dt.date) -> LinkCoverage:
-    """Linked households under the path, and how many of them were visited in the period."""
+    """Linked households under the path (the node's population counter, not a count over
+    the links), and how many of them were visited in the period."""
     links = HouseholdLink.objects.filter(household__grid__path__startswith=path)
+    org_id = int(path.strip("/").split("/")[-1])
+    linked = PopulationTally.objects.filter(
+        organisation_id=org_id, dimension=Dimension.LINKED, key=""
+    ).values_list("n", flat=True)
     visited = (
         links.filter(
             household__party_visits__visited_on__gte=since,
@@ -90,7 +95,7 @@ def coverage(path: str, since: dt.date, until: dt.date) -> LinkCoverage:
         .distinct()
         .count()
     )
-    return LinkCoverage(links.count(), visited)
+    return LinkCoverage(linked.first() or 0, visited)
 
 
 def coverage_by(path: str, since: dt.date, until: dt.date, by: str) -> list[dict[str, Any]]:

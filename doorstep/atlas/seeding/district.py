@@ -207,6 +207,7 @@ def _places(size: Size, built: Built, rng: random.Random) -> None:
                  "grid_id": unit.building.grid_id, "tenure": tenure(rng)}
             )  # fmt: skip
     fast_insert(Household, households)
+    tallies.households((h["grid_id"], h["tenure"]) for h in households)
 
 
 def _people(built: Built, rng: random.Random) -> int:

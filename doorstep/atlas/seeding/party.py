@@ -27,6 +27,7 @@ from doorstep.people.models import (
     ResidenceType,
     Resident,
 )
+from doorstep.places.models import Household
 
 from .common import REFERENCE_DATE, bulk_insert
 from .population import age_on
@@ -258,5 +259,7 @@ def central_households(
         for c, kept in zip(grid_centrals, share, strict=True):
             since = REFERENCE_DATE - dt.timedelta(days=rng.randrange(60, 1200))
             link_rows.extend(HouseholdLink(central=c, household_id=h, since=since) for h in kept)
-    bulk_insert(HouseholdLink, link_rows)
+    bulk_insert(HouseholdLink, link_rows)  # bulk: no signals, so counted here
+    linked = Household.objects.filter(pk__in=[r.household_id for r in link_rows])
+    tallies.links(linked.values_list("grid_id", flat=True))
     return centrals

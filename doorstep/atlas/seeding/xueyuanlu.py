@@ -163,6 +163,7 @@ def _places(plan: StreetPlan, built: Built, rng: random.Random) -> None:
                      "grid_id": unit.building.grid_id, "tenure": tenure(rng)}
                 )  # fmt: skip
     fast_insert(Household, households)
+    tallies.households((h["grid_id"], h["tenure"]) for h in households)
     homes = homes_by_grid(built.grids)
     built.households = {g: [hid for hid, _ in pairs] for g, pairs in homes.items()}
     _people(built, homes, rng)

@@ -397,7 +397,7 @@ def test_a_tag_filtered_list_is_audited_with_filter_and_count_but_no_names(world
     client.get(_url(world.community_1, "residents", "tag=elderly_alone"))
     entry = AuditEntry.objects.latest("id")
     assert AuditEntry.objects.count() == before + 1
-    assert entry.action == "export" and entry.actor == world.personas["community_officer"]
+    assert entry.action == "view" and entry.actor == world.personas["community_officer"]
     assert (entry.target_type, entry.target_id) == (
         "organisations.organisation",
         str(world.community_1.pk),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+
 from doorstep.core import idcard
 from doorstep.core.crypto import lookup_hash
 from doorstep.people import tallies
@@ -272,10 +274,7 @@ class ResidentRows(RowHandler):
         }
         missing = {k: g for k, g in wanted.items() if k not in self.households}
         if missing:
-            Household.objects.bulk_create(
-                [Household(unit_id=u, room=r, grid_id=g) for (u, r), g in sorted(missing.items())],
-                ignore_conflicts=True,
-            )
+            self._insert_households(missing)
             homes = Household.objects.filter(
                 unit_id__in={u for u, _ in missing}, room__in={r for _, r in missing}
             )
@@ -283,3 +282,28 @@ class ResidentRows(RowHandler):
                 "id", "unit_id", "room", "grid_id"
             ):
                 self.households[(unit_id, room)] = (home_pk, grid_id)
+
+    @staticmethod
+    def _insert_households(missing: dict[tuple[int, str], int]) -> None:
+        """INSERT … ON CONFLICT DO NOTHING RETURNING: another run may have made some of them
+        meanwhile, and only the rows this one made are counted (tallies)."""
+        qn = connection.ops.quote_name
+        table = qn(Household._meta.db_table)
+        tenure = Household._meta.get_field("tenure").get_default()
+        rows = sorted(missing.items())
+        made: list[tuple[int, str]] = []
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 500):
+                chunk = rows[start : start + 500]
+                values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                params: list[Any] = []
+                for (unit_id, room), grid_id in chunk:
+                    params += [unit_id, room, grid_id, tenure, ""]
+                cursor.execute(
+                    f"INSERT INTO {table} (unit_id, room, grid_id, tenure, search_text) "
+                    f"VALUES {values} ON CONFLICT (unit_id, room) DO NOTHING "
+                    "RETURNING grid_id, tenure",
+                    params,
+                )
+                made += [(g, t) for g, t in cursor.fetchall()]
+        tallies.households(made)

@@ -30,6 +30,14 @@ def count_existing(apps, schema_editor):
     for grid_id in member.objects.order_by().values_list("resident__grid_id", flat=True):
         for org_id in paths[grid_id]:
             counts[(org_id, "member", "")] += 1
+    household = apps.get_model("places", "Household")
+    for grid_id, tenure in household.objects.order_by().values_list("grid_id", "tenure"):
+        for org_id in paths[grid_id]:
+            counts[(org_id, "tenure", tenure)] += 1
+    link = apps.get_model("people", "HouseholdLink")
+    for grid_id in link.objects.order_by().values_list("household__grid_id", flat=True):
+        for org_id in paths[grid_id]:
+            counts[(org_id, "linked", "")] += 1
     tally.objects.bulk_create(
         [tally(organisation_id=o, dimension=d, key=k, n=n) for (o, d, k), n in counts.items()],
         batch_size=2000,
@@ -62,6 +70,8 @@ class Migration(migrations.Migration):
                             ("month", "出生年月"),
                             ("tag", "重点人群"),
                             ("member", "党员"),
+                            ("tenure", "居住性质"),
+                            ("linked", "联户"),
                         ],
                         max_length=8,
                     ),

@@ -12,7 +12,14 @@ from django.core.management import CommandError, call_command
 
 from doorstep.organisations.models import Organisation
 from doorstep.people import services, tallies
-from doorstep.people.models import VULNERABLE_TAGS, PartyMember, PopulationTally, Resident
+from doorstep.people.models import (
+    VULNERABLE_TAGS,
+    CentralHousehold,
+    HouseholdLink,
+    PartyMember,
+    PopulationTally,
+    Resident,
+)
 from doorstep.places.models import Household
 
 TAGS = [code for code, _ in VULNERABLE_TAGS]
@@ -34,6 +41,10 @@ def direct(org: Organisation) -> dict:
         pairs += [("member", "")] if hasattr(r, "party_member") else []
         for bucket, key in pairs:
             out[bucket][key] = out[bucket].get(key, 0) + 1
+    for h in Household.objects.filter(grid__path__startswith=org.path).select_related("link"):
+        out["tenure"][h.tenure] = out["tenure"].get(h.tenure, 0) + 1
+        if hasattr(h, "link"):
+            out["linked"][""] = out["linked"].get("", 0) + 1
     return dict(out)
 
 
@@ -52,6 +63,8 @@ def test_the_world_counts_agree_at_every_level(world):
         assert counters(org) == direct(org)
     assert counters(world.street)["tag"] == {"elderly_alone": 1}
     assert sum(counters(world.street)["type"].values()) == 4
+    assert counters(world.street)["linked"] == {"": 1}
+    assert counters(world.street)["tenure"] == {"owner": 4}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -61,6 +74,7 @@ def test_random_edits_through_the_services_keep_the_counters_exact(world, seed):
     homes = [world.household_a, world.household_a2, world.household_b, world.household_c]
     buildings = [world.building_a, world.building_b, world.building_c]
     living = list(Resident.objects.exclude(pk=world.member.resident_id))
+    central = CentralHousehold.objects.get()
     last = 0.0
     for step in range(40):
         assert drift() == [], f"counters drifted before step {step} after {last}"
@@ -100,6 +114,17 @@ def test_random_edits_through_the_services_keep_the_counters_exact(world, seed):
         elif roll < 0.8:
             person = living.pop(rng.randrange(len(living)))
             services.delete_resident(resident=person, actor=actor)  # a member's goes too
+        elif roll < 0.84:  # a household changes tenure (the admin saves one row)
+            household = Household.objects.get(pk=rng.choice(homes).pk)
+            household.tenure = rng.choice(["owner", "rented", "vacant", "other"])
+            household.save()
+        elif roll < 0.86:  # a link is made or ended (the admin)
+            household = rng.choice(homes)
+            link = HouseholdLink.objects.filter(household_id=household.pk).first()
+            if link:
+                link.delete()
+            else:
+                HouseholdLink.objects.create(central=central, household_id=household.pk)
         elif roll < 0.88:  # join or leave the party (one row at a time, as the admin does)
             person = rng.choice(living)
             membership = PartyMember.objects.filter(resident=person).first()

@@ -1,0 +1,126 @@
+"""On the demo street (what `make demo` loads), every cockpit figure of the street, each
+community and a grid equals a direct count over the rows behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from doorstep.cases.models import Case, CaseEvent
+from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
+from doorstep.organisations.models import Kind, Organisation
+from doorstep.people.models import (
+    VULNERABLE_TAGS,
+    CentralHousehold,
+    HouseholdLink,
+    PartyMember,
+    Resident,
+)
+from doorstep.places.models import Building, Household
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo street, seeded once for this module and rolled back afterwards."""
+    from django.test import override_settings
+
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    media.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO())
+            yield Organisation.objects.get(kind=Kind.STREET, name__startswith="学院路")
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            media.disable()
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _nodes(street: Organisation) -> list[Organisation]:
+    communities = list(Organisation.objects.filter(parent=street, kind=Kind.COMMUNITY))
+    grid = Organisation.objects.filter(path__startswith=street.path, kind=Kind.GRID).first()
+    return [street, *communities, grid]
+
+
+def test_population_housing_and_party_equal_direct_counts(demo, db):
+    today = timezone.localdate()
+    period = Period(today.replace(day=1), today)
+    for org in _nodes(demo):
+        f = cockpit(org, period, today)
+        residents = list(Resident.objects.filter(grid__path__startswith=org.path))
+        pop = f["population"]
+        assert pop["residents"] == len(residents) > 0
+        assert pop["male"] == sum(1 for r in residents if r.gender == "M")
+        assert pop["female"] == sum(1 for r in residents if r.gender == "F")
+        for kind in ("registered", "floating", "tenant"):
+            assert pop["by_type"].get(kind, 0) == sum(
+                1 for r in residents if r.residence_type == kind
+            )
+        for low, high, label in AGE_BANDS:
+            assert pop["age_bands"][label] == sum(
+                1 for r in residents if r.birth_date and low <= _age(r.birth_date, today) < high
+            )
+        for code, label in VULNERABLE_TAGS:  # decrypted here, counted there
+            assert pop["vulnerable"][label] == sum(1 for r in residents if code in (r.tags or []))
+        homes = Household.objects.filter(grid__path__startswith=org.path)
+        assert f["housing"]["households"] == homes.count()
+        for tenure in ("rented", "vacant", "owner"):
+            assert f["housing"][tenure] == homes.filter(tenure=tenure).count()
+        assert f["housing"]["buildings"] == (
+            Building.objects.filter(grid__path__startswith=org.path).count()
+        )
+        party = f["party"]
+        assert party["party_members"] == (
+            PartyMember.objects.filter(resident__grid__path__startswith=org.path).count()
+        )
+        assert party["households_linked"] == (
+            HouseholdLink.objects.filter(household__grid__path__startswith=org.path).count()
+        )
+        assert party["central_households"] == (
+            CentralHousehold.objects.filter(organisation__path__startswith=org.path).count()
+        )
+        assert party["in_service_reported"] == (
+            PartyMember.objects.filter(reported_community__path__startswith=org.path).count()
+        )
+    assert cockpit(demo, period, today)["population"]["vulnerable"]["独居老人"] > 0
+
+
+def test_case_figures_equal_direct_counts(demo, db):
+    today = timezone.localdate()
+    for period in (
+        Period(today.replace(day=1), today),
+        Period(today - dt.timedelta(days=90), today),
+    ):
+        for org in _nodes(demo):
+            f = cockpit(org, period, today)["cases"]
+            events = [
+                e
+                for e in CaseEvent.objects.filter(
+                    case__territory_path__startswith=org.path,
+                    at__date__gte=period.start,
+                    at__date__lte=period.end,
+                )
+            ]
+            received = sum(1 for e in events if (e.data or {}).get("received"))
+            closed = sum(
+                1 for e in events if e.to_status == "closed" and (e.data or {}).get("closing")
+            )
+            assert f["rates"]["received"] == received
+            assert f["rates"]["closed"] == closed
+            assert sum(n for _, n in f["top_categories"][:8]) <= received
+            under = Case.objects.filter(territory_path__startswith=org.path)
+            assert f["overdue"] == under.filter(flag="overdue").count()
+            assert f["due_soon"] == under.filter(flag="soon").count()
+    month = cockpit(demo, Period(today - dt.timedelta(days=90), today), today)["cases"]
+    assert month["rates"]["received"] > 0
