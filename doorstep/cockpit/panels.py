@@ -24,7 +24,7 @@ from doorstep.organisations.models import Kind, Organisation
 from doorstep.people import tallies
 from doorstep.people.models import VULNERABLE_TAGS, Dimension, Gender, PartyMember
 from doorstep.people.queries import subtree_counts
-from doorstep.places.models import Household, Tenure
+from doorstep.places.models import Tenure
 from doorstep.service.figures import figures as service_figures
 from doorstep.sites.models import Booking, ServiceSite
 
@@ -81,13 +81,14 @@ def population(org: Organisation, today: dt.date, counted: Any = None) -> dict[s
     }
 
 
-def housing(org: Organisation, counts: Any = None) -> dict[str, Any]:
+def housing(org: Organisation, counts: Any = None, counted: Any = None) -> dict[str, Any]:
+    """Buildings (one indexed count) and households by tenure (the population counters)."""
     counts = counts or subtree_counts(org, [org], residents=False)[org.pk]
-    households = Household.objects.filter(grid_id__in=_grids(org))
-    tenure = dict(households.values_list("tenure").annotate(n=Count("pk")).order_by("tenure"))
+    counted = counted or tallies.read(org, [])
+    tenure = {k: v for k, v in sorted(counted[Dimension.TENURE].items()) if v}
     return {
         "buildings": counts.buildings,
-        "households": counts.households,
+        "households": sum(tenure.values()),
         "rented": tenure.get(Tenure.RENTED, 0),
         "vacant": tenure.get(Tenure.VACANT, 0),
         "owner": tenure.get(Tenure.OWNER, 0),
@@ -111,7 +112,7 @@ def party(
         "party_branches": counts.party_branches,
         "party_members": counted[Dimension.MEMBER].get("", 0),
         "central_households": counts.central_households,
-        "households_linked": counts.households_linked,
+        "households_linked": counted[Dimension.LINKED].get("", 0),
         "in_service_reported": reported.count(),
         "posts": serving["posts"],
         "post_slots": serving["post_slots"],
@@ -251,7 +252,7 @@ def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]
     serving = service_figures(org, period.start, period.end)  # by party and services
     return {
         "population": population(org, today, counted),
-        "housing": housing(org, counts),
+        "housing": housing(org, counts, counted),
         "party": party(org, period, counts, serving, counted),
         "cases": cases(org, period),
         "services": services(org, period, serving),
