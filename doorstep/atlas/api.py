@@ -120,7 +120,7 @@ def _party_members(request: HttpRequest) -> QuerySet[PartyMember]:
 
 
 def _counts(node: Organisation) -> CountsOut:
-    c = subtree_counts(node, [node])[node.pk]
+    c = subtree_counts(node, [node], from_counters=True)[node.pk]
     by_type = {code: c.by_type.get(code, 0) for code in ResidenceType.values}
     return CountsOut(
         communities=c.communities,

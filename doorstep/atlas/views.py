@@ -35,7 +35,7 @@ def _scope_roots(request: HttpRequest) -> list[Organisation]:
 def _with_counts(
     root: Organisation, nodes: list[Organisation]
 ) -> list[tuple[Organisation, object]]:
-    counts = subtree_counts(root, nodes)
+    counts = subtree_counts(root, nodes, from_counters=True)
     return [(n, counts[n.pk]) for n in nodes]
 
 
@@ -65,7 +65,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = Organisation.objects.visible_to(request.user)
     node = get_object_or_404(visible, pk=pk)
     children = list(visible.filter(parent=node).order_by("kind", "name"))
-    counts = subtree_counts(node, [node, *children])
+    counts = subtree_counts(node, [node, *children], from_counters=True)
     crumbs = [a for a in node.ancestors() if visible.filter(pk=a.pk).exists() and a.pk != node.pk]
     buildings = None
     if node.kind == Kind.GRID:

@@ -61,7 +61,7 @@ SUMMED_FIELDS = tuple(
 
 def _per_grid(root_path: str, residents: bool = True) -> dict[int, Counts]:
     """Per grid: buildings always; households, links, residents and members unless
-    residents=False (the caller reads those from the population counters)."""
+    residents=False (those then come from the population counters)."""
     # Filter on "grid_id IN (grids of the subtree)", not on a join to the grid's path: the
     # database then seeks the subtree's grids in each table's grid index, instead of
     # scanning every row of the district and looking its grid up (SQLite chose the scan,
@@ -102,15 +102,15 @@ _NOT_PARTY = frozenset(
 
 
 def subtree_counts(
-    root: Organisation, nodes: Iterable[Organisation], *, residents: bool = True
+    root: Organisation, nodes: Iterable[Organisation], *, from_counters: bool = False
 ) -> dict[int, Counts]:
     """Counts for each of `nodes` (all inside `root`'s subtree), keyed by node id.
 
-    With residents=False the passes over the households and residents are skipped
-    (households, households_linked, residents, by_type and party_members stay 0): for a
-    caller that reads those from the population counters (people.tallies)."""
+    With from_counters=True the passes over the households and residents are skipped and those
+    figures (households, households_linked, residents, by_type, party_members) come from each
+    node's population counters instead (people.tallies): one small read, whatever the size."""
     result: dict[int, Counts] = {node.pk: Counts() for node in nodes}
-    per_grid = _per_grid(root.path, residents)
+    per_grid = _per_grid(root.path, residents=not from_counters)
     orgs = list(
         Organisation.objects.under(root).order_by().values_list("id", "kind", "path", "parent_id")
     )
@@ -143,8 +143,34 @@ def subtree_counts(
                 total.party_branches += 1
             if kind not in _NOT_PARTY:
                 total.party_organisations += 1
+    if from_counters:
+        _from_counters(result)
     _add_party_chain(result, [n for n in nodes if n.is_party])
     return result
+
+
+def _from_counters(result: dict[int, Counts]) -> None:
+    """Residents by type, party members, households and linked households of each asked
+    node, read from its population counters (one query for all nodes)."""
+    from .counters import Dimension, PopulationTally
+
+    rows = PopulationTally.objects.filter(
+        organisation_id__in=list(result),
+        dimension__in=[Dimension.TYPE, Dimension.MEMBER, Dimension.TENURE, Dimension.LINKED],
+    ).values_list("organisation_id", "dimension", "key", "n")
+    for org_id, dimension, key, n in rows:
+        if not n:
+            continue
+        c = result[org_id]
+        if dimension == Dimension.TYPE:
+            c.residents += n
+            c.by_type[key] += n
+        elif dimension == Dimension.MEMBER:
+            c.party_members += n
+        elif dimension == Dimension.TENURE:
+            c.households += n
+        else:
+            c.households_linked += n
 
 
 def _add_party_chain(result: dict[int, Counts], party_nodes: list[Organisation]) -> None:

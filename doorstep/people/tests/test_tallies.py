@@ -20,6 +20,7 @@ from doorstep.people.models import (
     PopulationTally,
     Resident,
 )
+from doorstep.people.queries import subtree_counts
 from doorstep.places.models import Household
 
 TAGS = [code for code, _ in VULNERABLE_TAGS]
@@ -154,6 +155,11 @@ def test_random_edits_through_the_services_keep_the_counters_exact(world, seed):
         world.grid_c,
     ):
         assert counters(org) == direct(org)
+    # The tree pages read the same figures from the counters as from the rows.
+    nodes = [world.street, world.community_1, world.community_2, world.grid_b]
+    rows = subtree_counts(world.street, nodes)
+    read = subtree_counts(world.street, nodes, from_counters=True)
+    assert {k: vars(v) for k, v in rows.items()} == {k: vars(v) for k, v in read.items()}
 
 
 def test_a_membership_moved_to_another_person_moves_its_count(world):
