@@ -83,7 +83,7 @@ def population(org: Organisation, today: dt.date, counted: Any = None) -> dict[s
 
 def housing(org: Organisation, counts: Any = None, counted: Any = None) -> dict[str, Any]:
     """Buildings (one indexed count) and households by tenure (the population counters)."""
-    counts = counts or subtree_counts(org, [org], residents=False)[org.pk]
+    counts = counts or subtree_counts(org, [org], from_counters=True)[org.pk]
     counted = counted or tallies.read(org, [])
     tenure = {k: v for k, v in sorted(counted[Dimension.TENURE].items()) if v}
     return {
@@ -103,7 +103,7 @@ def party(
     serving: Any = None,
     counted: Any = None,
 ) -> dict[str, Any]:
-    counts = counts or subtree_counts(org, [org], residents=False)[org.pk]
+    counts = counts or subtree_counts(org, [org], from_counters=True)[org.pk]
     counted = counted or tallies.read(org, [])
     reported = PartyMember.objects.filter(reported_community__path__startswith=org.path)
     serving = serving or service_figures(org, period.start, period.end)
@@ -144,7 +144,22 @@ def _whole_months(period: Period) -> bool:
     return period.start.day == 1 and (ends_a_month or period.end >= timezone.localdate())
 
 
-def top_categories(org: Organisation, period: Period, received: int) -> list[tuple[str, int]]:
+class TopCategory(tuple[str, int]):
+    """One bar of the categories chart: (name, n) as the briefing and the exports read it,
+    plus the category's id (None for 未分类) for the chart's links to the case list."""
+
+    category_id: int | None
+
+    def __new__(cls, name: str, n: int, category_id: int | None) -> TopCategory:
+        row = super().__new__(cls, (name, n))
+        row.category_id = category_id
+        return row
+
+    def __getnewargs__(self) -> tuple[str, int, int | None]:  # type: ignore[override]
+        return (self[0], self[1], self.category_id)  # so copies and pickles keep the id
+
+
+def top_categories(org: Organisation, period: Period, received: int) -> list[TopCategory]:
     """The categories most received (受理) in the period, as the 受理量 figure counts them.
     For whole months, from the category counters (cases without a category are the rest of
     the received figure); for other periods, a count over the period's receiving events."""
@@ -153,15 +168,15 @@ def top_categories(org: Organisation, period: Period, received: int) -> list[tup
             CategoryRollup.objects.filter(
                 organisation=org, month__gte=period.start, month__lte=period.end
             )
-            .values("category__name")
+            .values("category_id", "category__name")
             .annotate(n=Sum("received"))
             .filter(n__gt=0)
-            .order_by("-n", "category__name")
+            .order_by("-n", "category__name", "category_id")
         )
-        named = [(r["category__name"], r["n"]) for r in rows]
-        rest = received - sum(n for _, n in named)
+        named = [TopCategory(r["category__name"], r["n"], r["category_id"]) for r in rows]
+        rest = received - sum(row[1] for row in named)
         if rest > 0:
-            named = sorted(named + [("未分类", rest)], key=lambda r: (-r[1], r[0]))
+            named = sorted([*named, TopCategory("未分类", rest, None)], key=lambda r: (-r[1], r[0]))
         return named[:TOP_CATEGORIES]
     received_events = CaseEvent.objects.filter(
         case__territory_path__startswith=org.path,
@@ -170,11 +185,14 @@ def top_categories(org: Organisation, period: Period, received: int) -> list[tup
         data__received=True,
     )
     top = (
-        received_events.values("case__category__name")
+        received_events.values("case__category_id", "case__category__name")
         .annotate(n=Count("pk"))
-        .order_by("-n", "case__category__name")
+        .order_by("-n", "case__category__name", "case__category_id")
     )
-    return [(r["case__category__name"] or "未分类", r["n"]) for r in top[:TOP_CATEGORIES]]
+    return [
+        TopCategory(r["case__category__name"] or "未分类", r["n"], r["case__category_id"])
+        for r in top[:TOP_CATEGORIES]
+    ]
 
 
 def cases(org: Organisation, period: Period) -> dict[str, Any]:
@@ -247,7 +265,7 @@ def coverage_share(org: Organisation) -> float | None:
 def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
     # The subtree's buildings, households and party organisations, shared by housing and
     # party; residents and party members come from the population counters.
-    counts = subtree_counts(org, [org], residents=False)[org.pk]
+    counts = subtree_counts(org, [org], from_counters=True)[org.pk]
     counted = tallies.read(org, _bands(today))
     serving = service_figures(org, period.start, period.end)  # by party and services
     return {

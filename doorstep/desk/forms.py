@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -103,6 +104,26 @@ class FileCaseForm(forms.Form):
         return data
 
 
+# Far enough for any case, near enough that a day's bounds never leave what a datetime holds.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+
+
+def period_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        validators=[within_years],
+        error_messages={"invalid": "日期格式应为 年-月-日，如 2026-11-01"},
+    )
+
+
+def within_years(day: dt.date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise forms.ValidationError(f"日期应在 {FIRST_DAY.year} 年至 {LAST_DAY.year} 年之间")
+
+
 class QueueFilter(forms.Form):
     q = forms.CharField(label="搜索", required=False)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态")])
@@ -111,9 +132,24 @@ class QueueFilter(forms.Form):
     category = forms.IntegerField(label="分类", required=False)
     # A node of the tree (the cockpit drills down with it): its subtree only.
     org = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # Periods by local (Beijing) day, as the cockpit counts 受理量 and 办结.
+    received_from = period_field("受理日期（起）")
+    received_to = period_field("受理日期（止）")
+    closed_from = period_field("办结日期（起）")
+    closed_to = period_field("办结日期（止）")
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["status"].choices = [("", "全部状态"), *STATUS_CHOICES]  # type: ignore[attr-defined]
         self.fields["flag"].choices = [("", "全部时限"), *Flag.choices]  # type: ignore[attr-defined]
         self.fields["kind"].choices = [("", "全部类型"), *CaseKind.choices]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # Errors go on a field, not the form: the export names the fields it refuses.
+        for prefix in ("received", "closed"):
+            start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
+            if start and end and start > end:
+                since = self.fields[f"{prefix}_from"].label
+                self.add_error(f"{prefix}_to", f"不能早于{since}（{start:%Y-%m-%d}）")
+        return data

@@ -180,6 +180,9 @@ def bad_filters(request: HttpRequest, form: Any) -> str:
 
 def _filter_detail(tab: str, cleaned: dict[str, Any]) -> dict[str, Any]:
     used = {k: v for k, v in cleaned.items() if v not in (None, "")}
+    for k, v in used.items():
+        if isinstance(v, dt.date):  # the audit detail is JSON
+            used[k] = v.isoformat()
     if "q" in used:
         used["q"] = str(used["q"])[:100]
     return {"tab": tab, "filters": used}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,15 @@ from django.urls import reverse
 
 from doorstep.accounts.models import Membership
 from doorstep.accounts.scopes import path_q, scope_of
-from doorstep.cases.models import ACTIVE_ASSIGNMENT, Assignment, Case, Category, Summons
+from doorstep.cases.calendar import TZ
+from doorstep.cases.models import (
+    ACTIVE_ASSIGNMENT,
+    Assignment,
+    Case,
+    CaseEvent,
+    Category,
+    Summons,
+)
 from doorstep.cases.rates import RATE_LABELS, rates_for
 from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
@@ -87,6 +96,27 @@ class Queue:
     tab: str
     form: QueueFilter
     cases: QuerySet[Case]
+    node: Organisation | None = None  # the `org` filter's node, when it is in scope
+
+
+# What the cockpit counts for each period filter (cases/rollups.py `deltas`): 受理量 counts
+# receiving events, 办结 counts closing events, each by the event's local day.
+PERIODS: dict[str, tuple[str, Q]] = {
+    "received": ("受理于", Q(data__received=True)),
+    "closed": ("办结于", Q(to_status=S.CLOSED, data__closing=True)),
+}
+
+
+def period_events(which: str, start: dt.date | None, end: dt.date | None) -> QuerySet[CaseEvent]:
+    """The receiving or closing events on the local days start..end (either may be open)."""
+    events = CaseEvent.objects.filter(PERIODS[which][1])
+    if start is not None:
+        events = events.filter(at__gte=dt.datetime.combine(start, dt.time(), TZ))
+    if end is not None:
+        events = events.filter(
+            at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), TZ)
+        )
+    return events
 
 
 def queue(user: Any, params: QueryDict) -> Queue:
@@ -97,6 +127,7 @@ def queue(user: Any, params: QueryDict) -> Queue:
     if tab not in tabs:
         tab = "todo"
     qs = visible_cases(user).select_related("category", "territory")
+    node = None
     if tab == "todo":
         qs = my_todo(user, qs)
     else:
@@ -127,7 +158,46 @@ def queue(user: Any, params: QueryDict) -> Queue:
         if d["org"]:
             node = Organisation.objects.visible_to(user).filter(pk=d["org"]).first()
             qs = qs.filter(territory_path__startswith=node.path) if node else qs.none()
-    return Queue(tab=tab, form=form, cases=qs.order_by("-created_at", "-id"))
+        for which in PERIODS:
+            start, end = d[f"{which}_from"], d[f"{which}_to"]
+            if start or end:
+                qs = qs.filter(pk__in=period_events(which, start, end).values("case_id"))
+    return Queue(
+        tab=tab,
+        form=form,
+        cases=qs.order_by("-created_at", "-id"),
+        node=node if form.is_valid() else None,
+    )
+
+
+def period_chips(shown: Queue, params: QueryDict) -> list[dict[str, Any]]:
+    """The active period filters as chips ("受理于 2026-11-01 至 2026-11-30"), each with the
+    list's address without it. For 办结 the chip also says how many closings the cases had
+    in the period, when that differs from the number of cases: the cockpit's 办结 counts a
+    case closed, reopened and closed again once for each closing."""
+    if not shown.form.is_valid():
+        return []
+    d = shown.form.cleaned_data
+    chips = []
+    for which, (verb, _q) in PERIODS.items():
+        start, end = d[f"{which}_from"], d[f"{which}_to"]
+        if not (start or end):
+            continue
+        if start and end:
+            text = f"{verb} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+        elif start:
+            text = f"{verb} {start:%Y-%m-%d} 及以后"
+        else:
+            text = f"{verb} {end:%Y-%m-%d} 及以前"
+        rest = params.copy()
+        for key in (f"{which}_from", f"{which}_to", "page"):
+            rest.pop(key, None)
+        chip: dict[str, Any] = {"which": which, "text": text, "remove": "?" + rest.urlencode()}
+        if which == "closed":
+            closings = period_events(which, start, end).filter(case__in=shown.cases).count()
+            chip["events"] = closings
+        chips.append(chip)
+    return chips
 
 
 def may_use_list(user: Any) -> None:
@@ -147,6 +217,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     export_query = request.GET.copy()
     export_query.pop("page", None)
     export_query["tab"] = shown.tab
+    # A filter that cannot be read is named on the page; the tab is listed without filters.
     return render(
         request,
         "desk/list.html",
@@ -158,8 +229,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "categories": categories,
             "rates": _rates_panel(user),
             "export_url": reverse("desk:export") + "?" + export_query.urlencode(),
+            "node": shown.node,
+            "chips": period_chips(shown, request.GET),
+            "kept": kept_filters(shown),
         },
+        status=400 if shown.form.errors else 200,
     )
+
+
+def kept_filters(shown: Queue) -> list[tuple[str, str]]:
+    """The drill-down filters the filter form has no field for, kept when it is submitted."""
+    if not shown.form.is_valid():
+        return []
+    d = shown.form.cleaned_data
+    names = ["org", *(f"{w}_{end}" for w in PERIODS for end in ("from", "to"))]
+    return [
+        (n, d[n].isoformat() if hasattr(d[n], "isoformat") else str(d[n])) for n in names if d[n]
+    ]
 
 
 @login_required

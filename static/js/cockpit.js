@@ -16,6 +16,7 @@
     chart.setOption(option);
     node.dataset.drawn = "1";
     window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
   }
 
   var step = { day: "每日", week: "每周", month: "每月" }[data.step || "day"];
@@ -31,14 +32,27 @@
       { name: "办结", type: "line", smooth: true, data: data.trend.map(function (r) { return r[2]; }), itemStyle: { color: red } }
     ]
   });
-  draw("chart-top", {
+  // A bar opens the case list of its category for the period (the page gives one address
+  // per bar; 未分类 has none and stays a plain bar).
+  var topNode = document.getElementById("chart-top");
+  var topLinks = topNode && topNode.dataset.links ? topNode.dataset.links.split(" ") : [];
+  var top = draw("chart-top", {
     title: { text: "诉求类别（前八）", textStyle: { fontSize: 14 } },
     tooltip: {},
     grid: { left: 110, right: 16, top: 40, bottom: 20 },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: data.top.map(function (r) { return r[0]; }) },
-    series: [{ type: "bar", data: data.top.map(function (r) { return r[1]; }), itemStyle: { color: red } }]
+    series: [{ type: "bar", itemStyle: { color: red },
+      data: data.top.map(function (r, i) {
+        return topLinks[i] ? { value: r[1] } : { value: r[1], cursor: "default", itemStyle: { color: "#999" } };
+      }) }]
   });
+  if (top) {
+    top.on("click", function (p) {
+      var url = p.componentType === "series" && topLinks[p.dataIndex];
+      if (url) window.location.href = url;
+    });
+  }
   draw("chart-ages", {
     title: { text: "年龄结构", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item" },
