@@ -17,16 +17,14 @@ from doorstep.service import honours
 from doorstep.service.errors import ServiceError
 from doorstep.service.models import HonourKind
 
-from .views_honours import _bad, _org, _query, _start_text
+from .views_honours import _bad, _org, _query, _start_text, shown
 
 HEADER = ["名次", "姓名", "积分", "服务时长（小时）", "服务人次"]
 
 
 def shown_entries(user: Any, org: Any, kind: str, period: str, start: Any) -> list[Any]:
     """The table of the ranking page: the top places and, below them, the viewer's own."""
-    entries = honours.ranking(org, kind, period, start, limit=None)
-    top = entries[: honours.LIMIT]
-    mine = next((e for e in entries if e.user_id == user.pk), None)
+    top, mine = shown(user, org, kind, period, start)
     return top + [mine] if mine is not None and mine not in top else top
 
 

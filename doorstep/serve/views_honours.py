@@ -71,6 +71,13 @@ def _bad(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return render(request, "serve/honour_error.html", {"message": exc.message}, status=exc.status)
 
 
+def shown(user: Any, org: Any, kind: str, period: str, start: dt.date) -> tuple[list[Any], Any]:
+    """The ranking page's table: the top places, and the viewer's own entry (or None)."""
+    entries = honours.ranking(org, kind, period, start, limit=None)
+    mine = next((e for e in entries if e.user_id == user.pk), None)
+    return entries[: honours.LIMIT], mine
+
+
 @login_required
 @require_GET
 def ranking(request: HttpRequest) -> HttpResponse:
@@ -91,9 +98,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "orgs": _staff_orgs(user) if _is_staff(user) else [],
     }
     if org is not None:
-        entries = honours.ranking(org, kind, period, start, limit=None)
-        top = entries[: honours.LIMIT]
-        mine = next((e for e in entries if e.user_id == user.pk), None)
+        top, mine = shown(user, org, kind, period, start)
         context.update(
             entries=top,
             mine=mine,
