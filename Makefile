@@ -3,6 +3,9 @@
 
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist); a file's tests stay on one worker, so a
+# module's shared fixture (the demo street, a persona world) is built once. JOBS=0: one process.
+JOBS ?= auto
 BENCH ?=
 HOST ?= 127.0.0.1:8000
 
@@ -36,7 +39,7 @@ demo: install
 	$(PY) manage.py runserver $(HOST)
 
 test: install browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	.venv/bin/ruff check .

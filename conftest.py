@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -20,10 +24,41 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             raise pytest.UsageError(f"DOORSTEP_REQUIRE_DB={wanted} but the engine is {engine}")
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Files that take a minute or more (browser walks, races, the demo street, fuzzing) go
+# first, so the workers (pytest-xdist, a file at a time) finish together instead of one
+# of them running a slow file alone at the end. Order within a file is kept.
+SLOW_FIRST = (
+    "e2e/",
+    "doorstep/cases/tests/test_properties.py",
+    "doorstep/people/tests/test_ledger_kill.py",
+    "doorstep/cases/tests/test_claim_race.py",
+    "doorstep/atlas/tests/test_api_fuzz.py",
+    "doorstep/atlas/tests/test_seed_demo.py",
+    "doorstep/cockpit/tests/test_demo_figures.py",
+    "doorstep/nearby/tests/test_api_scope_places.py",
+    "doorstep/cases/tests/test_celery_sweep.py",
+    "doorstep/nearby/tests/test_api_places_schema.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        for i, prefix in enumerate(SLOW_FIRST):
+            if path.startswith(prefix):
+                return i
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: files and tests keep their order otherwise
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Personas are created with passwords; PBKDF2's deliberate slowness only slows tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def _wants_transactional_db(request: pytest.FixtureRequest) -> bool:
@@ -36,14 +71,24 @@ def _wants_transactional_db(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _audit_guard_lifted_for_flush(request: pytest.FixtureRequest):
-    """Transactional tests end with a flush; on SQLite that is a DELETE, which the audit
-    log's append-only trigger refuses. Lift the trigger only for that flush, and put it back
-    before the next such test. (PostgreSQL flushes with TRUNCATE: no row trigger fires.)"""
-    if not _wants_transactional_db(request) or connection.vendor != "sqlite":
+def _audit_guard_in_place(request: pytest.FixtureRequest):
+    """Every test that touches SQLite starts with the audit log's append-only trigger in
+    place, whatever ran before it (so no file depends on the order of the suite).
+
+    Transactional tests end with a flush; on SQLite that is a DELETE, which the trigger
+    refuses, so they lift it for that flush. (PostgreSQL flushes with TRUNCATE: no row
+    trigger fires, and its trigger is never lifted.) In an ordinary test the CREATE runs
+    inside the test's transaction and is rolled back with it."""
+    transactional = _wants_transactional_db(request)
+    uses_db = (
+        transactional
+        or "db" in request.fixturenames
+        or request.node.get_closest_marker("django_db") is not None
+    )
+    if not uses_db or connection.vendor != "sqlite":
         yield
         return
-    request.getfixturevalue("transactional_db")
+    request.getfixturevalue("transactional_db" if transactional else "db")
 
     from doorstep.core.migrations import _audit_guard
 
@@ -51,9 +96,10 @@ def _audit_guard_lifted_for_flush(request: pytest.FixtureRequest):
         for sql in _audit_guard.SQLITE_CREATE:
             cursor.execute(sql)
     yield
-    with connection.cursor() as cursor:
-        for sql in _audit_guard.SQLITE_DROP:
-            cursor.execute(sql)
+    if transactional:
+        with connection.cursor() as cursor:
+            for sql in _audit_guard.SQLITE_DROP:
+                cursor.execute(sql)
 
 
 @pytest.fixture
@@ -85,3 +131,173 @@ def cw(world):
     from doorstep.cases.testing import build_case_world
 
     return build_case_world(world)
+
+
+class DemoTemplate:
+    """The demo street (`seed_demo`, what `make demo` loads), built once per test process
+    and copied into the test database for the tests that ask for it.
+
+    Seeding takes 15–40 s; seven places in the suite need the street. On SQLite the
+    in-memory test database is snapshotted with SQLite's backup API (empty, then seeded)
+    and restored either way in milliseconds; on PostgreSQL the seeded database is kept as
+    a template and each use gets a fresh `CREATE DATABASE … TEMPLATE` copy (a file copy),
+    dropped afterwards. Either way a user of the street starts from the very same rows, and
+    the test database is empty and migrated again afterwards."""
+
+    def __init__(self, media: Any) -> None:
+        self.media = media
+        self.vendor = connection.vendor
+        self.output = ""
+        self._base_name = connection.settings_dict["NAME"]
+        self._snapshots: dict[str, Any] = {}
+
+    # -- building -------------------------------------------------------------------
+    def build(self) -> None:
+        from django.core.management import call_command
+        from django.test import override_settings
+
+        out = io.StringIO()
+        # Logins as every test makes them (see _fast_password_hashing), and photos in a
+        # folder of the template's own.
+        seeding = override_settings(MEDIA_ROOT=self.media, PASSWORD_HASHERS=FAST_HASHERS)
+        if self.vendor == "sqlite":
+            self._snapshots["empty"] = self._sqlite_snapshot()
+            with seeding:
+                call_command("seed_demo", stdout=out)
+            self._snapshots["demo"] = self._sqlite_snapshot()
+            self._sqlite_restore("empty")
+        else:
+            self._pg(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
+            # A template must have no other sessions: threads of earlier tests (races, the
+            # live server) may have left a connection open. Django's own is closed first.
+            self._switch(self._base_name)
+            self._pg(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                f" WHERE datname = '{self._base_name}' AND pid <> pg_backend_pid()"
+            )
+            self._pg(f'CREATE DATABASE "{self._template}" TEMPLATE "{self._base_name}"')
+            self._switch(self._template)
+            try:
+                with seeding:
+                    call_command("seed_demo", stdout=out)
+            finally:
+                self._switch(self._base_name)
+        self.output = out.getvalue()
+
+    def destroy(self) -> None:
+        if self.vendor == "postgresql":
+            self._pg(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
+
+    # -- using ----------------------------------------------------------------------
+    def install(self) -> None:
+        """Make the test database hold the demo street (no transaction may be open)."""
+        if self.vendor == "sqlite":
+            self._sqlite_restore("demo")
+        else:
+            self._pg(f'DROP DATABASE IF EXISTS "{self._copy}" WITH (FORCE)')
+            self._pg(f'CREATE DATABASE "{self._copy}" TEMPLATE "{self._template}"')
+            self._switch(self._copy)
+
+    def remove(self) -> None:
+        """Back to the empty, migrated test database."""
+        if self.vendor == "sqlite":
+            self._sqlite_restore("empty")
+        else:
+            self._switch(self._base_name)
+            self._pg(f'DROP DATABASE IF EXISTS "{self._copy}" WITH (FORCE)')
+
+    # -- engines --------------------------------------------------------------------
+    @property
+    def _template(self) -> str:
+        return f"{self._base_name}_demo"
+
+    @property
+    def _copy(self) -> str:
+        return f"{self._base_name}_democopy"
+
+    def _sqlite_snapshot(self) -> Any:
+        import sqlite3
+
+        connection.ensure_connection()
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+        return snapshot
+
+    def _sqlite_restore(self, name: str) -> None:
+        from doorstep.core.migrations import _audit_guard
+
+        connection.ensure_connection()
+        self._snapshots[name].backup(connection.connection)
+        # The snapshot's trigger state is whatever it was when taken; leave it lifted,
+        # as after a transactional test: each test puts it back (_audit_guard_in_place),
+        # and a transactional test's closing flush needs it lifted.
+        with connection.cursor() as cursor:
+            for sql in _audit_guard.SQLITE_DROP:
+                cursor.execute(sql)
+
+    def _switch(self, name: str) -> None:
+        from django.db import connections
+
+        connections.close_all()
+        connection.settings_dict["NAME"] = name
+
+    def _pg(self, sql: str) -> None:
+        import psycopg
+
+        params = connection.settings_dict
+        conninfo = psycopg.conninfo.make_conninfo(
+            dbname="postgres",
+            host=params["HOST"] or "127.0.0.1",
+            port=params["PORT"] or 5432,
+            user=params["USER"],
+            password=params["PASSWORD"] or None,
+        )
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def demo_template(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[DemoTemplate]:
+    """The demo street, seeded once per test process (see DemoTemplate)."""
+    with django_db_blocker.unblock():
+        template = DemoTemplate(tmp_path_factory.mktemp("demo-media"))
+        template.build()
+    yield template
+    with django_db_blocker.unblock():
+        template.destroy()
+
+
+@contextlib.contextmanager
+def demo_street_installed(template: DemoTemplate, blocker: Any) -> Iterator[Any]:
+    """The test database holds the demo street inside the block (media in its folder);
+    yields the street."""
+    from django.test import override_settings
+
+    from doorstep.organisations.models import Kind, Organisation
+
+    with blocker.unblock():
+        template.install()
+    try:
+        with blocker.unblock():
+            street = Organisation.objects.get(kind=Kind.STREET, name__startswith="学院路")
+        with override_settings(MEDIA_ROOT=template.media):
+            yield street
+    finally:
+        with blocker.unblock():
+            template.remove()
+
+
+@pytest.fixture(scope="module")
+def demo_module(demo_template, django_db_blocker) -> Iterator[Any]:
+    """For a module whose tests all read the demo street: installed once for the module.
+    Each test still runs in its own rolled-back transaction (request `db`)."""
+    with demo_street_installed(demo_template, django_db_blocker) as street:
+        yield street
+
+
+@pytest.fixture
+def demo_street(live_server, transactional_db, demo_template, django_db_blocker) -> Iterator[Any]:
+    """For browser tests: the demo street in the live server's database (committed), copied
+    from the one seeded for this test process."""
+    with demo_street_installed(demo_template, django_db_blocker) as street:
+        yield street

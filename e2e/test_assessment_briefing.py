@@ -12,27 +12,17 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.atlas.seeding.xueyuanlu import seed_xueyuanlu
 from doorstep.organisations.models import ADMIN_KINDS
 
 from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo_street(live_server, transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with transaction.atomic():
-        street = seed_xueyuanlu(lambda _line: None)
-    return street
 
 
 def _last_month() -> tuple[dt.date, dt.date]:

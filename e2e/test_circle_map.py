@@ -9,23 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import transaction
 from playwright.sync_api import expect
 
 from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.atlas.seeding.xueyuanlu import seed_xueyuanlu
 from doorstep.sites.models import ServiceSite
 
 from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo_street(live_server, transactional_db):
-    with transaction.atomic():
-        street = seed_xueyuanlu(lambda _line: None, with_cases=False)
-    return street
 
 
 def test_street_officer_sees_the_coverage_map(demo_street, open_page):

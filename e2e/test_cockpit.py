@@ -8,24 +8,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import transaction
 from playwright.sync_api import expect
 
 from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.atlas.seeding.xueyuanlu import seed_xueyuanlu
 from doorstep.cases.models import Case
 
 from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo_street(live_server, transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with transaction.atomic():
-        street = seed_xueyuanlu(lambda _line: None)
-    return street
 
 
 def test_street_cockpit_matches_the_api_and_drills_into_its_lists(demo_street, open_page):

@@ -11,24 +11,15 @@ import datetime as dt
 import re
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.atlas.seeding.xueyuanlu import seed_xueyuanlu
 from doorstep.sites.models import Booking
 
 from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo_street(live_server, transactional_db):
-    with transaction.atomic():
-        street = seed_xueyuanlu(lambda _line: None, with_cases=False)
-    return street
 
 
 def _sign_in(page, username: str) -> None:

@@ -7,3 +7,10 @@ class SitesConfig(AppConfig):
     name = "doorstep.sites"
     label = "sites"
     verbose_name = "服务阵地"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from .defaults import ensure_defaults
+
+        post_migrate.connect(ensure_defaults, sender=self)

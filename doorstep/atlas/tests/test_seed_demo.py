@@ -1,7 +1,8 @@
 """seed_demo: the 学院路 street from OpenStreetMap, and the synthetic district.
 
-The street is seeded once for the module inside a transaction that is rolled back at the
-end (seeding takes several seconds); each test runs in a savepoint inside it.
+The street is seeded once per test process and copied in for this module (conftest's
+DemoTemplate: seeding takes several seconds); each test runs in a transaction rolled back
+after it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 
@@ -46,25 +47,9 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def street(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The 学院路 street, seeded once for this module and rolled back afterwards.
-
-    Its demo cases carry photos: they go to a scratch media folder, not var/media."""
-    from django.test import override_settings
-
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    media.enable()
-    request_finaliser = media.disable
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            output = seed(preset="xueyuanlu")
-            yield Organisation.objects.get(code="110108-xueyuanlu"), output
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            request_finaliser()
+def street(demo_module, demo_template):
+    """The 学院路 street as `seed_demo` built it (once per test process, see conftest)."""
+    return demo_module, demo_template.output
 
 
 def test_street_is_built_from_the_osm_buildings_and_compounds(street, db):

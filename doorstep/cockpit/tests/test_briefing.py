@@ -173,27 +173,3 @@ def test_the_briefing_follows_the_viewers_scope(world, client):
     client.logout()
     assert client.get(f"/cockpit/{world.community_1.pk}/briefing.docx").status_code == 302
     assert AuditEntry.objects.filter(action="export").count() == before
-
-
-def test_the_demo_streets_briefing_is_a_valid_docx_with_the_cockpits_figures():
-    from django.core.management import call_command
-
-    from doorstep.cockpit.briefing import render_docx
-    from doorstep.organisations.models import Kind, Organisation
-
-    call_command("seed_demo", stdout=io.StringIO())
-    street = Organisation.objects.get(kind=Kind.STREET, name__startswith="学院路")
-    today = timezone.localdate()
-    first = today.replace(day=1)
-    figures = cockpit(street, Period(first, today), today)
-    document = Document(io.BytesIO(render_docx(compose(street, today, today))))
-    text = "\n".join(p.text for p in document.paragraphs)
-    r, s = figures["cases"]["rates"], figures["services"]
-    assert (
-        f"共受理群众诉求 {r['received']:,} 件，办结 {r['closed']:,} 件，"
-        f"办结率 {_pct(r['closing_rate'])}"
-    ) in text
-    assert f"开展活动 {s['activities']:,} 场次，服务居民 {s['attendances']:,} 人次" in text
-    residents = figures["population"]["residents"]
-    assert residents > 0 and f"辖区实有人口 {residents:,} 人" in text
-    assert f"{street.name}{today.year}年{today.month}月工作简报" in text

@@ -1,5 +1,6 @@
 """On the demo street (what `make demo` loads), every cockpit figure of the street, each
-community and a grid equals a direct count over the rows behind it."""
+community and a grid equals a direct count over the rows behind it, and the street's
+monthly briefing says the same figures."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
+from docx import Document
 
 from doorstep.cases.models import Case, CaseEvent
+from doorstep.cockpit.briefing import compose, render_docx
 from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.people.models import (
@@ -25,22 +26,13 @@ from doorstep.places.models import Building, Household
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo street, seeded once for this module and rolled back afterwards."""
-    from django.test import override_settings
+def demo(demo_module):
+    """The demo street (seeded once per test process, copied in for this module)."""
+    return demo_module
 
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    media.enable()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-            yield Organisation.objects.get(kind=Kind.STREET, name__startswith="学院路")
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            media.disable()
+
+def _pct(rate):
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 def _age(born: dt.date, today: dt.date) -> int:
@@ -124,3 +116,21 @@ def test_case_figures_equal_direct_counts(demo, db):
             assert f["due_soon"] == under.filter(flag="soon").count()
     month = cockpit(demo, Period(today - dt.timedelta(days=90), today), today)["cases"]
     assert month["rates"]["received"] > 0
+
+
+def test_the_demo_streets_briefing_is_a_valid_docx_with_the_cockpits_figures(demo, db):
+    street = demo
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    figures = cockpit(street, Period(first, today), today)
+    document = Document(io.BytesIO(render_docx(compose(street, today, today))))
+    text = "\n".join(p.text for p in document.paragraphs)
+    r, s = figures["cases"]["rates"], figures["services"]
+    assert (
+        f"共受理群众诉求 {r['received']:,} 件，办结 {r['closed']:,} 件，"
+        f"办结率 {_pct(r['closing_rate'])}"
+    ) in text
+    assert f"开展活动 {s['activities']:,} 场次，服务居民 {s['attendances']:,} 人次" in text
+    residents = figures["population"]["residents"]
+    assert residents > 0 and f"辖区实有人口 {residents:,} 人" in text
+    assert f"{street.name}{today.year}年{today.month}月工作简报" in text
