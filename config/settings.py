@@ -174,18 +174,30 @@ CELERY_TASK_ROUTES = {
     "doorstep.cases.sweep_deadlines": {"queue": "deadlines"},
     "doorstep.inbox.*": {"queue": "notifications"},
     "doorstep.circle.*": {"queue": "geo"},
+    "doorstep.service.credit_*": {"queue": "credits"},
 }
-# Production runs the deadline sweep from Celery beat; the embedded default runs it in a
-# thread of the web process (see doorstep/cases/apps.py).
+# Production runs these from Celery beat; the embedded default runs them in a thread of
+# the web process (see doorstep/core/jobs.py).
 CASE_SWEEP_MINUTES = int(os.environ.get("DOORSTEP_CASE_SWEEP_MINUTES", "5"))
 CELERY_BEAT_SCHEDULE = {
-    "case-deadline-sweep": {
-        "task": "doorstep.cases.sweep_deadlines",
-        "schedule": CASE_SWEEP_MINUTES * 60.0,
-    },
     "booking-no-shows": {"task": "doorstep.sites.mark_no_shows", "schedule": 300.0},
     # Idempotent (one grant per holder and month): daily is enough to catch the 1st.
     "post-duty-points": {"task": "doorstep.service.grant_post_duty", "schedule": 86400.0},
+    # Catch-up runs of the event consumers (each also runs right after every commit that
+    # appended to its log; see doorstep/core/events.py).
+    "credit-cases": {"task": "doorstep.service.credit_cases", "schedule": 60.0},
+    "credit-activities": {"task": "doorstep.service.credit_activities", "schedule": 60.0},
+}
+if CASE_SWEEP_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["case-deadline-sweep"] = {
+        "task": "doorstep.cases.sweep_deadlines",
+        "schedule": CASE_SWEEP_MINUTES * 60.0,
+    }
+# What reads each domain's append-only event log: Celery task names, started after every
+# commit that appended to it (doorstep/core/events.py). Lower domains name no consumer.
+EVENT_CONSUMERS: dict[str, list[str]] = {
+    "cases": ["doorstep.service.credit_cases"],
+    "activities": ["doorstep.service.credit_activities"],
 }
 
 # Cache (rate limits): per process in the embedded default; Redis when web nodes are many.

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.models import AppendOnlyModel
+
 
 class ActivityKind(models.TextChoices):
     FESTIVAL = "festival", _("邻里节")
@@ -182,3 +184,24 @@ class SignUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.activity}"
+
+
+class AttendanceEvent(AppendOnlyModel):
+    """The activities' append-only event log: a volunteer checked out of an activity (the
+    service app's consumer turns it into verified hours and points, see service.credits)."""
+
+    class Kind(models.TextChoices):
+        CHECKED_OUT = "checked_out", _("志愿者签退")
+
+    # An activity removed as a whole (the demo's reset) takes its log with it.
+    signup = models.ForeignKey(SignUp, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("签到签退记录")
+        verbose_name_plural = _("签到签退记录")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.signup_id} {self.kind}"

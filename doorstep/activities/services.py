@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.core import events
 from doorstep.inbox.services import notify
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.sites.errors import SiteError
@@ -24,8 +25,15 @@ from doorstep.sites.models import Room
 from doorstep.sites.services import book as book_room
 from doorstep.sites.services import cancel as cancel_booking
 
-from .models import ACTIVE_SIGNUP, Activity, ActivityStatus, SignUp, SignUpRole, SignUpStatus
-from .signals import volunteer_checked_out
+from .models import (
+    ACTIVE_SIGNUP,
+    Activity,
+    ActivityStatus,
+    AttendanceEvent,
+    SignUp,
+    SignUpRole,
+    SignUpStatus,
+)
 
 # Check-in opens this long before the start and stays open until the end.
 CHECKIN_EARLY = dt.timedelta(hours=1)
@@ -364,7 +372,8 @@ def check_out(
             raise ActivityConflict("已过签退时间（活动结束后2小时内）")
         signup.checked_out_at = now
         signup.save(update_fields=["checked_out_at"])
-        volunteer_checked_out.send(sender=SignUp, signup=signup)
+        AttendanceEvent.objects.create(signup=signup, kind=AttendanceEvent.Kind.CHECKED_OUT, at=now)
+        events.kick("activities")  # hours and points follow after commit (service.credits)
     return signup
 
 

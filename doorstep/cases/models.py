@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from doorstep.core.crypto import EncryptedTextField
+from doorstep.core.models import AppendOnly
 
 from .workflow import STATUS_CHOICES, S
 
@@ -267,10 +268,6 @@ class Case(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == S.DRAFT
-
-
-class AppendOnly(Exception):
-    pass
 
 
 class CaseEventQuerySet(models.QuerySet["CaseEvent"]):

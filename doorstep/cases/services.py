@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.core import events
 from doorstep.core.search import search_text_for
 from doorstep.inbox.services import notify
 from doorstep.organisations.models import Kind, Organisation
@@ -44,7 +45,6 @@ from .models import (
 )
 from .photos import check_photos, files_undone_on_error, save_photos
 from .scoping import handler_org_ids, org_handler_ids, pool_paths
-from .signals import case_moved
 from .workflow import MOVES_BY_CODE, OPEN, Facts, Move, R, S, available, why_not
 
 TOP_KINDS = frozenset({Kind.STREET, Kind.DISTRICT})
@@ -462,7 +462,7 @@ def perform(
             at=now,
         )
         save_photos(locked, event, photos, actor, saved)
-        case_moved.send(sender=Case, case=locked, event=event, actor=actor)
+        events.kick("cases")  # consumers above (service.credits) read the event after commit
         move_deltas = rollups.deltas(code, locked.status, ctx.data)
         rollups.apply(locked.territory_path, now, move_deltas)
         category_rollups.apply(locked.territory_path, now, locked.category_id, move_deltas)

@@ -89,3 +89,67 @@ class AuditEntry(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.payload().encode()).hexdigest()
+
+
+class AppendOnly(Exception):
+    """Raised on an attempt to change or remove a row of an append-only log."""
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """No bulk update or delete through the ORM."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnly(f"{self.model._meta.db_table} is append-only")
+
+    def delete(self) -> Any:
+        raise AppendOnly(f"{self.model._meta.db_table} is append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """A row of an append-only event log: written once, never changed or removed."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnly(f"{self._meta.db_table} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnly(f"{self._meta.db_table} is append-only")
+
+
+class EventCursor(models.Model):
+    """How far an event consumer has read a domain's append-only event log: every event
+    with an id up to `last_id` has been handled (see core.events)."""
+
+    consumer = models.CharField(max_length=64, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("事件消费进度")
+        verbose_name_plural = _("事件消费进度")
+
+    def __str__(self) -> str:
+        return f"{self.consumer} @ {self.last_id}"
+
+
+class ConsumedEvent(models.Model):
+    """One event a consumer has handled beyond its cursor. Written in the same transaction
+    as what handling it wrote, and unique, so an event is handled exactly once even when
+    two runs overlap; rows at or below the cursor are deleted as it moves on."""
+
+    consumer = models.CharField(max_length=64)
+    event_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "event_id"], name="consumed_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} #{self.event_id}"

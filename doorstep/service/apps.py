@@ -11,7 +11,6 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import hooks  # noqa: F401 - connects the receivers of cases and activities
         from .defaults import ensure_defaults
 
         post_migrate.connect(ensure_defaults, sender=self)

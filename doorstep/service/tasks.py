@@ -15,3 +15,21 @@ def grant_post_duty() -> int:
 
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     return run(last_month)
+
+
+@shared_task(name="doorstep.service.credit_cases")
+def credit_cases() -> int:
+    """Hours and points for closed (and reopened) cases: after each commit that appended a
+    case event, and periodically to catch up (beat; the in-process jobs on the embedded
+    default)."""
+    from .credits import credit_cases as run
+
+    return run()
+
+
+@shared_task(name="doorstep.service.credit_activities")
+def credit_activities() -> int:
+    """Hours and points for volunteers' check-outs (as credit_cases)."""
+    from .credits import credit_activities as run
+
+    return run()

@@ -16,6 +16,7 @@ from doorstep.organisations.services import create_organisation
 from doorstep.people import tallies
 from doorstep.people.models import CentralHousehold, Resident
 from doorstep.places.models import Building, Compound, Household, Tenure, Unit
+from doorstep.service import credits
 
 from . import activities, cases, party, places, service
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
@@ -266,10 +267,12 @@ def seed_xueyuanlu(
     if with_cases:
         with timer.step("职能部门、共建单位和演示工单"):
             cases.seed_cases(built.street, log)
+            credits.credit_cases()  # hours and points of the closed demo cases (eventual)
     with timer.step("路网、服务阵地和15分钟服务圈"):
         places.seed_places(built.street, osm_path or settings.SHARED_DIR / OSM_FILE, log)
     with timer.step("活动、报名和签到"):
         activities.seed_activities(built.street, log)
+        credits.credit_activities()
     with timer.step("志愿服务队、岗位、联户走访和积分"):
         service.seed_service(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")

@@ -13,13 +13,13 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from doorstep.cases import apps as cases_apps
 from doorstep.cases import services
 from doorstep.cases.calendar import TZ
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, CaseEvent, Flag
 from doorstep.cases.sweep import DIGEST_AFTER, sweep
 from doorstep.cases.workflow import MOVES_BY_CODE, R, S
+from doorstep.core import jobs
 from doorstep.inbox.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -212,15 +212,24 @@ def test_the_command_prints_the_counts(cw):
     ],
 )
 def test_only_the_web_server_runs_the_sweep_in_process(argv, env, serves):
-    assert cases_apps.serves_requests(argv, env) is serves
+    assert jobs.serves_requests(argv, env) is serves
 
 
-def test_no_sweep_thread_under_pytest():
-    assert not cases_apps._is_web_server()
-    assert "doorstep-deadline-sweep" not in {t.name for t in threading.enumerate()}
+def test_no_jobs_thread_under_pytest():
+    assert not jobs._is_web_server()
+    assert jobs.THREAD_NAME not in {t.name for t in threading.enumerate()}
 
 
-def test_the_in_process_loop_survives_a_failing_run(monkeypatch):
+def test_the_embedded_default_runs_the_sweep_and_the_credit_catch_ups(settings):
+    names = {name for name, _, _ in jobs.scheduled()}
+    assert {
+        "doorstep.cases.sweep_deadlines",
+        "doorstep.service.credit_cases",
+        "doorstep.service.credit_activities",
+    } <= names
+
+
+def test_the_in_process_loop_survives_a_failing_run():
     calls: list[int] = []
     stop = threading.Event()
 
@@ -231,9 +240,9 @@ def test_the_in_process_loop_survives_a_failing_run(monkeypatch):
         if len(calls) >= 3:
             stop.set()
 
-    monkeypatch.setattr("doorstep.cases.sweep.sweep", flaky)
-    monkeypatch.setattr(cases_apps, "FIRST_RUN_DELAY", 0.0)
-    thread = threading.Thread(target=cases_apps._loop, args=(stop, 0.0005))
+    thread = threading.Thread(
+        target=jobs._loop, args=(stop, [("sweep", 0.001, flaky)]), kwargs={"first_delay": 0.0}
+    )
     thread.start()
     thread.join(timeout=10)
     assert not thread.is_alive() and len(calls) == 3

@@ -16,7 +16,9 @@ from doorstep.service.tests.helpers import hours_ago, photo
 pytestmark = pytest.mark.django_db
 
 
-def test_the_me_page_of_a_member_after_a_wish_and_a_self_report(cw, client, settings, tmp_path):
+def test_the_me_page_of_a_member_after_a_wish_and_a_self_report(
+    cw, client, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
     p, w = cw.personas, cw.world
     member = p["party_member"]
@@ -33,7 +35,8 @@ def test_the_me_page_of_a_member_after_a_wish_and_a_self_report(cw, client, sett
         ("verify", "community_officer", {}),
         ("rate", "resident", {"rating": "satisfied", "solved": True}),
     ):
-        case = cases.perform(case, code, p[who], **extra)
+        with django_capture_on_commit_callbacks(execute=True):  # credits follow the commit
+            case = cases.perform(case, code, p[who], **extra)
     start, end = hours_ago(30, 28)
     records.self_report(
         user=member, organisation=w.community_1, started_at=start, ended_at=end,

@@ -1,5 +1,8 @@
 """Hours and points follow cases: earned at closure by whoever led it, nothing for a
-claim released or a reopening before closure, taken back when a closed case reopens."""
+claim released or a reopening before closure, taken back when a closed case reopens.
+
+They come from the case event log by the consumer in service.credits, run here after each
+move as its commit would; test_credit_consumer.py covers the after-commit path itself."""
 
 from __future__ import annotations
 
@@ -11,10 +14,18 @@ from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case
 from doorstep.cases.workflow import S
-from doorstep.service import ledger
+from doorstep.service import credits, ledger
 from doorstep.service.models import LineKind, PointAccount, PointLine, ServiceRecord
 
 pytestmark = pytest.mark.django_db
+
+
+def perform(*args, **kwargs) -> Case:
+    """A move, then the consumer run that its commit starts (service.credits: credits are
+    eventual; these tests run in a transaction that never commits)."""
+    case = cases.perform(*args, **kwargs)
+    credits.credit_cases()
+    return case
 
 
 def _wish(cw, claimer="party_member"):
@@ -25,16 +36,16 @@ def _wish(cw, claimer="party_member"):
         description="想请人帮忙修一下自行车",
         location=locate(building=w.building_a),
     )
-    case = cases.perform(case, "accept", p["community_officer"])
-    case = cases.perform(case, "publish", p["community_officer"])
-    return cases.perform(case, "claim", p[claimer])
+    case = perform(case, "accept", p["community_officer"])
+    case = perform(case, "publish", p["community_officer"])
+    return perform(case, "claim", p[claimer])
 
 
 def _to_rating(cw, case, who="party_member"):
     p = cw.personas
-    case = cases.perform(case, "start", p[who])
-    case = cases.perform(case, "resolve", p[who], note="已修好")
-    return cases.perform(case, "verify", p["community_officer"])
+    case = perform(case, "start", p[who])
+    case = perform(case, "resolve", p[who], note="已修好")
+    return perform(case, "verify", p["community_officer"])
 
 
 def _balance(user) -> int:
@@ -46,7 +57,7 @@ def test_a_micro_wish_rated_satisfied_earns_hours_and_points(cw):
     member = cw.personas["party_member"]
     case = _to_rating(cw, _wish(cw))
     assert _balance(member) == 0 and not ServiceRecord.objects.exists()  # nothing yet
-    case = cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
+    case = perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
     assert case.status == S.CLOSED
     record = ServiceRecord.objects.get()
     assert record.user == member and record.status == "verified" and record.case == case
@@ -63,23 +74,23 @@ def test_a_micro_wish_rated_satisfied_earns_hours_and_points(cw):
 def test_basically_satisfied_earns_no_bonus(cw):
     member = cw.personas["party_member"]
     case = _to_rating(cw, _wish(cw))
-    cases.perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
+    perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
     assert _balance(member) == 10
 
 
 def test_a_released_claim_and_a_reopening_before_closure_earn_nothing(cw):
     p = cw.personas
     case = _wish(cw)
-    case = cases.perform(case, "release", p["party_member"], note="临时有事")
+    case = perform(case, "release", p["party_member"], note="临时有事")
     assert case.status == S.POOL
-    case = cases.perform(case, "claim", p["volunteer"])
+    case = perform(case, "claim", p["volunteer"])
     case = _to_rating(cw, case, "volunteer")
-    case = cases.perform(case, "reopen", p["resident"], note="还是坏的", solved=False)
+    case = perform(case, "reopen", p["resident"], note="还是坏的", solved=False)
     assert case.status == S.IN_PROGRESS
     assert not PointLine.objects.exists() and not ServiceRecord.objects.exists()
-    case = cases.perform(case, "resolve", p["volunteer"], note="换了链条")
-    case = cases.perform(case, "verify", p["community_officer"])
-    cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    case = perform(case, "resolve", p["volunteer"], note="换了链条")
+    case = perform(case, "verify", p["community_officer"])
+    perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(p["party_member"]) == 0  # released: nothing
     assert _balance(p["volunteer"]) == 15
 
@@ -88,9 +99,9 @@ def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
     p = cw.personas
     member = p["party_member"]
     case = _to_rating(cw, _wish(cw))
-    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    case = perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 15
-    case = cases.perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
+    case = perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
     assert case.status == S.ACCEPTED
     assert _balance(member) == 0
     reversals = PointLine.objects.filter(user=member, kind=LineKind.REVERSAL)
@@ -99,10 +110,10 @@ def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
     assert PointLine.objects.filter(user=member).count() == 4  # nothing deleted
     assert ServiceRecord.objects.get().status == "reversed"
     # handled again to closure: it earns again
-    case = cases.perform(case, "publish", p["community_officer"])
-    case = cases.perform(case, "claim", member)
+    case = perform(case, "publish", p["community_officer"])
+    case = perform(case, "claim", member)
     case = _to_rating(cw, case)
-    cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 15
     assert ServiceRecord.objects.filter(status="verified").count() == 1
     assert ledger.recount() == []
@@ -111,13 +122,13 @@ def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
 def test_reopening_needs_a_note_and_the_supervise_permission(cw):
     p = cw.personas
     case = _to_rating(cw, _wish(cw))
-    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    case = perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     from doorstep.cases.errors import CaseError
 
     with pytest.raises(CaseError):
-        cases.perform(case, "reopen_closed", p["community_officer"])  # no note
+        perform(case, "reopen_closed", p["community_officer"])  # no note
     with pytest.raises(CaseError):
-        cases.perform(case, "reopen_closed", p["party_member"], note="我觉得没修好")
+        perform(case, "reopen_closed", p["party_member"], note="我觉得没修好")
     assert _balance(p["party_member"]) == 15
 
 
@@ -128,7 +139,7 @@ def test_the_monthly_cap_limits_claim_points(cw):
     member = cw.personas["party_member"]
     for _ in range(2):
         case = _to_rating(cw, _wish(cw))
-        cases.perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
+        perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
     assert [line.amount for line in PointLine.objects.filter(user=member).order_by("id")] == [
         10,
         5,
@@ -140,12 +151,12 @@ def test_after_a_reopen_only_the_person_who_closes_it_again_earns(cw):
     p = cw.personas
     member, volunteer = p["party_member"], p["volunteer"]
     case = _to_rating(cw, _wish(cw))
-    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
-    case = cases.perform(case, "reopen_closed", p["community_officer"], note="回访未修好")
-    case = cases.perform(case, "publish", p["community_officer"])
-    case = cases.perform(case, "claim", volunteer)
+    case = perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    case = perform(case, "reopen_closed", p["community_officer"], note="回访未修好")
+    case = perform(case, "publish", p["community_officer"])
+    case = perform(case, "claim", volunteer)
     case = _to_rating(cw, case, "volunteer")
-    cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 0  # reversed, and not paid again
     assert _balance(volunteer) == 15
     assert ServiceRecord.objects.filter(user=member, status="verified").count() == 0
@@ -160,19 +171,19 @@ def test_points_already_spent_are_owed_and_settled_by_the_next_grant(cw):
     reward = Reward.objects.create(organisation=cw.world.community_1, name="米", cost=15, stock=9)
     for _round in range(3):
         case = _to_rating(cw, _wish(cw))
-        cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+        perform(case, "rate", p["resident"], rating="satisfied", solved=True)
         assert _balance(member) == 15
         ledger.redeem(user=member, reward=reward)  # spent at once
-        case = cases.perform(
+        case = perform(
             Case.objects.get(pk=case.pk), "reopen_closed", p["community_officer"], note="未解决"
         )
         account = PointAccount.objects.get(user=member)
         assert account.balance == 0 and account.owed == 15
         # closed again by the same member: the new grant settles what was owed
-        case = cases.perform(case, "publish", p["community_officer"])
-        case = cases.perform(case, "claim", member)
+        case = perform(case, "publish", p["community_officer"])
+        case = perform(case, "claim", member)
         case = _to_rating(cw, case)
-        cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+        perform(case, "rate", p["resident"], rating="satisfied", solved=True)
         account = PointAccount.objects.get(user=member)
         assert (account.balance, account.owed) == (0, 0)  # paid once for the work in all
     assert ledger.recount() == []

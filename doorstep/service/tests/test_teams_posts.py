@@ -135,7 +135,9 @@ def test_a_central_household_logs_visits_and_coverage_follows(world):
     assert _balance(member) == 2
 
 
-def test_a_volunteer_checked_in_and_out_earns_the_hours_between(world):
+def test_a_volunteer_checked_in_and_out_earns_the_hours_between(
+    world, django_capture_on_commit_callbacks
+):
     officer = world.personas["community_officer"]
     volunteer = _volunteer(world)
     now = timezone.now()
@@ -156,7 +158,11 @@ def test_a_volunteer_checked_in_and_out_earns_the_hours_between(world):
     activities.check_in(activity, volunteer, by=officer)
     signup.refresh_from_db()
     type(signup).objects.filter(pk=signup.pk).update(checked_in_at=start)
-    activities.check_out(activity, volunteer, token=Activity.objects.get().checkin_token)
+    # The credit follows the check-out's commit (the consumer of the activities' log).
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        activities.check_out(activity, volunteer, token=Activity.objects.get().checkin_token)
+        assert not ServiceRecord.objects.exists()
+    assert len(callbacks) == 1
     record = ServiceRecord.objects.get()
     assert record.source == "activity" and record.status == "verified"
     assert Decimal("2.4") < record.hours < Decimal("2.6")

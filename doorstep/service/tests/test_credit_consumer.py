@@ -1,0 +1,146 @@
+"""Credits are eventual: the case closes and is rated whatever the points accounting does;
+the consumer of the case event log catches up once, and never pays twice.
+
+These tests commit for real (transactional), so the after-commit path is the one that runs:
+perform → the event → core.events.kick → after commit the eager Celery task → consumer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from doorstep.cases import services as cases
+from doorstep.cases.locating import locate
+from doorstep.cases.models import Case
+from doorstep.cases.workflow import S
+from doorstep.core.models import ConsumedEvent, EventCursor
+from doorstep.service import credits, ledger
+from doorstep.service.models import PointAccount, PointLine, ServiceRecord
+from doorstep.service.tasks import credit_cases
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _to_rating(cw) -> Case:
+    p, w = cw.personas, cw.world
+    case = cases.create_case(
+        actor=p["resident"],
+        category=cw.wish,
+        description="想请人帮忙修一下自行车",
+        location=locate(building=w.building_a),
+    )
+    for code, who, extra in (
+        ("accept", "community_officer", {}),
+        ("publish", "community_officer", {}),
+        ("claim", "party_member", {}),
+        ("start", "party_member", {}),
+        ("resolve", "party_member", {"note": "已修好"}),
+        ("verify", "community_officer", {}),
+    ):
+        case = cases.perform(case, code, p[who], **extra)
+    return case
+
+
+def _rate_over_the_api(client, cw, case: Case):
+    client.force_login(cw.personas["resident"])
+    return client.post(
+        f"/api/cases/{case.number}/moves/rate",
+        data=json.dumps({"rating": "satisfied", "solved": True}),
+        content_type="application/json",
+    )
+
+
+def _balance(user) -> int:
+    account = PointAccount.objects.filter(user=user).first()
+    return account.balance if account else 0
+
+
+def _recounts_agree() -> None:
+    points, population = io.StringIO(), io.StringIO()
+    call_command("recount_points", stdout=points)
+    call_command("recount_population", stdout=population)
+    assert "积分账户与明细一致" in points.getvalue()
+    assert "一致" in population.getvalue()
+
+
+def test_a_failing_consumer_leaves_the_case_closed_and_catches_up_once(cw, client, monkeypatch):
+    member = cw.personas["party_member"]
+    case = _to_rating(cw)
+
+    def broken(event):
+        raise RuntimeError("points accounting is down")
+
+    monkeypatch.setattr(credits, "credit_case_event", broken)
+    response = _rate_over_the_api(client, cw, case)
+    assert response.status_code == 200, response.content  # the rating answers 2xx
+    case.refresh_from_db()
+    assert case.status == S.CLOSED and case.rating == "satisfied"
+    assert not ServiceRecord.objects.exists() and _balance(member) == 0
+    # Archived later, all the same (the sweep's move; the consumer is still failing).
+    cases.perform(case, "archive", None, system=True)
+    assert Case.objects.get(pk=case.pk).status == S.ARCHIVED
+    with pytest.raises(RuntimeError):
+        credit_cases.apply().get()  # the periodic run meets the fault too: nothing paid
+    assert _balance(member) == 0 and not ConsumedEvent.objects.exists()
+
+    monkeypatch.undo()  # the fault is gone: the next run pays, once
+    assert credit_cases.apply().get() == 1
+    assert credit_cases.apply().get() == 0
+    record = ServiceRecord.objects.get()
+    assert record.user == member and record.case_id == case.pk
+    assert [(x.rule, x.amount) for x in PointLine.objects.order_by("id")] == [
+        ("case_resolved", 10),
+        ("case_satisfied", 5),
+    ]
+    assert _balance(member) == 15
+    assert ledger.recount() == []
+    _recounts_agree()
+
+
+def test_the_credit_follows_the_commit_without_being_asked(cw, client):
+    case = _to_rating(cw)
+    assert _rate_over_the_api(client, cw, case).status_code == 200
+    assert _balance(cw.personas["party_member"]) == 15
+    assert ServiceRecord.objects.get().case_id == case.pk
+
+
+def test_the_cursor_moves_past_settled_events_only_and_reruns_grant_nothing(cw):
+    member = cw.personas["party_member"]
+    case = _to_rating(cw)
+    cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
+    assert _balance(member) == 15  # paid after the rating's commit
+    cursor = EventCursor.objects.get(consumer=credits.CASE_CONSUMER)
+    # Fresh events stay above the cursor (a lower id might still commit): marked handled.
+    assert cursor.last_id == 0
+    assert ConsumedEvent.objects.filter(consumer=credits.CASE_CONSUMER).count() == 1
+    later = timezone.now() + dt.timedelta(minutes=11)
+    with time_machine.travel(later, tick=False):
+        assert credits.credit_cases() == 0  # looked at again: nothing paid twice
+    cursor.refresh_from_db()
+    assert cursor.last_id == case.events.get(move="rate").id
+    assert not ConsumedEvent.objects.exists()
+    assert credits.credit_cases() == 0
+    assert _balance(member) == 15 and PointLine.objects.count() == 2
+    _recounts_agree()
+
+
+def test_a_reopened_case_is_taken_back_after_its_closure_even_when_both_wait(cw, monkeypatch):
+    p = cw.personas
+    member = p["party_member"]
+    case = _to_rating(cw)
+    monkeypatch.setattr(credits, "credit_case_event", lambda event: 1 / 0)
+    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    cases.perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
+    monkeypatch.undo()
+    assert credits.credit_cases() == 2  # the closure, then its reversal, in order
+    assert _balance(member) == 0
+    assert ServiceRecord.objects.get().status == "reversed"
+    assert sorted(x.amount for x in PointLine.objects.all()) == [-10, -5, 5, 10]
+    assert ledger.recount() == []
