@@ -133,7 +133,10 @@ def build(n: int, seed: int) -> tuple[int, int, int]:
                 actor=p["grid_worker_a"] if patrol else p["resident"],
                 category=category,
                 description=f"第{i}件诉求",
-                location=locate(building=rng.choice([w.building_a, w.building_b])),
+                # a grid worker reports only inside their own grid (A)
+                location=locate(
+                    building=w.building_a if patrol else rng.choice([w.building_a, w.building_b])
+                ),
                 kind="patrol" if patrol else category.kind,
                 source="patrol" if patrol else "web",
                 draft=patrol,
