@@ -18,6 +18,7 @@ from typing import Any
 from doorstep.accounts.models import Membership, Role, User
 from doorstep.organisations.models import Kind, Organisation
 from doorstep.organisations.services import create_organisation
+from doorstep.people import households
 from doorstep.people.models import CentralHousehold, HouseholdLink, PartyMember, PartyStatus
 from doorstep.people.services import create_resident
 from doorstep.places.models import Building, Household, Unit
@@ -71,7 +72,7 @@ def _building(grid: Organisation, name: str) -> tuple[Building, Unit]:
 
 
 def _household(unit: Unit, room: str) -> Household:
-    return Household.objects.create(unit=unit, room=room, grid_id=unit.building.grid_id)
+    return households.save_household(household=Household(unit=unit, room=room))
 
 
 def build_world() -> World:
@@ -132,11 +133,13 @@ def build_world() -> World:
         actor=None,
         id_card="110108198803030042",
     )
-    member = PartyMember.objects.create(
-        resident=member_res,
-        organisation=branch_a,
-        status=PartyStatus.FORMAL,
-        joined_on=dt.date(1985, 7, 1),
+    member = households.save_party_member(
+        member=PartyMember(
+            resident=member_res,
+            organisation=branch_a,
+            status=PartyStatus.FORMAL,
+            joined_on=dt.date(1985, 7, 1),
+        )
     )
     central_org = create_organisation(
         name="李建国党员中心户", kind=Kind.CENTRAL_HOUSEHOLD, parent=grid_a, party_parent=branch_a
@@ -144,7 +147,7 @@ def build_world() -> World:
     central = CentralHousehold.objects.create(
         organisation=central_org, household=household_a2, keeper=member
     )
-    HouseholdLink.objects.create(central=central, household=household_a)
+    households.save_link(link=HouseholdLink(central=central, household=household_a))
 
     personas = {
         "grid_worker_a": make_user("grid_a", "网格员甲", ("grid_worker", grid_a)),

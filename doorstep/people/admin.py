@@ -25,7 +25,7 @@ from doorstep.core.models import AuditAction
 from doorstep.organisations.models import Organisation
 from doorstep.places.models import Household
 
-from . import services
+from . import households, services
 from .models import CentralHousehold, HouseholdLink, PartyMember, Resident
 
 
@@ -110,6 +110,17 @@ class PartyMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("resident", "organisation", "reported_community")
     list_select_related = ("resident", "organisation", "reported_community")
 
+    def save_model(self, request: HttpRequest, obj: PartyMember, form: Any, change: bool) -> None:
+        households.save_party_member(member=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: PartyMember) -> None:
+        households.delete_party_member(member=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PartyMember]) -> None:
+        with transaction.atomic():
+            for member in queryset:
+                households.delete_party_member(member=member, actor=request.user)
+
 
 @admin.register(CentralHousehold)
 class CentralHouseholdAdmin(ScopedChoicesMixin, admin.ModelAdmin):
@@ -121,6 +132,14 @@ class CentralHouseholdAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     @admin.display(description=_("联系户数"))
     def links(self, obj: CentralHousehold) -> int:
         return obj.links.count()
+
+    def delete_model(self, request: HttpRequest, obj: CentralHousehold) -> None:
+        households.delete_central_household(central=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CentralHousehold]) -> None:
+        with transaction.atomic():
+            for central in queryset:
+                households.delete_central_household(central=central, actor=request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CentralHousehold]:
         visible = Organisation.objects.visible_to(request.user)
@@ -137,3 +156,45 @@ class HouseholdLinkAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[HouseholdLink]:
         visible = Household.objects.visible_to(request.user)
         return super().get_queryset(request).filter(household__in=visible)
+
+    def save_model(self, request: HttpRequest, obj: HouseholdLink, form: Any, change: bool) -> None:
+        households.save_link(link=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: HouseholdLink) -> None:
+        households.delete_link(link=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[HouseholdLink]) -> None:
+        with transaction.atomic():
+            for link in queryset:
+                households.delete_link(link=link, actor=request.user)
+
+
+# Households (a places model) are managed here: they save through people.households, which
+# keeps the population counters. A household's grid is derived from its building and is
+# never typed in; moving one to another unit carries its residents along and is audited,
+# so it happens on the 迁移户 page (people.services.move_household), not here.
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("address", "grid", "tenure")
+    list_filter = ("tenure",)
+    search_fields = ("room", "unit__building__name", "unit__building__search_text")
+    autocomplete_fields = ("unit",)
+    list_select_related = ("unit__building", "grid")
+    readonly_fields = ("grid",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("unit")  # moves go through 迁移户, which carries the residents along
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
+        households.save_household(household=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Household) -> None:
+        households.delete_household(household=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
+        with transaction.atomic():
+            for household in queryset:
+                households.delete_household(household=household, actor=request.user)

@@ -16,7 +16,7 @@ from doorstep.core.search import search_text_for
 from doorstep.places.models import Building, Household, Unit
 
 from . import tallies
-from .models import VULNERABLE_TAGS, PartyMember, Resident
+from .models import VULNERABLE_TAGS, HouseholdLink, PartyMember, Resident
 
 TAG_CODES = {code for code, _ in VULNERABLE_TAGS}
 EDITABLE = ("name", "gender", "birth_date", "residence_type", "relation", "note")
@@ -148,12 +148,15 @@ def delete_resident(*, resident: Resident, actor: Any) -> None:
     """Remove a resident from the ledger (注销); audited. Refused while others depend on them."""
     resident_id = resident.pk
     before = tallies.facts_of(Resident.objects.select_for_update().get(pk=resident_id))
+    was_member = PartyMember.objects.filter(resident_id=resident_id).exists()
     try:
         with transaction.atomic():
-            resident.delete()
+            resident.delete()  # their party member record goes with them
     except ProtectedError as exc:
         raise ValidationError("该居民是党员中心户的党员，请先调整党员中心户后再注销") from exc
     tallies.changed(before, None)
+    if was_member:
+        tallies.members([before.grid_id], -1)
     audit.record(
         actor=actor,
         action=AuditAction.DELETE,
@@ -182,6 +185,8 @@ def move_household(
     if Household.objects.filter(unit=unit, room=room).exclude(pk=household.pk).exists():
         raise ValidationError({"room": f"{unit}{room}室已有住户登记"})
     before = {"unit": household.unit_id, "room": household.room, "grid": household.grid_id}
+    old_grid: int = household.grid_id
+    linked = HouseholdLink.objects.filter(household=household).exists()
     living = [tallies.facts_of(r) for r in household.residents.select_for_update()]
     member_grids = list(
         PartyMember.objects.filter(resident__household=household).values_list(
@@ -198,6 +203,12 @@ def move_household(
     tallies.added(f._replace(grid_id=household.grid_id) for f in living)
     tallies.members(member_grids, -1)
     tallies.members([household.grid_id] * len(member_grids))
+    if old_grid != household.grid_id:  # the household, and its link, count elsewhere
+        tallies.households([(old_grid, household.tenure)], -1)
+        tallies.households([(household.grid_id, household.tenure)])
+        if linked:
+            tallies.links([old_grid], -1)
+            tallies.links([household.grid_id])
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,

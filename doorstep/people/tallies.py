@@ -9,11 +9,9 @@ one place that decrypts every tag) and must agree exactly; `recount_population` 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -23,7 +21,6 @@ from doorstep.organisations.models import Organisation
 from .counters import Dimension, PopulationTally
 
 CHUNK = 500  # rows per INSERT … ON CONFLICT statement
-_muted = threading.local()
 
 Key = tuple[int, str, str]  # (organisation id, dimension, key)
 
@@ -91,21 +88,6 @@ def added(facts: Iterable[Facts], sign: int = 1) -> None:
     for f in facts:
         _count(per_grid, f, sign)
     _apply(per_grid)
-
-
-@contextlib.contextmanager
-def muted() -> Iterator[None]:
-    """Row-by-row signals do not count inside: for a caller that settles the counters
-    itself (removing a whole subtree)."""
-    _muted.on = True
-    try:
-        yield
-    finally:
-        _muted.on = False
-
-
-def is_muted() -> bool:
-    return getattr(_muted, "on", False)
 
 
 def members(grid_ids: Iterable[int], sign: int = 1) -> None:

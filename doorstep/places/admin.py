@@ -1,8 +1,7 @@
 """Housing in the back office: compounds, buildings, units and households, within scope.
 
-A household's grid is derived from its building and is never typed in. Moving a household
-to another unit carries its residents along and is audited, so it happens on the 迁移户
-page (people.services.move_household), not here.
+Households are in people/admin.py: they save through people.households, which keeps the
+population counters (people sits above places).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from django.http import HttpRequest
 from doorstep.core.admin import ScopedAdminMixin
 from doorstep.core.search import search_text_for
 
-from .models import Building, Compound, Household, Unit
+from .models import Building, Compound, Unit
 
 
 @admin.register(Compound)
@@ -66,23 +65,3 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("number", "building__name")
     autocomplete_fields = ("building",)
     list_select_related = ("building",)
-
-
-@admin.register(Household)
-class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("address", "grid", "tenure")
-    list_filter = ("tenure",)
-    search_fields = ("room", "unit__building__name", "unit__building__search_text")
-    autocomplete_fields = ("unit",)
-    list_select_related = ("unit__building", "grid")
-    readonly_fields = ("grid",)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            fields.append("unit")  # moves go through 迁移户, which carries the residents along
-        return fields
-
-    def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
-        obj.grid_id = obj.unit.building.grid_id
-        super().save_model(request, obj, form, change)

@@ -28,8 +28,7 @@ def delete_subtree(root: Organisation) -> dict[str, int]:
     done: dict[str, int] = {}
     done["case"] = delete_cases(root.path)
     tallies.subtree_removed(root)  # settles the ancestors' population counters at once
-    with tallies.muted():
-        _delete_rest(root, done)
+    _delete_rest(root, done)  # bulk deletes: nothing else counts them
     return done
 
 

@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from doorstep.core.models import AuditAction, AuditEntry
+from doorstep.people import households
 from doorstep.people.models import PartyMember, PartyStatus, Resident
 
 
@@ -20,8 +21,10 @@ def test_admins_without_people_permissions_see_no_names_on_party_pages(world, cl
 
 
 def test_a_branch_lists_only_members_living_in_the_viewers_scope(world, client):
-    PartyMember.objects.create(
-        resident=world.resident_c, organisation=world.branch_a, status=PartyStatus.FORMAL
+    households.save_party_member(
+        member=PartyMember(
+            resident=world.resident_c, organisation=world.branch_a, status=PartyStatus.FORMAL
+        )
     )
     client.force_login(world.personas["grid_worker_a"])
     body = client.get(reverse("atlas:organisation", args=[world.branch_a.pk])).content.decode()

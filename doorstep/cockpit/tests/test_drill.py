@@ -22,6 +22,7 @@ from doorstep.core.models import AuditEntry
 from doorstep.core.testing import PLANTED_ID_CARD, PLANTED_PHONE
 from doorstep.organisations.models import Kind
 from doorstep.organisations.services import create_organisation
+from doorstep.people import households as households_
 from doorstep.people.models import (
     VULNERABLE_TAGS,
     CentralHousehold,
@@ -172,11 +173,8 @@ def _random_street(world: Any, seed: int) -> None:
     for i in range(12):
         unit = rng.choice(units)
         households.append(
-            Household.objects.create(
-                unit=unit,
-                room=f"{500 + i}",
-                grid_id=unit.building.grid_id,
-                tenure=rng.choice(Tenure.values),
+            households_.save_household(
+                household=Household(unit=unit, room=f"{500 + i}", tenure=rng.choice(Tenure.values))
             )
         )
     residents = []
@@ -198,13 +196,15 @@ def _random_street(world: Any, seed: int) -> None:
     communities = [world.community_1, world.community_2]
     for r in rng.sample(residents, 15):
         in_service = rng.random() < 0.6
-        PartyMember.objects.create(
-            resident=r,
-            status=PartyStatus.FORMAL,
-            organisation=None if in_service else world.branch_a,
-            external_organisation="某单位党委" if in_service else "",
-            in_service=in_service,
-            reported_community=rng.choice(communities) if in_service else None,
+        households_.save_party_member(
+            member=PartyMember(
+                resident=r,
+                status=PartyStatus.FORMAL,
+                organisation=None if in_service else world.branch_a,
+                external_organisation="某单位党委" if in_service else "",
+                in_service=in_service,
+                reported_community=rng.choice(communities) if in_service else None,
+            )
         )
     keeper = PartyMember.objects.exclude(pk=world.member.pk).first()
     assert keeper is not None
@@ -264,12 +264,14 @@ def test_a_long_list_is_paged_by_fifty(world, client):
 
 def test_members_reported_here_but_living_out_of_scope_are_counted_not_listed(world, client):
     # 赵磊 lives in 二里庄 (grid C) and reports to 清华东路社区 as an in-service member.
-    PartyMember.objects.create(
-        resident=world.resident_c,
-        status=PartyStatus.FORMAL,
-        external_organisation="某单位党委",
-        in_service=True,
-        reported_community=world.community_1,
+    households_.save_party_member(
+        member=PartyMember(
+            resident=world.resident_c,
+            status=PartyStatus.FORMAL,
+            external_organisation="某单位党委",
+            in_service=True,
+            reported_community=world.community_1,
+        )
     )
     client.force_login(world.personas["community_officer"])
     html = client.get(_url(world.community_1, "party_members", "reported=1")).content.decode()

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from doorstep.circle.models import RoadNetwork
 from doorstep.circle.store import import_roads, load_network
+from doorstep.people import households
 from doorstep.places.models import Building, Household, Unit
 from doorstep.sites.services import create_site
 
@@ -34,7 +35,7 @@ def circle_world(world):
         name="山后孤楼", grid=world.grid_c, address="北京市海淀区山后", lat=40.0600, lon=116.3500
     )
     unit = Unit.objects.create(building=lonely, number="1单元")
-    Household.objects.create(unit=unit, room="101", grid_id=world.grid_c.pk)
+    households.save_household(household=Household(unit=unit, room="101"))
     world.lonely = lonely
     world.site = create_site(
         actor=None,

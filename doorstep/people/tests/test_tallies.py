@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from doorstep.organisations.models import Organisation
-from doorstep.people import services, tallies
+from doorstep.people import households, services, tallies
 from doorstep.people.models import (
     VULNERABLE_TAGS,
     CentralHousehold,
@@ -115,25 +115,30 @@ def test_random_edits_through_the_services_keep_the_counters_exact(world, seed):
         elif roll < 0.8:
             person = living.pop(rng.randrange(len(living)))
             services.delete_resident(resident=person, actor=actor)  # a member's goes too
-        elif roll < 0.84:  # a household changes tenure (the admin saves one row)
+        elif roll < 0.84:  # a household changes tenure (the admin saves through the service)
             household = Household.objects.get(pk=rng.choice(homes).pk)
             household.tenure = rng.choice(["owner", "rented", "vacant", "other"])
-            household.save()
+            households.save_household(household=household, actor=actor)
         elif roll < 0.86:  # a link is made or ended (the admin)
             household = rng.choice(homes)
             link = HouseholdLink.objects.filter(household_id=household.pk).first()
             if link:
-                link.delete()
+                households.delete_link(link=link, actor=actor)
             else:
-                HouseholdLink.objects.create(central=central, household_id=household.pk)
+                households.save_link(
+                    link=HouseholdLink(central=central, household_id=household.pk), actor=actor
+                )
         elif roll < 0.88:  # join or leave the party (one row at a time, as the admin does)
             person = rng.choice(living)
             membership = PartyMember.objects.filter(resident=person).first()
             if membership:
-                membership.delete()
+                households.delete_party_member(member=membership, actor=actor)
             else:
-                PartyMember.objects.create(
-                    resident=person, status="formal", external_organisation="某公司党委"
+                households.save_party_member(
+                    member=PartyMember(
+                        resident=person, status="formal", external_organisation="某公司党委"
+                    ),
+                    actor=actor,
                 )
         else:
             household = Household.objects.get(pk=rng.choice(homes).pk)
@@ -166,7 +171,7 @@ def test_a_membership_moved_to_another_person_moves_its_count(world):
     """The admin lets a membership be re-pointed at another resident."""
     member = PartyMember.objects.get(pk=world.member.pk)
     member.resident = world.resident_c  # grid A (community 1) -> grid C (community 2)
-    member.save()
+    households.save_party_member(member=member, actor=None)
     assert counters(world.community_2)["member"] == {"": 1}
     assert "member" not in counters(world.community_1)
     assert drift() == []
@@ -226,5 +231,34 @@ def test_the_command_reports_drift_and_fix_repairs_it(world):
     out = io.StringIO()
     call_command("recount_population", "--fix", stdout=out)
     assert "已按台账重写" in out.getvalue()
+    assert drift() == []
+    assert counters(world.street) == direct(world.street)
+
+
+def test_the_admin_saves_households_members_and_links_through_the_services(world, client):
+    from doorstep.accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    household = world.household_b
+    before = counters(world.community_1)["tenure"]
+    response = client.post(
+        f"/admin/places/household/{household.pk}/change/",
+        {"room": household.room, "tenure": "rented"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert counters(world.community_1)["tenure"] != before
+    link = HouseholdLink.objects.get()
+    response = client.post(f"/admin/people/householdlink/{link.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not HouseholdLink.objects.exists()
+    member = households.save_party_member(
+        member=PartyMember(resident=world.resident_b, status="formal", external_organisation="某厂")
+    )
+    assert counters(world.community_1)["member"] == {"": 2}
+    response = client.post(
+        "/admin/people/partymember/",
+        {"action": "delete_selected", "_selected_action": [member.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and not PartyMember.objects.filter(pk=member.pk).exists()
+    assert counters(world.community_1)["member"] == {"": 1}
     assert drift() == []
     assert counters(world.street) == direct(world.street)
