@@ -1,9 +1,9 @@
 """JSON API for the governance map (治理地图接口).
 
-Every query starts from `.visible_to(user)`, narrowed to nothing when the user's roles lack
-the model's view permission (so the three admins, who hold the whole tree for other duties,
-do not read the resident ledger). An object outside that set answers 404; a write the role
-may not make answers 403 before anything is read or written.
+Every query starts from `.visible_to(user)` (core.access: the model's view permission and the
+data scope together, so the three admins, who hold the whole tree for other duties, do not
+read the resident ledger). An object outside that set answers 404; a write the role may
+not make answers 403 before anything is read or written.
 """
 
 from typing import Annotated, Any
@@ -19,7 +19,7 @@ from doorstep.organisations.models import Kind, Organisation
 from doorstep.people import services
 from doorstep.people.models import PartyMember, ResidenceType, Resident
 from doorstep.people.queries import subtree_counts
-from doorstep.places.models import Building, Compound, Household, Unit
+from doorstep.places.models import Building, Household, Unit
 
 from . import search as search_queries
 from .schemas import (
@@ -62,29 +62,14 @@ class Page(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=10**9)
 
 
-VIEW_PERMS: dict[type, str] = {
-    Organisation: "organisations.view_organisation",
-    Compound: "places.view_compound",
-    Building: "places.view_building",
-    Household: "places.view_household",
-    Resident: "people.view_resident",
-    PartyMember: "people.view_partymember",
-}
-
-
 def _actor(request: HttpRequest) -> Any:
     """The caller ninja authenticated (token or session): the actor of every write."""
     return request.auth  # type: ignore[attr-defined]
 
 
-def _gate(request: HttpRequest, model: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """`qs` (already scoped), or nothing when the user lacks the model's view permission."""
-    return qs if _actor(request).has_perm(VIEW_PERMS[model]) else qs.none()
-
-
 def _visible(request: HttpRequest, model: Any) -> QuerySet[Any]:
-    """The user's scoped set of `model`, empty without the model's view permission."""
-    return _gate(request, model, model.objects.visible_to(_actor(request)))
+    """The caller's rows of `model`: the access door (view permission and data scope)."""
+    return model.objects.visible_to(_actor(request))
 
 
 def _require(request: HttpRequest, perm: str) -> None:
@@ -262,7 +247,7 @@ def list_residents(
     qs = _residents(request)
     if q and q.strip():
         found = search_queries.resident_matches(_actor(request), q)
-        qs = _gate(request, Resident, found).select_related("household__unit__building")
+        qs = found.select_related("household__unit__building")
     if household is not None:
         qs = qs.filter(household_id=household)
     if grid is not None:

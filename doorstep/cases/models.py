@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.access import ScopedQuerySet
 from doorstep.core.crypto import EncryptedTextField
 from doorstep.core.models import AppendOnly
 
@@ -123,8 +124,12 @@ class Category(models.Model):
         return self.full_name or self.name
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: Any) -> CaseQuerySet:
+class CaseQuerySet(ScopedQuerySet["Case"]):
+    """Cases through the access door: `cases.view_case`, then the case scope rule, which
+    is richer than a path (cases/scoping.py: located or owned in the subtree, assigned or
+    summoned to the user's organisation, filed by them, the pool of their community)."""
+
+    def in_scope_of(self, user: Any) -> CaseQuerySet:
         from .scoping import case_scope_q
 
         q = case_scope_q(user)

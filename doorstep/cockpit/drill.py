@@ -248,7 +248,7 @@ def _residents(org: Organisation, user: Any, f: Filters, today: dt.date) -> List
 
 
 def _households(org: Organisation, user: Any, f: Filters, today: dt.date) -> Listing:
-    qs = Household.objects.visible_to(user).filter(grid_id__in=_grids(org))
+    qs: Any = Household.objects.visible_to(user).filter(grid_id__in=_grids(org))
     if "tenure" in f.values:
         qs = qs.filter(tenure=f.values["tenure"])
     qs = (

@@ -8,13 +8,11 @@ query.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.core.access import ScopedQuerySet
 
 
 class Kind(models.TextChoices):
@@ -70,7 +68,10 @@ ALLOWED_CHILDREN: dict[str, frozenset[str]] = {
 }
 
 
-class OrganisationQuerySet(models.QuerySet["Organisation"]):
+class OrganisationQuerySet(ScopedQuerySet["Organisation"]):
+    scope_paths = ("path",)
+    node_field = "pk"
+
     def under(self, org: Organisation, include_self: bool = True) -> OrganisationQuerySet:
         qs = self.filter(path__startswith=org.path)
         return qs if include_self else qs.exclude(pk=org.pk)
@@ -78,13 +79,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def of_kind(self, *kinds: str) -> OrganisationQuerySet:
         return self.filter(kind__in=kinds)
 
-    def visible_to(self, user: Any) -> OrganisationQuerySet:
-        scope = scope_of(user)
-        if scope.everything:
-            return self.all()
-        # SELF scopes (residents, party members) see records, not the tree.
-        q = path_q("path", scope) | Q(pk__in=scope.node_ids)
-        return self.filter(q)
+    # SELF scopes (residents, party members) see records, not the tree (no `own`).
 
 
 class Organisation(models.Model):

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.core.access import ScopedQuerySet
 from doorstep.core.crypto import EncryptedJSONField, EncryptedTextField
 from doorstep.organisations.models import Organisation
 from doorstep.places.models import Household
@@ -48,16 +48,13 @@ VULNERABLE_TAGS: list[tuple[str, str]] = [
 TAG_LABELS = dict(VULNERABLE_TAGS)
 
 
-class ResidentQuerySet(models.QuerySet["Resident"]):
-    def visible_to(self, user: Any) -> ResidentQuerySet:
-        scope = scope_of(user)
-        if scope.everything:
-            return self.all()
-        q = path_q("grid__path", scope)
-        if scope.self_only and user.is_authenticated:
-            q |= Q(user=user) | Q(household__link__central__keeper__resident__user=user)
-            return self.filter(q).distinct()
-        return self.filter(q)
+class ResidentQuerySet(ScopedQuerySet["Resident"]):
+    scope_paths = ("grid__path",)
+    joins_many = True
+
+    def own(self, user: Any) -> Q:
+        # Themselves, and for a party central household the residents it keeps in touch with.
+        return Q(user=user) | Q(household__link__central__keeper__resident__user=user)
 
 
 class Resident(models.Model):
@@ -129,15 +126,11 @@ class PartyStatus(models.TextChoices):
     ACTIVIST = "activist", _("入党积极分子")
 
 
-class PartyMemberQuerySet(models.QuerySet["PartyMember"]):
-    def visible_to(self, user: Any) -> PartyMemberQuerySet:
-        scope = scope_of(user)
-        if scope.everything:
-            return self.all()
-        q = path_q("resident__grid__path", scope)
-        if scope.self_only and user.is_authenticated:
-            q |= Q(resident__user=user)
-        return self.filter(q)
+class PartyMemberQuerySet(ScopedQuerySet["PartyMember"]):
+    scope_paths = ("resident__grid__path",)
+
+    def own(self, user: Any) -> Q:
+        return Q(resident__user=user)
 
 
 class PartyMember(models.Model):

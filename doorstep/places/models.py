@@ -8,27 +8,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.core.access import ScopedQuerySet
 from doorstep.organisations.models import Organisation
 
 
-def _grid_scope_q(user: Any, grid_field: str) -> Q | None:
-    """Q for rows whose grid lies in the user's subtrees; None means everything."""
-    scope = scope_of(user)
-    if scope.everything:
-        return None
-    return path_q(f"{grid_field}__path", scope)
-
-
-class CompoundQuerySet(models.QuerySet["Compound"]):
-    def visible_to(self, user: Any) -> CompoundQuerySet:
-        scope = scope_of(user)
-        if scope.everything:
-            return self.all()
-        # A compound is seen by its community's subtree and by whoever sees one of its
-        # buildings (a grid worker whose grid covers part of it).
-        q = path_q("community__path", scope) | path_q("buildings__grid__path", scope)
-        return self.filter(q).distinct()
+class CompoundQuerySet(ScopedQuerySet["Compound"]):
+    # A compound is seen by its community's subtree and by whoever sees one of its
+    # buildings (a grid worker whose grid covers part of it).
+    scope_paths = ("community__path", "buildings__grid__path")
+    joins_many = True
 
 
 class Compound(models.Model):
@@ -63,10 +51,8 @@ class BuildingUse(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class BuildingQuerySet(models.QuerySet["Building"]):
-    def visible_to(self, user: Any) -> BuildingQuerySet:
-        q = _grid_scope_q(user, "grid")
-        return self.all() if q is None else self.filter(q)
+class BuildingQuerySet(ScopedQuerySet["Building"]):
+    scope_paths = ("grid__path",)
 
 
 class Building(models.Model):
@@ -122,10 +108,8 @@ class Building(models.Model):
         return self.name
 
 
-class UnitQuerySet(models.QuerySet["Unit"]):
-    def visible_to(self, user: Any) -> UnitQuerySet:
-        q = _grid_scope_q(user, "building__grid")
-        return self.all() if q is None else self.filter(q)
+class UnitQuerySet(ScopedQuerySet["Unit"]):
+    scope_paths = ("building__grid__path",)
 
 
 class Unit(models.Model):
@@ -157,18 +141,14 @@ class Tenure(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class HouseholdQuerySet(models.QuerySet["Household"]):
-    def visible_to(self, user: Any) -> HouseholdQuerySet:
-        scope = scope_of(user)
-        if scope.everything:
-            return self.all()
-        q = path_q("grid__path", scope)
-        if scope.self_only and user.is_authenticated:
-            # Residents see their own home; a party central household also sees the
-            # households it keeps in touch with (党员联户).
-            q |= Q(residents__user=user) | Q(link__central__keeper__resident__user=user)
-            return self.filter(q).distinct()
-        return self.filter(q)
+class HouseholdQuerySet(ScopedQuerySet["Household"]):
+    scope_paths = ("grid__path",)
+    joins_many = True
+
+    def own(self, user: Any) -> Q:
+        # Residents see their own home; a party central household also sees the
+        # households it keeps in touch with (党员联户).
+        return Q(residents__user=user) | Q(link__central__keeper__resident__user=user)
 
 
 class Household(models.Model):

@@ -1,0 +1,155 @@
+"""The access door: who may see which rows, permission and data scope (数据权限) in one call.
+
+Every user-facing query of a scoped model starts at `Model.objects.visible_to(user,
+action)`. It applies, together:
+
+1. the permission for that action on that model (`<app>.<action>_<model>`, e.g.
+   `people.view_resident`) from the roles the user holds now — so the three admins, who
+   hold the whole tree for their own duties, read no resident through a view that forgot
+   to check; and
+2. the data scope: everything (ALL), the subtrees of the nodes where the user holds a
+   subtree role (materialised paths), the nodes themselves (NODE), and the user's own rows
+   (SELF).
+
+A model declares its scope rule once, on its queryset (a subclass of `ScopedQuerySet`):
+which materialised-path lookups place a row in a subtree (`scope_paths`), which lookup names
+the organisation a NODE scope sees (`node_field`), what a SELF scope owns (`own`), and the
+permission each action needs (`permissions`; `None` for rows any signed-in person may see,
+such as the service sites of the street). Nothing else re-checks the permission by hand.
+
+A user's scope is the union over their memberships active now, computed once per request
+and cached on the user object. Memberships live in the accounts app (above this one), so
+they are read through the app registry, by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+
+M = TypeVar("M", bound=models.Model)
+
+# accounts.ScopeKind's values (that app sits above this one)
+ALL, SUBTREE, NODE, SELF = "all", "subtree", "node", "self"
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    paths: tuple[str, ...] = ()  # subtree roots, as materialised paths
+    node_ids: frozenset[int] = field(default_factory=frozenset)
+    self_org_ids: frozenset[int] = field(default_factory=frozenset)
+    self_only: bool = False
+
+    def covers(self, path: str) -> bool:
+        """Whether a row at this materialised path lies in the scope's subtrees."""
+        return self.everything or any(path.startswith(p) for p in self.paths)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.paths or self.node_ids or self.self_only)
+
+
+NOBODY = Scope()
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's scope, computed once per user object (i.e. once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
+    cached = getattr(user, "_doorstep_scope", None)
+    if cached is not None:
+        return cached
+    everything = bool(user.is_superuser)
+    paths: set[str] = set()
+    node_ids: set[int] = set()
+    self_org_ids: set[int] = set()
+    self_only = False
+    membership = apps.get_model("accounts", "Membership")
+    rows = (
+        membership.objects.active()
+        .filter(user=user)
+        .values_list("role__scope", "organisation_id", "organisation__path")
+    )
+    for kind, org_id, path in rows:
+        if kind == ALL:
+            everything = True
+        elif kind == SUBTREE:
+            paths.add(path)
+        elif kind == NODE:
+            node_ids.add(org_id)
+        elif kind == SELF:
+            self_only = True
+            self_org_ids.add(org_id)
+    # A path inside another granted path adds nothing: keep the outermost only.
+    roots = tuple(sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
+    scope = Scope(everything, roots, frozenset(node_ids), frozenset(self_org_ids), self_only)
+    user._doorstep_scope = scope
+    return scope
+
+
+def path_q(field_name: str, scope: Scope) -> Q:
+    """A Q matching rows whose `field_name` (a materialised path) lies in the scope's subtrees."""
+    q = Q(pk__in=[])
+    for p in scope.paths:
+        q |= Q(**{f"{field_name}__startswith": p})
+    return q
+
+
+DEFAULT = object()  # "<app>.<action>_<model>"
+
+
+class ScopedQuerySet(models.QuerySet[M]):
+    """A queryset whose rows are seen through `visible_to(user, action)` (see the module)."""
+
+    scope_paths: ClassVar[tuple[str, ...]] = ()
+    node_field: ClassVar[str | None] = None
+    # action -> permission codename ("app.codename"), None (any signed-in user) or DEFAULT
+    permissions: ClassVar[dict[str, Any]] = {}
+    # whether a SELF rule or several paths can match one row more than once (a join)
+    joins_many: ClassVar[bool] = False
+
+    def own(self, user: Any) -> Q | None:
+        """The rows a SELF scope sees as its own (None: a SELF scope sees none)."""
+        return None
+
+    def permission_for(self, action: str) -> str | None:
+        perm = self.permissions.get(action, DEFAULT)
+        if perm is DEFAULT:
+            meta = self.model._meta
+            return f"{meta.app_label}.{action}_{meta.model_name}"
+        return perm
+
+    def permitted(self, user: Any, action: str = "view") -> bool:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        perm = self.permission_for(action)
+        return perm is None or bool(user.has_perm(perm))
+
+    def visible_to(self, user: Any, action: str = "view") -> ScopedQuerySet[M]:
+        """The rows `user` may `action` (view, change, delete …): permission and scope."""
+        if not self.permitted(user, action):
+            return self.none()
+        return self.in_scope_of(user)
+
+    def in_scope_of(self, user: Any) -> ScopedQuerySet[M]:
+        """The data-scope half alone, for a caller that has checked a permission of its
+        own (e.g. a service's domain permission); pages and the API use visible_to."""
+        scope = scope_of(user)
+        if scope.everything:
+            return self.all()
+        q = Q(pk__in=[])
+        for lookup in self.scope_paths:
+            q |= path_q(lookup, scope)
+        if self.node_field and scope.node_ids:
+            q |= Q(**{f"{self.node_field}__in": scope.node_ids})
+        own = self.own(user) if scope.self_only else None
+        if own is not None:
+            q |= own
+        qs = self.filter(q)
+        many = self.joins_many and (own is not None or len(self.scope_paths) > 1)
+        return qs.distinct() if many else qs
