@@ -1,0 +1,177 @@
+"""Canaries: one resident's name, ID number, phone and address are planted in grid A, with
+a case they filed. Every URL pattern of the site and every GET operation of the API is
+requested — with each path parameter filled by the ids and numbers of the canary's own
+rows, and of the grid, community and street around them — by the three admins (who hold
+the whole tree for their duties, not to read residents), by an outsider and by a grid
+worker of another grid. No response body may carry a canary, in clear or in any page.
+
+A new page or endpoint joins this walk by itself (the patterns are read from the resolver
+and the OpenAPI document); what it must not show is fixed here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from doorstep.cases import services as cases
+from doorstep.cases.locating import locate
+from doorstep.people import households
+from doorstep.people.services import create_resident
+from doorstep.places.models import Building, Household, Unit
+
+pytestmark = pytest.mark.django_db
+
+CANARY_NAME = "金丝雀测"
+CANARY_ID = "110108197703035319"
+CANARY_PHONE = "13698765432"
+CANARY_ROOM = "8Q08"  # the home's room: with the building, the address of a person
+CANARIES = (CANARY_NAME, CANARY_ID, CANARY_PHONE, CANARY_ROOM, CANARY_ID[-8:], "98765432")
+WATCHERS = ("system_admin", "security_admin", "audit_admin", "outsider", "grid_worker_b")
+SKIP_PREFIXES = ("/static/", "/media/", "/accounts/logout")
+PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+@pytest.fixture
+def planted(cw, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    w = cw.world
+    # A building is a place anyone filing a case may pick; the home in it is personal.
+    building = Building.objects.create(name="银杏苑7号楼", grid=w.grid_a, address="学院路7号")
+    unit = Unit.objects.create(building=building, number="1单元")
+    home = households.save_household(household=Household(unit=unit, room=CANARY_ROOM))
+    resident = create_resident(
+        household=home,
+        name=CANARY_NAME,
+        residence_type="registered",
+        id_card=CANARY_ID,
+        phone=CANARY_PHONE,
+        tags=["disabled"],
+        actor=None,
+    )
+    case = cases.create_case(
+        actor=cw.personas["resident"],
+        category=cw.repair,
+        description=f"{CANARY_NAME}家门口的路灯坏了，电话{CANARY_PHONE}",
+        location=locate(building=building),
+    )
+    ids = {
+        resident.pk,
+        home.pk,
+        building.pk,
+        unit.pk,
+        case.pk,
+        w.grid_a.pk,
+        w.community_1.pk,
+        w.street.pk,
+    }
+    return sorted(ids), [case.number]
+
+
+def _patterns(resolvers, prefix="") -> list[str]:
+    out = []
+    for entry in resolvers:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            out += _patterns(entry.url_patterns, prefix + route)
+        elif isinstance(entry, URLPattern):
+            out.append(prefix + route)
+    return out
+
+
+def _fill(route: str, ids: list[int], numbers: list[str]) -> list[str]:
+    """Every way of filling the route's parameters from the canary's ids and numbers."""
+    route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+    if any(ch in route for ch in "()[]*+?\\") and "<" not in route:
+        return []  # a regex route (e.g. the API's catch-all): nothing to fill
+    params = PARAM.findall(route)
+    choices = []
+    for conv, _name in params:
+        choices.append([str(i) for i in ids] if conv in ("int", "") else numbers + ["x"])
+    urls = []
+    for combo in itertools.islice(itertools.product(*choices), 64):
+        url = route
+        for value in combo:
+            url = PARAM.sub(value, url, count=1)
+        urls.append("/" + url)
+    return urls or ["/" + route]
+
+
+def _api_paths(client, ids: list[int], numbers: list[str]) -> list[str]:
+    spec = client.get("/api/openapi.json").json()
+    urls = []
+    for path, operations in spec["paths"].items():
+        if "get" not in operations:
+            continue
+        names = re.findall(r"{([^}]+)}", path)
+        values = [[str(i) for i in ids] + numbers for _ in names]
+        for combo in itertools.islice(itertools.product(*values), 64):
+            url = path
+            for name, value in zip(names, combo, strict=True):
+                url = url.replace("{" + name + "}", value)
+            urls.append(url)
+    return urls
+
+
+def _leaks(body: bytes) -> list[str]:
+    text = body.decode("utf-8", "replace")
+    return [c for c in CANARIES if c in text]
+
+
+def walk(client, cw, ids: list[int], numbers: list[str]) -> list[tuple]:
+    """Request every page and API GET as every watcher; return what leaked where."""
+    pages = sorted(
+        {
+            url
+            for route in _patterns(get_resolver().url_patterns)
+            for url in _fill(route, ids, numbers)
+            if not url.startswith(SKIP_PREFIXES) and not url.startswith("/api/")
+        }
+    )
+    api = sorted(set(_api_paths(client, ids, numbers)))
+    assert len(pages) > 100 and len(api) > 30  # the walk really covers the site
+    found = []
+    for persona in WATCHERS:
+        client.force_login(cw.personas[persona])
+        for url in pages + api:
+            response = client.get(url)
+            content = getattr(response, "content", None)
+            if content is None:  # a streamed file
+                content = b"".join(response.streaming_content)
+            leaked = _leaks(content)
+            if leaked:
+                found.append((persona, url, response.status_code, leaked))
+    return found
+
+
+def test_no_admin_outsider_or_other_grid_sees_a_canary_anywhere(planted, cw, client):
+    ids, numbers = planted
+    found = walk(client, cw, ids, numbers)
+    assert found == [], "\n".join(map(str, found))
+
+
+def test_a_view_that_skips_the_door_is_caught(planted, cw, client, settings):
+    """A page added without visible_to (here: any resident by id) leaks to the admins."""
+    settings.ROOT_URLCONF = "doorstep.core.tests.leaky_urls"
+    ids, numbers = planted
+    found = walk(client, cw, ids, numbers)
+    assert {(persona, url.split("/")[1]) for persona, url, *_ in found} >= {
+        ("system_admin", "leaky"),
+        ("security_admin", "leaky"),
+        ("audit_admin", "leaky"),
+        ("grid_worker_b", "leaky"),
+    }
+    assert all(url.startswith("/leaky/") for _, url, *_ in found)
+
+
+def test_the_canaries_are_really_there_for_someone_in_scope(planted, cw, client):
+    """The walk would find them: the grid's own worker sees the name on the ledger."""
+    ids, numbers = planted
+    client.force_login(cw.personas["grid_worker_a"])
+    body = client.get(f"/api/residents?q={CANARY_NAME}").content
+    assert CANARY_NAME in body.decode()
+    case_page = client.get(f"/cases/{numbers[0]}/").content.decode()
+    assert CANARY_NAME in case_page
