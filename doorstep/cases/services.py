@@ -435,6 +435,8 @@ def perform(
             raise NotAllowed(reason)
         if move.needs_note and not note:
             raise CaseError(f"请填写{move.label}的说明", "note")
+        if move.photos == "required" and not photos:
+            raise CaseError(f"{move.label}须上传现场照片", "photos")
         now = timezone.now()
         params["photos_given"] = bool(photos)
         ctx = Ctx(locked, actor, move, now, note, params, WorkCalendar.load())

@@ -96,7 +96,10 @@ class Move:
     permission: str | None
     relations: frozenset[str]
     guards: tuple[str, ...] = ()
-    needs_note: bool = False
+    needs_note: bool = False  # a note is required
+    takes_note: bool = False  # a note is offered, optional (a required one is offered too)
+    photos: str = ""  # "" (none taken) | "optional" | "required"
+    fields: tuple[str, ...] = ()  # inputs of the move's own (its form and API parameters)
     style: str = ""  # "primary" | "danger" | "" (how the page shows its button)
     help: str = ""
 
@@ -132,6 +135,8 @@ MOVES: tuple[Move, ...] = (
         "cases.report_patrol",
         {R.REPORTER},
         help="网格员现场解决，须附照片和处置说明",
+        needs_note=True,
+        photos="required",
     ),
     _m(
         "withdraw",
@@ -150,6 +155,8 @@ MOVES: tuple[Move, ...] = (
         "cases.receive_case",
         {R.OWNER},
         style="primary",
+        takes_note=True,
+        fields=("category", "urgency"),
     ),
     _m(
         "request_info",
@@ -169,6 +176,7 @@ MOVES: tuple[Move, ...] = (
         {R.REPORTER},
         needs_note=True,
         style="primary",
+        photos="optional",
     ),
     _m(
         "merge",
@@ -178,6 +186,8 @@ MOVES: tuple[Move, ...] = (
         "cases.receive_case",
         {R.OWNER},
         help="并入另一件相同诉求，本件撤销",
+        takes_note=True,
+        fields=("target",),
     ),
     _m(
         "cancel",
@@ -198,6 +208,8 @@ MOVES: tuple[Move, ...] = (
         "cases.dispatch_case",
         {R.OWNER},
         style="primary",
+        takes_note=True,
+        fields=("lead", "co"),
     ),
     _m("publish", "发布到接单池", {S.ACCEPTED}, S.POOL, "cases.dispatch_case", {R.OWNER}),
     _m("claim", "接单", {S.POOL}, S.SIGNED, "cases.claim_case", {R.POOL}, style="primary"),
@@ -225,6 +237,8 @@ MOVES: tuple[Move, ...] = (
         None,
         "cases.dispatch_case",
         {R.OWNER},
+        takes_note=True,
+        fields=("lead", "co"),
     ),
     # Handling
     _m(
@@ -287,6 +301,7 @@ MOVES: tuple[Move, ...] = (
         {R.LEAD},
         guards=("!pending_extension",),
         needs_note=True,
+        fields=("until",),
     ),
     _m(
         "approve_extension",
@@ -296,6 +311,7 @@ MOVES: tuple[Move, ...] = (
         "cases.dispatch_case",
         {R.OWNER},
         guards=("pending_extension",),
+        takes_note=True,
     ),
     _m(
         "reject_extension",
@@ -316,6 +332,8 @@ MOVES: tuple[Move, ...] = (
         {R.LEAD},
         style="primary",
         help="写明办理结果，可附照片",
+        needs_note=True,
+        photos="optional",
     ),
     # Verification, rating, closure
     _m(
@@ -327,6 +345,7 @@ MOVES: tuple[Move, ...] = (
         {R.OWNER},
         guards=("has_rater",),
         style="primary",
+        takes_note=True,
     ),
     _m(
         "verify_close",
@@ -337,6 +356,7 @@ MOVES: tuple[Move, ...] = (
         {R.OWNER},
         guards=("!has_rater",),
         style="primary",
+        takes_note=True,
     ),
     _m(
         "reject_resolution",
@@ -346,6 +366,7 @@ MOVES: tuple[Move, ...] = (
         "cases.dispatch_case",
         {R.OWNER},
         needs_note=True,
+        photos="optional",
     ),
     _m(
         "rate",
@@ -412,6 +433,8 @@ MOVES: tuple[Move, ...] = (
         {R.TERRITORY},
         style="danger",
         help="召集职能部门限时报到",
+        takes_note=True,
+        fields=("departments", "report_by"),
     ),
     _m(
         "report_in",
@@ -430,6 +453,7 @@ MOVES: tuple[Move, ...] = (
         "cases.whistle_case",
         {R.TERRITORY},
         guards=("unevaluated_summons",),
+        fields=("scores",),
     ),
     _m(
         "supervise", "督办", _ANY_OPEN, None, "cases.supervise_case", {R.TERRITORY}, needs_note=True

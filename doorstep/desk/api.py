@@ -146,7 +146,14 @@ def _detail(case: Case, user: Any) -> dict[str, Any]:
         for e in case.events.order_by("seq")
     ]
     out["moves"] = [
-        {"code": m.code, "label": m.label, "needs_note": m.needs_note}
+        {
+            "code": m.code,
+            "label": m.label,
+            "needs_note": m.needs_note,
+            "takes_note": m.takes_note or m.needs_note,
+            "photos": m.photos,
+            "fields": list(m.fields),
+        }
         for m in services.moves_for(case, user)
     ]
     return out

@@ -70,9 +70,14 @@ class EventOut(Schema):
 
 
 class MoveOut(Schema):
+    """A move open to the caller, and what it takes (from the workflow table)."""
+
     code: str
     label: str
     needs_note: bool
+    takes_note: bool
+    photos: str  # "" | "optional" | "required"
+    fields: list[str]
 
 
 class CaseListOut(Schema):

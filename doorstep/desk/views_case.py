@@ -62,25 +62,6 @@ def _event_detail(data: dict[str, Any]) -> str:
 
 # Moves whose form needs more than a note: rendered by their own include.
 RATING_MOVES = ("rate", "reopen")
-# Moves that take photos, and moves whose note is optional but useful (others: needs_note).
-PHOTO_MOVES = frozenset({"resolve", "self_handle", "supplement", "reject_resolution"})
-NOTE_MOVES = frozenset(
-    {
-        "accept",
-        "dispatch",
-        "set_handlers",
-        "merge",
-        "whistle",
-        "approve_extension",
-        "verify",
-        "verify_close",
-    }
-)
-# Moves with fields of their own (rendered by the template).
-FIELD_MOVES = frozenset(
-    {"accept", "dispatch", "set_handlers", "request_extension", "merge", "whistle", "evaluate"}
-)
-NOTE_REQUIRED = frozenset({"resolve", "self_handle"})
 NEAR_M = 300.0
 
 
@@ -209,17 +190,10 @@ def render_detail(
         "moves": [
             {
                 "m": m,
-                "note": "required"
-                if (m.needs_note or m.code in NOTE_REQUIRED)
-                else ("optional" if m.code in NOTE_MOVES else ""),
-                "photos": m.code in PHOTO_MOVES,
-                "simple": not (
-                    m.needs_note
-                    or m.code in NOTE_REQUIRED
-                    or m.code in NOTE_MOVES
-                    or m.code in PHOTO_MOVES
-                    or m.code in FIELD_MOVES
-                ),
+                # what the move takes and requires: the workflow table says
+                "note": "required" if m.needs_note else ("optional" if m.takes_note else ""),
+                "photos": m.photos,
+                "simple": not (m.needs_note or m.takes_note or m.photos or m.fields),
             }
             for m in moves
             if m.code not in RATING_MOVES

@@ -180,3 +180,37 @@ def test_every_relation_but_system_is_reachable_by_some_move_with_a_permission()
             assert m.permission is None, m.code
         else:
             assert m.permission, f"{m.code} has no permission"
+
+
+def test_what_each_move_requires_is_in_the_table():
+    from doorstep.cases.workflow import MOVES, MOVES_BY_CODE
+
+    resolve, self_handle = MOVES_BY_CODE["resolve"], MOVES_BY_CODE["self_handle"]
+    assert resolve.needs_note and resolve.photos == "optional"
+    assert self_handle.needs_note and self_handle.photos == "required"
+    assert all(m.photos in ("", "optional", "required") for m in MOVES)
+    assert {m.code for m in MOVES if m.fields} >= {"dispatch", "whistle", "merge", "evaluate"}
+
+
+@pytest.mark.django_db
+def test_the_handlers_ask_for_nothing_the_table_does_not_say(cw):
+    """A required note or photo is refused by perform from the table, nothing written."""
+    from doorstep.cases import services
+    from doorstep.cases.errors import CaseError
+    from doorstep.cases.locating import locate
+    from doorstep.cases.models import CaseEvent
+
+    p = cw.personas
+    draft = services.create_case(
+        actor=p["grid_worker_a"], category=cw.repair, description="井盖松动",
+        location=locate(building=cw.world.building_a), kind="patrol", source="patrol",
+        draft=True,
+    )  # fmt: skip
+    before = CaseEvent.objects.count()
+    with pytest.raises(CaseError) as no_note:
+        services.perform(draft, "self_handle", p["grid_worker_a"])
+    assert no_note.value.field == "note"
+    with pytest.raises(CaseError) as no_photo:
+        services.perform(draft, "self_handle", p["grid_worker_a"], note="已处置")
+    assert no_photo.value.field == "photos"
+    assert CaseEvent.objects.count() == before
