@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 _started = threading.Lock()
 _thread: threading.Thread | None = None
-FIRST_RUN_DELAY = 15.0  # seconds after start-up, so the server is listening first
+# seconds after start-up, so the server is listening first (a test shortens it)
+FIRST_RUN_DELAY = float(os.environ.get("DOORSTEP_TEST_FIRST_RUN_DELAY", "15"))
 THREAD_NAME = "doorstep-jobs"
 
 
@@ -98,8 +99,16 @@ def start_inprocess_jobs() -> threading.Event | None:
         if _thread is not None and _thread.is_alive():
             return None
         stop = threading.Event()
-        jobs = scheduled()
-        _thread = threading.Thread(target=_loop, args=(stop, jobs), name=THREAD_NAME, daemon=True)
+        _thread = threading.Thread(target=_run, args=(stop,), name=THREAD_NAME, daemon=True)
         _thread.start()
-    log.info("in-process jobs: %s", ", ".join(f"{n} every {e:.0f} s" for n, e, _ in jobs))
     return stop
+
+
+def _run(stop: threading.Event) -> None:
+    # The tasks are looked up here, in the thread, once Django has finished starting:
+    # discovering Celery's task modules from AppConfig.ready() would re-enter setup.
+    if stop.wait(FIRST_RUN_DELAY):
+        return
+    jobs = scheduled()
+    log.info("in-process jobs: %s", ", ".join(f"{n} every {e:.0f} s" for n, e, _ in jobs))
+    _loop(stop, jobs, first_delay=0.0)
