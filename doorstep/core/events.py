@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -131,8 +131,19 @@ def consume(
     return handled
 
 
+def _locked_cursor(consumer: str) -> EventCursor:
+    qs = EventCursor.objects.filter(consumer=consumer)
+    if connection.vendor == "postgresql":  # SQLite's write transactions are serial anyway
+        qs = qs.select_for_update()
+    return qs.get()
+
+
 def _handle_once(consumer: str, event: Any, handle: Callable[[Any], None]) -> bool:
     with transaction.atomic():
+        # Re-read under the cursor's row lock: an overlapping run may have handled this
+        # event, moved the cursor past it and deleted its marker since this run started.
+        if event.id <= _locked_cursor(consumer).last_id:
+            return False
         try:
             with transaction.atomic():
                 ConsumedEvent.objects.create(consumer=consumer, event_id=event.id)
@@ -144,7 +155,9 @@ def _handle_once(consumer: str, event: Any, handle: Callable[[Any], None]) -> bo
 
 def _advance(consumer: str, last_id: int) -> None:
     with transaction.atomic():
-        EventCursor.objects.filter(consumer=consumer, last_id__lt=last_id).update(
-            last_id=last_id, updated_at=timezone.now()
-        )
+        cursor = _locked_cursor(consumer)
+        if cursor.last_id >= last_id:
+            return
+        cursor.last_id = last_id
+        cursor.save(update_fields=["last_id", "updated_at"])
         ConsumedEvent.objects.filter(consumer=consumer, event_id__lte=last_id).delete()

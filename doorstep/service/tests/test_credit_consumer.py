@@ -144,3 +144,21 @@ def test_a_reopened_case_is_taken_back_after_its_closure_even_when_both_wait(cw,
     assert ServiceRecord.objects.get().status == "reversed"
     assert sorted(x.amount for x in PointLine.objects.all()) == [-10, -5, 5, 10]
     assert ledger.recount() == []
+
+
+def test_a_run_that_started_before_another_moved_the_cursor_handles_nothing_again(cw):
+    """Run A read the cursor and markers; run B handled the events, moved the cursor past
+    them and deleted their markers. A must not pay them a second time."""
+    from doorstep.core.events import _handle_once
+
+    member = cw.personas["party_member"]
+    case = _to_rating(cw)
+    cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
+    rated = case.events.get(move="rate")
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
+        credits.credit_cases()  # "run B": cursor past the rating, markers deleted
+    assert EventCursor.objects.get(consumer=credits.CASE_CONSUMER).last_id == rated.id
+    assert not ConsumedEvent.objects.exists()
+    # "run A", late, with the event it had loaded before B finished
+    assert _handle_once(credits.CASE_CONSUMER, rated, credits.credit_case_event) is False
+    assert _balance(member) == 15 and ServiceRecord.objects.count() == 1
