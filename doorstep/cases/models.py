@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doorstep.core.access import ScopedQuerySet
 from doorstep.core.crypto import EncryptedTextField
-from doorstep.core.models import AppendOnly
+from doorstep.core.models import AppendOnlyModel
 
 from .workflow import STATUS_CHOICES, S
 
@@ -275,18 +275,9 @@ class Case(models.Model):
         return self.status == S.DRAFT
 
 
-class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
-    """Events are written once: no bulk update or delete through the ORM."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnly("case events are append-only")
-
-    def delete(self) -> Any:
-        raise AppendOnly("case events are append-only")
-
-
-class CaseEvent(models.Model):
-    """One move on a case, append-only: who, when, from which status to which."""
+class CaseEvent(AppendOnlyModel):
+    """One move on a case, append-only: who, when, from which status to which (the model
+    and its queryset refuse update and delete)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
@@ -301,8 +292,6 @@ class CaseEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = CaseEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
@@ -311,14 +300,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.move}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnly("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnly("case events are append-only")
 
 
 class AssignmentRole(models.TextChoices):

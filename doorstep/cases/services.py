@@ -438,7 +438,6 @@ def perform(
         if move.photos == "required" and not photos:
             raise CaseError(f"{move.label}须上传现场照片", "photos")
         now = timezone.now()
-        params["photos_given"] = bool(photos)
         ctx = Ctx(locked, actor, move, now, note, params, WorkCalendar.load())
         from_status = locked.status
         old_version = locked.version

@@ -106,6 +106,11 @@ class Move:
     def to(self, status: str) -> str:
         return self.target or status
 
+    @property
+    def note_rule(self) -> str:
+        """ "required", "optional" or "" (the move takes no note)."""
+        return "required" if self.needs_note else ("optional" if self.takes_note else "")
+
 
 def _m(
     code: str,

@@ -150,7 +150,7 @@ def _detail(case: Case, user: Any) -> dict[str, Any]:
             "code": m.code,
             "label": m.label,
             "needs_note": m.needs_note,
-            "takes_note": m.takes_note or m.needs_note,
+            "takes_note": bool(m.note_rule),
             "photos": m.photos,
             "fields": list(m.fields),
         }

@@ -191,9 +191,9 @@ def render_detail(
             {
                 "m": m,
                 # what the move takes and requires: the workflow table says
-                "note": "required" if m.needs_note else ("optional" if m.takes_note else ""),
+                "note": m.note_rule,
                 "photos": m.photos,
-                "simple": not (m.needs_note or m.takes_note or m.photos or m.fields),
+                "simple": not (m.note_rule or m.photos or m.fields),
             }
             for m in moves
             if m.code not in RATING_MOVES

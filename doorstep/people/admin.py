@@ -29,6 +29,22 @@ from . import households, services
 from .models import CentralHousehold, HouseholdLink, PartyMember, Resident
 
 
+class DeletesThroughService:
+    """Deleting, one row or a selection, goes through the domain's service (audited, and
+    keeping the population counters): `delete_through(obj, actor)`."""
+
+    def delete_through(self, obj: Any, actor: Any) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_through(obj, request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_through(obj, request.user)
+
+
 class ResidentForm(forms.ModelForm):
     # An allow-list, so a personal field added to the model later stays out until chosen.
     # Never here: id_card, phone, tags (encrypted), their hashes and last-4 digits.
@@ -38,7 +54,7 @@ class ResidentForm(forms.ModelForm):
 
 
 @admin.register(Resident)
-class ResidentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ResidentAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin):
     form = ResidentForm
     list_display = ("name", "household", "grid", "residence_type", "masked_id_card", "masked_phone")
     list_filter = ("residence_type", "relation")
@@ -86,17 +102,12 @@ class ResidentAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 detail={"fields": ["user"], "user": obj.user.get_username() if obj.user else None},
             )
 
-    def delete_model(self, request: HttpRequest, obj: Resident) -> None:
-        services.delete_resident(resident=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Resident]) -> None:
-        with transaction.atomic():
-            for resident in queryset:
-                services.delete_resident(resident=resident, actor=request.user)
+    def delete_through(self, obj: Resident, actor: Any) -> None:
+        services.delete_resident(resident=obj, actor=actor)
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PartyMemberAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "resident",
         "organisation",
@@ -113,17 +124,12 @@ class PartyMemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: PartyMember, form: Any, change: bool) -> None:
         households.save_party_member(member=obj, actor=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: PartyMember) -> None:
-        households.delete_party_member(member=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PartyMember]) -> None:
-        with transaction.atomic():
-            for member in queryset:
-                households.delete_party_member(member=member, actor=request.user)
+    def delete_through(self, obj: PartyMember, actor: Any) -> None:
+        households.delete_party_member(member=obj, actor=actor)
 
 
 @admin.register(CentralHousehold)
-class CentralHouseholdAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class CentralHouseholdAdmin(DeletesThroughService, ScopedChoicesMixin, admin.ModelAdmin):
     list_display = ("organisation", "household", "keeper", "links")
     search_fields = ("organisation__name", "keeper__resident__name")
     autocomplete_fields = ("organisation", "household", "keeper")
@@ -133,13 +139,8 @@ class CentralHouseholdAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def links(self, obj: CentralHousehold) -> int:
         return obj.links.count()
 
-    def delete_model(self, request: HttpRequest, obj: CentralHousehold) -> None:
-        households.delete_central_household(central=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CentralHousehold]) -> None:
-        with transaction.atomic():
-            for central in queryset:
-                households.delete_central_household(central=central, actor=request.user)
+    def delete_through(self, obj: CentralHousehold, actor: Any) -> None:
+        households.delete_central_household(central=obj, actor=actor)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CentralHousehold]:
         visible = Organisation.objects.visible_to(request.user)
@@ -147,7 +148,7 @@ class CentralHouseholdAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
 
 @admin.register(HouseholdLink)
-class HouseholdLinkAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class HouseholdLinkAdmin(DeletesThroughService, ScopedChoicesMixin, admin.ModelAdmin):
     list_display = ("household", "central", "since")
     search_fields = ("central__organisation__name", "household__unit__building__name")
     autocomplete_fields = ("central", "household")
@@ -160,13 +161,8 @@ class HouseholdLinkAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: HouseholdLink, form: Any, change: bool) -> None:
         households.save_link(link=obj, actor=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: HouseholdLink) -> None:
-        households.delete_link(link=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[HouseholdLink]) -> None:
-        with transaction.atomic():
-            for link in queryset:
-                households.delete_link(link=link, actor=request.user)
+    def delete_through(self, obj: HouseholdLink, actor: Any) -> None:
+        households.delete_link(link=obj, actor=actor)
 
 
 # Households (a places model) are managed here: they save through people.households, which
@@ -174,7 +170,7 @@ class HouseholdLinkAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 # never typed in; moving one to another unit carries its residents along and is audited,
 # so it happens on the 迁移户 page (people.services.move_household), not here.
 @admin.register(Household)
-class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class HouseholdAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("address", "grid", "tenure")
     list_filter = ("tenure",)
     search_fields = ("room", "unit__building__name", "unit__building__search_text")
@@ -191,10 +187,5 @@ class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
         households.save_household(household=obj, actor=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: Household) -> None:
-        households.delete_household(household=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Household]) -> None:
-        with transaction.atomic():
-            for household in queryset:
-                households.delete_household(household=household, actor=request.user)
+    def delete_through(self, obj: Household, actor: Any) -> None:
+        households.delete_household(household=obj, actor=actor)

@@ -33,19 +33,27 @@ def save_household(*, household: Household, actor: Any = None) -> Household:
     )
     household.grid_id = household.unit.building.grid_id
     household.save()
-    now = (household.grid_id, household.tenure)
-    if before != now:
-        if before is not None:
-            tallies.households([before], -1)
-        tallies.households([now])
-        if (
-            before is not None
-            and before[0] != now[0]
-            and HouseholdLink.objects.filter(household_id=household.pk).exists()
-        ):
-            tallies.links([before[0]], -1)
-            tallies.links([now[0]])
+    count_household(household, before)
     return household
+
+
+def count_household(household: Household, before: tuple[int, str] | None) -> None:
+    """Count a household saved as it is now, having been counted as `before` (grid,
+    tenure; None if new): its tenure, and its link when it moved to another grid. Called
+    in the write's transaction (save_household, people.services.move_household)."""
+    now = (household.grid_id, household.tenure)
+    if before == now:
+        return
+    if before is not None:
+        tallies.households([before], -1)
+    tallies.households([now])
+    if (
+        before is not None
+        and before[0] != now[0]
+        and HouseholdLink.objects.filter(household_id=household.pk).exists()
+    ):
+        tallies.links([before[0]], -1)
+        tallies.links([now[0]])
 
 
 @transaction.atomic

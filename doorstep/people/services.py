@@ -15,8 +15,8 @@ from doorstep.core.models import AuditAction
 from doorstep.core.search import search_text_for
 from doorstep.places.models import Building, Household, Unit
 
-from . import tallies
-from .models import VULNERABLE_TAGS, HouseholdLink, PartyMember, Resident
+from . import households, tallies
+from .models import VULNERABLE_TAGS, PartyMember, Resident
 
 TAG_CODES = {code for code, _ in VULNERABLE_TAGS}
 EDITABLE = ("name", "gender", "birth_date", "residence_type", "relation", "note")
@@ -185,8 +185,7 @@ def move_household(
     if Household.objects.filter(unit=unit, room=room).exclude(pk=household.pk).exists():
         raise ValidationError({"room": f"{unit}{room}室已有住户登记"})
     before = {"unit": household.unit_id, "room": household.room, "grid": household.grid_id}
-    old_grid: int = household.grid_id
-    linked = HouseholdLink.objects.filter(household=household).exists()
+    counted = (household.grid_id, household.tenure)
     living = [tallies.facts_of(r) for r in household.residents.select_for_update()]
     member_grids = list(
         PartyMember.objects.filter(resident__household=household).values_list(
@@ -203,12 +202,7 @@ def move_household(
     tallies.added(f._replace(grid_id=household.grid_id) for f in living)
     tallies.members(member_grids, -1)
     tallies.members([household.grid_id] * len(member_grids))
-    if old_grid != household.grid_id:  # the household, and its link, count elsewhere
-        tallies.households([(old_grid, household.tenure)], -1)
-        tallies.households([(household.grid_id, household.tenure)])
-        if linked:
-            tallies.links([old_grid], -1)
-            tallies.links([household.grid_id])
+    households.count_household(household, counted)  # the household, and its link
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 
 from doorstep.cases import services as cases
-from doorstep.cases.locating import locate
 from doorstep.cases.models import Case
 from doorstep.cases.workflow import S
 from doorstep.service import credits, ledger
 from doorstep.service.models import LineKind, PointAccount, PointLine, ServiceRecord
+from doorstep.service.tests.helpers import claimed_wish, to_rating
 
 pytestmark = pytest.mark.django_db
 
@@ -28,26 +28,6 @@ def perform(*args, **kwargs) -> Case:
     return case
 
 
-def _wish(cw, claimer="party_member"):
-    p, w = cw.personas, cw.world
-    case = cases.create_case(
-        actor=p["resident"],
-        category=cw.wish,
-        description="想请人帮忙修一下自行车",
-        location=locate(building=w.building_a),
-    )
-    case = perform(case, "accept", p["community_officer"])
-    case = perform(case, "publish", p["community_officer"])
-    return perform(case, "claim", p[claimer])
-
-
-def _to_rating(cw, case, who="party_member"):
-    p = cw.personas
-    case = perform(case, "start", p[who])
-    case = perform(case, "resolve", p[who], note="已修好")
-    return perform(case, "verify", p["community_officer"])
-
-
 def _balance(user) -> int:
     account = PointAccount.objects.filter(user=user).first()
     return account.balance if account else 0
@@ -55,7 +35,7 @@ def _balance(user) -> int:
 
 def test_a_micro_wish_rated_satisfied_earns_hours_and_points(cw):
     member = cw.personas["party_member"]
-    case = _to_rating(cw, _wish(cw))
+    case = to_rating(cw, claimed_wish(cw))
     assert _balance(member) == 0 and not ServiceRecord.objects.exists()  # nothing yet
     case = perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
     assert case.status == S.CLOSED
@@ -73,18 +53,18 @@ def test_a_micro_wish_rated_satisfied_earns_hours_and_points(cw):
 
 def test_basically_satisfied_earns_no_bonus(cw):
     member = cw.personas["party_member"]
-    case = _to_rating(cw, _wish(cw))
+    case = to_rating(cw, claimed_wish(cw))
     perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
     assert _balance(member) == 10
 
 
 def test_a_released_claim_and_a_reopening_before_closure_earn_nothing(cw):
     p = cw.personas
-    case = _wish(cw)
+    case = claimed_wish(cw)
     case = perform(case, "release", p["party_member"], note="临时有事")
     assert case.status == S.POOL
     case = perform(case, "claim", p["volunteer"])
-    case = _to_rating(cw, case, "volunteer")
+    case = to_rating(cw, case, "volunteer")
     case = perform(case, "reopen", p["resident"], note="还是坏的", solved=False)
     assert case.status == S.IN_PROGRESS
     assert not PointLine.objects.exists() and not ServiceRecord.objects.exists()
@@ -98,7 +78,7 @@ def test_a_released_claim_and_a_reopening_before_closure_earn_nothing(cw):
 def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
     p = cw.personas
     member = p["party_member"]
-    case = _to_rating(cw, _wish(cw))
+    case = to_rating(cw, claimed_wish(cw))
     case = perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 15
     case = perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
@@ -112,7 +92,7 @@ def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
     # handled again to closure: it earns again
     case = perform(case, "publish", p["community_officer"])
     case = perform(case, "claim", member)
-    case = _to_rating(cw, case)
+    case = to_rating(cw, case)
     perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 15
     assert ServiceRecord.objects.filter(status="verified").count() == 1
@@ -121,7 +101,7 @@ def test_a_closed_case_reopened_on_review_takes_its_points_back_with_lines(cw):
 
 def test_reopening_needs_a_note_and_the_supervise_permission(cw):
     p = cw.personas
-    case = _to_rating(cw, _wish(cw))
+    case = to_rating(cw, claimed_wish(cw))
     case = perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     from doorstep.cases.errors import CaseError
 
@@ -138,7 +118,7 @@ def test_the_monthly_cap_limits_claim_points(cw):
     PointRule.objects.filter(code="case_resolved", organisation__isnull=True).update(cap=15)
     member = cw.personas["party_member"]
     for _ in range(2):
-        case = _to_rating(cw, _wish(cw))
+        case = to_rating(cw, claimed_wish(cw))
         perform(case, "rate", cw.personas["resident"], rating="basic", solved=True)
     assert [line.amount for line in PointLine.objects.filter(user=member).order_by("id")] == [
         10,
@@ -150,12 +130,12 @@ def test_the_monthly_cap_limits_claim_points(cw):
 def test_after_a_reopen_only_the_person_who_closes_it_again_earns(cw):
     p = cw.personas
     member, volunteer = p["party_member"], p["volunteer"]
-    case = _to_rating(cw, _wish(cw))
+    case = to_rating(cw, claimed_wish(cw))
     case = perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     case = perform(case, "reopen_closed", p["community_officer"], note="回访未修好")
     case = perform(case, "publish", p["community_officer"])
     case = perform(case, "claim", volunteer)
-    case = _to_rating(cw, case, "volunteer")
+    case = to_rating(cw, case, "volunteer")
     perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 0  # reversed, and not paid again
     assert _balance(volunteer) == 15
@@ -170,7 +150,7 @@ def test_points_already_spent_are_owed_and_settled_by_the_next_grant(cw):
     member = p["party_member"]
     reward = Reward.objects.create(organisation=cw.world.community_1, name="米", cost=15, stock=9)
     for _round in range(3):
-        case = _to_rating(cw, _wish(cw))
+        case = to_rating(cw, claimed_wish(cw))
         perform(case, "rate", p["resident"], rating="satisfied", solved=True)
         assert _balance(member) == 15
         ledger.redeem(user=member, reward=reward)  # spent at once
@@ -182,7 +162,7 @@ def test_points_already_spent_are_owed_and_settled_by_the_next_grant(cw):
         # closed again by the same member: the new grant settles what was owed
         case = perform(case, "publish", p["community_officer"])
         case = perform(case, "claim", member)
-        case = _to_rating(cw, case)
+        case = to_rating(cw, case)
         perform(case, "rate", p["resident"], rating="satisfied", solved=True)
         account = PointAccount.objects.get(user=member)
         assert (account.balance, account.owed) == (0, 0)  # paid once for the work in all

@@ -17,35 +17,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from doorstep.cases import services as cases
-from doorstep.cases.locating import locate
 from doorstep.cases.models import Case
 from doorstep.cases.workflow import S
 from doorstep.core.models import ConsumedEvent, EventCursor
 from doorstep.service import credits, ledger
 from doorstep.service.models import PointAccount, PointLine, ServiceRecord
 from doorstep.service.tasks import credit_cases
+from doorstep.service.tests.helpers import claimed_wish, to_rating
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _to_rating(cw) -> Case:
-    p, w = cw.personas, cw.world
-    case = cases.create_case(
-        actor=p["resident"],
-        category=cw.wish,
-        description="想请人帮忙修一下自行车",
-        location=locate(building=w.building_a),
-    )
-    for code, who, extra in (
-        ("accept", "community_officer", {}),
-        ("publish", "community_officer", {}),
-        ("claim", "party_member", {}),
-        ("start", "party_member", {}),
-        ("resolve", "party_member", {"note": "已修好"}),
-        ("verify", "community_officer", {}),
-    ):
-        case = cases.perform(case, code, p[who], **extra)
-    return case
 
 
 def _rate_over_the_api(client, cw, case: Case):
@@ -72,7 +52,7 @@ def _recounts_agree() -> None:
 
 def test_a_failing_consumer_leaves_the_case_closed_and_catches_up_once(cw, client, monkeypatch):
     member = cw.personas["party_member"]
-    case = _to_rating(cw)
+    case = to_rating(cw, claimed_wish(cw))
 
     def broken(event):
         raise RuntimeError("points accounting is down")
@@ -105,7 +85,7 @@ def test_a_failing_consumer_leaves_the_case_closed_and_catches_up_once(cw, clien
 
 
 def test_the_credit_follows_the_commit_without_being_asked(cw, client):
-    case = _to_rating(cw)
+    case = to_rating(cw, claimed_wish(cw))
     assert _rate_over_the_api(client, cw, case).status_code == 200
     assert _balance(cw.personas["party_member"]) == 15
     assert ServiceRecord.objects.get().case_id == case.pk
@@ -113,7 +93,7 @@ def test_the_credit_follows_the_commit_without_being_asked(cw, client):
 
 def test_the_cursor_moves_past_settled_events_only_and_reruns_grant_nothing(cw):
     member = cw.personas["party_member"]
-    case = _to_rating(cw)
+    case = to_rating(cw, claimed_wish(cw))
     cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 15  # paid after the rating's commit
     cursor = EventCursor.objects.get(consumer=credits.CASE_CONSUMER)
@@ -134,7 +114,7 @@ def test_the_cursor_moves_past_settled_events_only_and_reruns_grant_nothing(cw):
 def test_a_reopened_case_is_taken_back_after_its_closure_even_when_both_wait(cw, monkeypatch):
     p = cw.personas
     member = p["party_member"]
-    case = _to_rating(cw)
+    case = to_rating(cw, claimed_wish(cw))
     monkeypatch.setattr(credits, "credit_case_event", lambda event: 1 / 0)
     case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
     cases.perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
@@ -152,7 +132,7 @@ def test_a_run_that_started_before_another_moved_the_cursor_handles_nothing_agai
     from doorstep.core.events import _handle_once
 
     member = cw.personas["party_member"]
-    case = _to_rating(cw)
+    case = to_rating(cw, claimed_wish(cw))
     cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
     rated = case.events.get(move="rate")
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
