@@ -33,14 +33,14 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SLOW_FIRST = (
     "e2e/",
     "doorstep/cases/tests/test_properties.py",
-    "doorstep/people/tests/test_ledger_kill.py",
+    "doorstep/atlas/people/tests/test_ledger_kill.py",
     "doorstep/cases/tests/test_claim_race.py",
-    "doorstep/atlas/tests/test_api_fuzz.py",
-    "doorstep/atlas/tests/test_seed_demo.py",
+    "doorstep/atlas/web/tests/test_api_fuzz.py",
+    "doorstep/atlas/web/tests/test_seed_demo.py",
     "doorstep/cockpit/tests/test_demo_figures.py",
-    "doorstep/nearby/tests/test_api_scope_places.py",
+    "doorstep/nearby/web/tests/test_api_scope_places.py",
     "doorstep/cases/tests/test_celery_sweep.py",
-    "doorstep/nearby/tests/test_api_places_schema.py",
+    "doorstep/nearby/web/tests/test_api_places_schema.py",
 )
 
 
@@ -273,7 +273,7 @@ def demo_street_installed(template: DemoTemplate, blocker: Any) -> Iterator[Any]
     yields the street."""
     from django.test import override_settings
 
-    from doorstep.organisations.models import Kind, Organisation
+    from doorstep.atlas.organisations.models import Kind, Organisation
 
     with blocker.unblock():
         template.install()

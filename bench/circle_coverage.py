@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import dijkstra
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from doorstep.circle import engine  # noqa: E402
+from doorstep.nearby.circle import engine  # noqa: E402
 
 TARGET_RATIO = 1.5
 TARGET_S = 5.0

@@ -83,7 +83,7 @@ def build_rollups(rows: dict, first_month: Any) -> int:
     import duckdb
     from django.db import connection
 
-    from doorstep.organisations.models import Organisation
+    from doorstep.atlas.organisations.models import Organisation
 
     pairs = [
         (grid, int(x))
@@ -156,10 +156,10 @@ def run(scratch: str, args: Any) -> int:
     import duckdb
     from django.utils import timezone
 
+    from doorstep.atlas.organisations.models import Organisation
     from doorstep.cases.models import Category
     from doorstep.cockpit.kpis import by_category_and_month, roots
     from doorstep.cockpit.panels import Period, cockpit
-    from doorstep.organisations.models import Organisation
 
     district = Organisation.objects.get(kind="district")
     grids = np.array(list(Organisation.objects.filter(kind="grid").values_list("pk", flat=True)))
@@ -234,12 +234,12 @@ def run(scratch: str, args: Any) -> int:
 
 def write_overhead(n: int) -> float:
     """Filing and accepting n cases with the rollups kept vs with both writers off."""
+    from doorstep.atlas.organisations.models import Organisation
+    from doorstep.atlas.places.models import Building
     from doorstep.cases import category_rollups, rollups, services
     from doorstep.cases.locating import locate
     from doorstep.cases.models import Category
     from doorstep.core.testing import make_user
-    from doorstep.organisations.models import Organisation
-    from doorstep.places.models import Building
 
     building = Building.objects.order_by("id").first()
     category = Category.objects.filter(children__isnull=True).order_by("id").first()

@@ -58,7 +58,7 @@ def setup_django(url: str) -> None:
 
 
 def ledger_rows(rows: int):
-    from doorstep.people.ledger import sample
+    from doorstep.atlas.people.ledger import sample
 
     names = building_names()
     for i in range(rows):
@@ -77,7 +77,7 @@ def write_excel_like_xlsx(path: Path, rows: int) -> None:
     """
     from openpyxl import Workbook
 
-    from doorstep.people.ledger import sample
+    from doorstep.atlas.people.ledger import sample
 
     wb = Workbook()
     ws = wb.active
@@ -89,7 +89,7 @@ def write_excel_like_xlsx(path: Path, rows: int) -> None:
 
 
 def make_files(rows: int, folder: Path, formats: list[str]) -> dict[str, Path]:
-    from doorstep.people.ledger import sample
+    from doorstep.atlas.people.ledger import sample
 
     files = {"csv": sample.write_csv(folder / "residents.csv", ledger_rows(rows))}
     if "xlsx" in formats:
@@ -105,8 +105,8 @@ def time_import(path: Path, actor, rows: int, keep: IO[bytes] | None = None) -> 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
 
-    from doorstep.people.ledger import importer
-    from doorstep.people.models import ImportJob, Resident
+    from doorstep.atlas.people.ledger import importer
+    from doorstep.atlas.people.models import ImportJob, Resident
 
     importer._enqueue = lambda job_id: None  # run it here, not through the task queue
     before = Resident.objects.count()
@@ -211,8 +211,8 @@ def main() -> int:
     os.environ["DOORSTEP_MEDIA_ROOT"] = str(Path(workdir.name) / "media")  # uploads go here
 
     setup_django(scratch_database(url))
+    from doorstep.atlas.places.models import Building
     from doorstep.core.testing import build_world
-    from doorstep.places.models import Building
 
     world = build_world()
     names = building_names()

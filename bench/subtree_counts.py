@@ -119,7 +119,7 @@ def anchor_counts(root_path: str, nodes: list[tuple[int, str]]) -> dict[int, dic
 
 def as_dict(counts: Any) -> dict[str, Any]:
     """A Counts as the anchor spells it (zeros dropped), for comparison."""
-    from doorstep.people.queries import SUMMED_FIELDS
+    from doorstep.atlas.people.queries import SUMMED_FIELDS
 
     out = {f: getattr(counts, f) for f in SUMMED_FIELDS}
     out.update({"by_type:" + k: v for k, v in counts.by_type.items()})
@@ -154,8 +154,8 @@ def child(scale: float, label: str) -> int:
     from django.urls import reverse
 
     from doorstep.accounts.models import User
-    from doorstep.organisations.models import Organisation
-    from doorstep.people.queries import subtree_counts
+    from doorstep.atlas.organisations.models import Organisation
+    from doorstep.atlas.people.queries import subtree_counts
 
     settings.DEBUG = False  # as in production: no per-query log
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]

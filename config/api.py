@@ -4,13 +4,13 @@ from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 
 from doorstep.accounts.tokens import SessionAuth, TokenAuth
-from doorstep.atlas.api import router as atlas_router
+from doorstep.atlas.web.api import router as atlas_router
+from doorstep.cases.web.api import router as cases_router
+from doorstep.cases.web.errors import install_case_errors
 from doorstep.cockpit.api import router as cockpit_router
 from doorstep.core.api_errors import install_error_handlers
-from doorstep.desk.api import router as cases_router
-from doorstep.desk.errors import install_case_errors
-from doorstep.nearby.api import router as places_router
-from doorstep.nearby.api_errors import install_places_errors
+from doorstep.nearby.web.api import router as places_router
+from doorstep.nearby.web.api_errors import install_places_errors
 
 
 class ChineseJSONRenderer(JSONRenderer):

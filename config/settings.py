@@ -50,21 +50,22 @@ INSTALLED_APPS = [
     "ninja",  # its bundled Swagger UI files, so /api/docs loads nothing from outside
     "doorstep.core",
     "doorstep.accounts",
-    "doorstep.organisations",
-    "doorstep.places",
-    "doorstep.people",
+    "doorstep.atlas.organisations",
+    "doorstep.atlas.places",
+    "doorstep.atlas.people",
     "doorstep.inbox",
     "doorstep.cases",
-    "doorstep.sites",
-    "doorstep.circle",
-    "doorstep.activities",
+    "doorstep.nearby.sites",
+    "doorstep.nearby.circle",
+    "doorstep.nearby.activities",
     "doorstep.service",
-    "doorstep.atlas",
-    "doorstep.desk",
-    "doorstep.open311",
-    "doorstep.nearby",
-    "doorstep.serve",
+    "doorstep.atlas.web",
+    "doorstep.cases.web",
+    "doorstep.cases.open311",
+    "doorstep.nearby.web",
+    "doorstep.service.web",
     "doorstep.cockpit",
+    "doorstep.demo",
 ]
 
 MIDDLEWARE = [
@@ -170,17 +171,17 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {
-    "doorstep.people.tasks.*": {"queue": "imports"},
+    "doorstep.atlas.people.tasks.*": {"queue": "imports"},
     "doorstep.cases.sweep_deadlines": {"queue": "deadlines"},
     "doorstep.inbox.*": {"queue": "notifications"},
-    "doorstep.circle.*": {"queue": "geo"},
+    "doorstep.nearby.circle.*": {"queue": "geo"},
     "doorstep.service.credit_*": {"queue": "credits"},
 }
 # Production runs these from Celery beat; the embedded default runs them in a thread of
 # the web process (see doorstep/core/jobs.py).
 CASE_SWEEP_MINUTES = int(os.environ.get("DOORSTEP_CASE_SWEEP_MINUTES", "5"))
 CELERY_BEAT_SCHEDULE = {
-    "booking-no-shows": {"task": "doorstep.sites.mark_no_shows", "schedule": 300.0},
+    "booking-no-shows": {"task": "doorstep.nearby.sites.mark_no_shows", "schedule": 300.0},
     # Idempotent (one grant per holder and month): daily is enough to catch the 1st.
     "post-duty-points": {"task": "doorstep.service.grant_post_duty", "schedule": 86400.0},
     # Catch-up runs of the event consumers (each also runs right after every commit that

@@ -17,8 +17,8 @@ from docx import Document
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.organisations.models import ADMIN_KINDS
+from doorstep.atlas.organisations.models import ADMIN_KINDS
+from doorstep.demo.common import DEMO_PASSWORD
 
 from .conftest import ARTIFACTS
 

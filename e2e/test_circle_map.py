@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.sites.models import ServiceSite
+from doorstep.demo.common import DEMO_PASSWORD
+from doorstep.nearby.sites.models import ServiceSite
 
 from .conftest import ARTIFACTS
 

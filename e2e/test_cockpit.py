@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from doorstep.atlas.seeding.common import DEMO_PASSWORD
 from doorstep.cases.models import Case
+from doorstep.demo.common import DEMO_PASSWORD
 
 from .conftest import ARTIFACTS
 

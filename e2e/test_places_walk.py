@@ -14,8 +14,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from doorstep.atlas.seeding.common import DEMO_PASSWORD
-from doorstep.sites.models import Booking
+from doorstep.demo.common import DEMO_PASSWORD
+from doorstep.nearby.sites.models import Booking
 
 from .conftest import ARTIFACTS
 

@@ -34,10 +34,10 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
+from doorstep.atlas.organisations.models import Organisation
 from doorstep.core import audit
 from doorstep.core.idcard import validate_phone
 from doorstep.core.models import AuditAction
-from doorstep.organisations.models import Organisation
 
 from . import services
 from .calendar import TZ, WorkCalendar
@@ -482,7 +482,7 @@ def import_hotline(
 def fallback_for(user: Any) -> Organisation | None:
     """The grid, community or street (the most specific) where the user may import."""
     from doorstep.accounts.models import Membership
-    from doorstep.organisations.models import Kind
+    from doorstep.atlas.organisations.models import Kind
 
     rows = (
         Membership.objects.active()

@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.places.models import Building
 from doorstep.core.search import normalise_query
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.places.models import Building
 
 from .errors import CaseError
 
@@ -98,7 +98,7 @@ def locate(
 
 def home_building(user: Any) -> Building | None:
     """The building of the resident record linked to this user, if any."""
-    from doorstep.people.models import Resident
+    from doorstep.atlas.people.models import Resident
 
     if not getattr(user, "is_authenticated", False):
         return None

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from doorstep.organisations.models import Kind, Organisation
+from doorstep.atlas.organisations.models import Kind, Organisation
 
 from . import deadlines
 from .errors import CaseError, Conflict

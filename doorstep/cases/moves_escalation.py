@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from doorstep.organisations.models import Kind, Organisation
+from doorstep.atlas.organisations.models import Kind, Organisation
 
 from . import deadlines
 from .errors import CaseError, Conflict

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from doorstep.accounts.models import Membership, ScopeKind
 from doorstep.accounts.scopes import path_q, scope_of
-from doorstep.organisations.models import ADMIN_KINDS, Kind, Organisation
+from doorstep.atlas.organisations.models import ADMIN_KINDS, Kind, Organisation
 
 
 def acts_for_org() -> Q:

@@ -21,10 +21,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import events
 from doorstep.core.search import search_text_for
 from doorstep.inbox.services import notify
-from doorstep.organisations.models import Kind, Organisation
 
 from . import category_rollups, rollups
 from .calendar import WorkCalendar

@@ -220,7 +220,7 @@ def _local(at: dt.datetime | None) -> str:
 
 def reminders(overdue: Sequence[Flagged], soon: Sequence[Flagged]) -> list[Message]:
     """The reminders for one run: to handlers of both kinds, to dispatchers of overdue ones."""
-    from doorstep.organisations.models import Organisation
+    from doorstep.atlas.organisations.models import Organisation
 
     if not overdue and not soon:
         return []
@@ -295,7 +295,7 @@ def _ids(qs: object) -> list[int]:
 def _to_escalate(overdue: Sequence[Flagged]) -> list[int]:
     """Newly overdue cases whose category escalates them, from a status that allows it,
     and whose owner is below the street."""
-    from doorstep.organisations.models import Organisation
+    from doorstep.atlas.organisations.models import Organisation
 
     from .models import Category
 

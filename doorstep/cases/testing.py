@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.organisations.services import create_organisation
 from doorstep.core.testing import World, make_user
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.organisations.services import create_organisation
 
 from .models import CaseKind, Category, CategorySource, LimitUnit, Urgency
 

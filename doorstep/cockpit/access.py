@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404
 
 from doorstep.accounts.scopes import scope_of
-from doorstep.organisations.models import ADMIN_KINDS, Organisation
+from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 
 
 def may_open(user: Any) -> bool:

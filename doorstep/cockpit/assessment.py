@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from doorstep.organisations.models import Organisation
+from doorstep.atlas.organisations.models import Organisation
 
 from .indicators import REGISTRY, Figure, Source
 from .models import Direction, Indicator, Scorecard

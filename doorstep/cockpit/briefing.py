@@ -21,10 +21,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from PIL import Image, ImageDraw
 
+from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, Rating
 from doorstep.cases.rates import rates_for
-from doorstep.organisations.models import ADMIN_KINDS, Organisation
 
 from .panels import Period, cockpit
 

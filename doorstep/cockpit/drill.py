@@ -19,10 +19,10 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.people.models import TAG_LABELS, Gender, PartyMember, ResidenceType, Resident
+from doorstep.atlas.places.models import Building, Household, Tenure
 from doorstep.core.masking import mask_id_card, mask_phone
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.people.models import TAG_LABELS, Gender, PartyMember, ResidenceType, Resident
-from doorstep.places.models import Building, Household, Tenure
 
 from .panels import AGE_BANDS, _years_ago
 

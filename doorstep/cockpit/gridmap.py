@@ -11,9 +11,9 @@ import numpy as np
 from django.db.models import Count, Sum
 from scipy.spatial import ConvexHull, QhullError
 
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.places.models import Building, Household
 from doorstep.cases.models import Case, Flag, Rollup
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.places.models import Building, Household
 
 from .panels import Period, latest_run_rows
 

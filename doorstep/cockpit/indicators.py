@@ -48,8 +48,8 @@ class Source:
 
     @cached_property
     def sessions(self) -> int:
-        from doorstep.activities.services import attendance
         from doorstep.cases.calendar import TZ
+        from doorstep.nearby.activities.services import attendance
 
         held = attendance(
             self.org,
@@ -122,7 +122,7 @@ def _activities(src: Source) -> Figure:
 
 
 def _grid_branch(src: Source) -> Figure:
-    from doorstep.organisations.models import Kind, Organisation
+    from doorstep.atlas.organisations.models import Kind, Organisation
 
     grids = Organisation.objects.filter(path__startswith=src.org.path, kind=Kind.GRID)
     total = grids.count()

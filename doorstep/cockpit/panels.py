@@ -15,18 +15,18 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from doorstep.activities.services import attendance
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.people import tallies
+from doorstep.atlas.people.models import VULNERABLE_TAGS, Dimension, Gender, PartyMember
+from doorstep.atlas.people.queries import subtree_counts
+from doorstep.atlas.places.models import Tenure
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Flag, Rollup
 from doorstep.cases.rates import rates_for
-from doorstep.circle.models import CoverageRun
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.people import tallies
-from doorstep.people.models import VULNERABLE_TAGS, Dimension, Gender, PartyMember
-from doorstep.people.queries import subtree_counts
-from doorstep.places.models import Tenure
+from doorstep.nearby.activities.services import attendance
+from doorstep.nearby.circle.models import CoverageRun
+from doorstep.nearby.sites.models import Booking, ServiceSite
 from doorstep.service.figures import figures as service_figures
-from doorstep.sites.models import Booking, ServiceSite
 
 AGE_BANDS = ((0, 18, "0–17岁"), (18, 35, "18–34岁"), (35, 60, "35–59岁"), (60, 80, "60–79岁"),
              (80, 200, "80岁以上"))  # fmt: skip

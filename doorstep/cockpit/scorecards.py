@@ -22,9 +22,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import audit
 from doorstep.core.models import AuditAction
-from doorstep.organisations.models import Kind, Organisation
 
 from .indicators import REGISTRY
 from .models import Direction, Indicator, Level, Scorecard

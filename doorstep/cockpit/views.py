@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from doorstep.atlas.organisations.models import ADMIN_KINDS
 from doorstep.cases.rates import rates_for
-from doorstep.organisations.models import ADMIN_KINDS
-from doorstep.sites.models import SiteKind
+from doorstep.nearby.sites.models import SiteKind
 
 from . import access
 from .gridmap import grid_map
@@ -111,7 +111,7 @@ def _a_year_before(period: Period) -> Period:
 
 
 def _ancestors(request: HttpRequest, org: Any) -> list[Any]:
-    from doorstep.organisations.models import Organisation
+    from doorstep.atlas.organisations.models import Organisation
 
     ids = [int(x) for x in org.path.strip("/").split("/")[:-1] if x]
     visible = Organisation.objects.visible_to(request.user).filter(pk__in=ids, kind__in=ADMIN_KINDS)

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from doorstep.organisations.models import Organisation
+from doorstep.atlas.organisations.models import Organisation
 
 from . import access
 from .assessment import assess, month_bounds

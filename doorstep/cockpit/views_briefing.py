@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from doorstep.atlas.organisations.models import Organisation
 from doorstep.core import audit
-from doorstep.organisations.models import Organisation
 
 from . import access
 from .briefing import Briefing, BriefingError, compose, draw, render_docx

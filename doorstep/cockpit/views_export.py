@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
+from doorstep.atlas.organisations.models import ADMIN_KINDS
 from doorstep.cases.rates import rates_for
 from doorstep.core import xlsx
-from doorstep.organisations.models import ADMIN_KINDS
 
 from . import access
 from .panels import Period, cases

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from doorstep.accounts.models import Membership, Role, User
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.organisations.services import create_organisation
-from doorstep.people import households
-from doorstep.people.models import CentralHousehold, HouseholdLink, PartyMember, PartyStatus
-from doorstep.people.services import create_resident
-from doorstep.places.models import Building, Household, Unit
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.organisations.services import create_organisation
+from doorstep.atlas.people import households
+from doorstep.atlas.people.models import CentralHousehold, HouseholdLink, PartyMember, PartyStatus
+from doorstep.atlas.people.services import create_resident
+from doorstep.atlas.places.models import Building, Household, Unit
 
 PLANTED_ID_CARD = "11010819850307000X"
 PLANTED_PHONE = "13912345678"

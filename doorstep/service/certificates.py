@@ -20,11 +20,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.people.models import Resident
 from doorstep.core import audit
 from doorstep.core.masking import mask_id_card, mask_name
 from doorstep.core.models import AuditAction
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.people.models import Resident
 
 from .errors import Conflict, Denied, ServiceError
 from .models import Certificate, RecordStatus, ServiceRecord

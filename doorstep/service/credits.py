@@ -19,10 +19,10 @@ handled twice.
 
 from __future__ import annotations
 
-from doorstep.activities.models import AttendanceEvent
 from doorstep.cases.models import Assignment, AssignmentRole, AssignmentState, CaseEvent, Rating
 from doorstep.cases.workflow import S
 from doorstep.core.events import consume
+from doorstep.nearby.activities.models import AttendanceEvent
 
 from . import ledger, records
 from .models import RuleCode

@@ -18,11 +18,11 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.people.models import PartyMember, Resident
 from doorstep.cases.calendar import TZ
 from doorstep.core import audit
 from doorstep.core.models import AuditAction
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.people.models import PartyMember, Resident
 
 from .errors import Conflict, Denied, ServiceError
 from .models import (

@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.atlas.people.models import PartyMember
 from doorstep.inbox.services import notify
-from doorstep.people.models import PartyMember
 
 from . import ledger
 from .errors import Conflict, Denied, ServiceError

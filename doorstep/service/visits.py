@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from doorstep.people.models import CentralHousehold, Dimension, HouseholdLink, PopulationTally
+from doorstep.atlas.people.models import CentralHousehold, Dimension, HouseholdLink, PopulationTally
 
 from . import ledger
 from .errors import Denied, ServiceError

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from doorstep.accounts.models import ApiToken, Membership, Role, User
 from doorstep.accounts.tokens import issue_token
+from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core.models import AuditAction, AuditEntry
 from doorstep.core.testing import PLANTED_ID_CARD, PLANTED_PHONE
-from doorstep.organisations.models import Kind, Organisation
 
 
 @pytest.fixture

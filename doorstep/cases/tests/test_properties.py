@@ -365,8 +365,8 @@ def test_staff_of_agrees_with_has_perm_for_every_organisation(cw, perm):
     from django.contrib.auth.models import Permission
 
     from doorstep.accounts.models import Membership
+    from doorstep.atlas.organisations.models import Organisation
     from doorstep.core.testing import make_user
-    from doorstep.organisations.models import Organisation
 
     w = cw.world
     gone = make_user("gone", "离职干部", ("community_staff", w.community_1))

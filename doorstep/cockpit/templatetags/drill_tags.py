@@ -10,7 +10,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
-from doorstep.people.models import VULNERABLE_TAGS
+from doorstep.atlas.people.models import VULNERABLE_TAGS
 
 from ..drill import LISTS, type_label
 

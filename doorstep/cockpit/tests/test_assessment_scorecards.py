@@ -12,12 +12,12 @@ import pytest
 from django.urls import reverse
 
 from doorstep.accounts.models import Membership, Role, ScopeKind
+from doorstep.atlas.organisations.models import Kind
+from doorstep.atlas.organisations.services import create_organisation
 from doorstep.cockpit.models import Indicator, Scorecard
 from doorstep.cockpit.scorecards import ScorecardError, cards_for, customise_scorecard
 from doorstep.core.models import AuditEntry
 from doorstep.core.testing import make_user
-from doorstep.organisations.models import Kind
-from doorstep.organisations.services import create_organisation
 
 pytestmark = pytest.mark.django_db
 

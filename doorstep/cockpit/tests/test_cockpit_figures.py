@@ -12,13 +12,13 @@ import pytest
 from django.db.models import Q
 from django.utils import timezone
 
-from doorstep.activities.models import Activity
+from doorstep.atlas.people.models import VULNERABLE_TAGS, PartyMember, Resident
+from doorstep.atlas.places.models import Household
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
-from doorstep.people.models import VULNERABLE_TAGS, PartyMember, Resident
-from doorstep.places.models import Household
+from doorstep.nearby.activities.models import Activity
 from doorstep.service.models import ServiceRecord
 
 pytestmark = pytest.mark.django_db
@@ -188,8 +188,8 @@ def test_overdue_drill_down_lists_only_the_nodes_overdue_cases(cw, client):
 def test_age_bands_turn_on_the_birthday_itself(world):
     """Born exactly 18 years ago today is 18 (18–34岁); a day later is still 17; 29 February
     birthdays and unknown dates land where a direct age count puts them."""
+    from doorstep.atlas.people import services
     from doorstep.cockpit.panels import _years_ago
-    from doorstep.people import services
 
     today = timezone.localdate()
     dates = [

@@ -11,18 +11,18 @@ import pytest
 from django.utils import timezone
 from docx import Document
 
-from doorstep.cases.models import Case, CaseEvent
-from doorstep.cockpit.briefing import compose, render_docx
-from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
-from doorstep.organisations.models import Kind, Organisation
-from doorstep.people.models import (
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.people.models import (
     VULNERABLE_TAGS,
     CentralHousehold,
     HouseholdLink,
     PartyMember,
     Resident,
 )
-from doorstep.places.models import Building, Household
+from doorstep.atlas.places.models import Building, Household
+from doorstep.cases.models import Case, CaseEvent
+from doorstep.cockpit.briefing import compose, render_docx
+from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,10 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from doorstep.cockpit.panels import AGE_BANDS, Period, housing, party, population
-from doorstep.core.masking import mask_id_card, mask_phone
-from doorstep.core.models import AuditEntry
-from doorstep.core.testing import PLANTED_ID_CARD, PLANTED_PHONE
-from doorstep.organisations.models import Kind
-from doorstep.organisations.services import create_organisation
-from doorstep.people import households as households_
-from doorstep.people.models import (
+from doorstep.atlas.organisations.models import Kind
+from doorstep.atlas.organisations.services import create_organisation
+from doorstep.atlas.people import households as households_
+from doorstep.atlas.people.models import (
     VULNERABLE_TAGS,
     CentralHousehold,
     PartyMember,
@@ -31,8 +27,12 @@ from doorstep.people.models import (
     ResidenceType,
     Resident,
 )
-from doorstep.people.services import create_resident
-from doorstep.places.models import Household, Tenure, Unit
+from doorstep.atlas.people.services import create_resident
+from doorstep.atlas.places.models import Household, Tenure, Unit
+from doorstep.cockpit.panels import AGE_BANDS, Period, housing, party, population
+from doorstep.core.masking import mask_id_card, mask_phone
+from doorstep.core.models import AuditEntry
+from doorstep.core.testing import PLANTED_ID_CARD, PLANTED_PHONE
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
+from doorstep.atlas.places.models import Building, Household
 from doorstep.cases.models import Case, Rollup
 from doorstep.cockpit.gridmap import grid_map
 from doorstep.cockpit.panels import Period
-from doorstep.places.models import Building, Household
 
 from .test_cockpit_figures import _play
 

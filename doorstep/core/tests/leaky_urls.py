@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import include, path
 
-from doorstep.people.models import Resident
+from doorstep.atlas.people.models import Resident
 
 
 @login_required

@@ -17,11 +17,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from doorstep.atlas.people import households
+from doorstep.atlas.people.services import create_resident
+from doorstep.atlas.places.models import Building, Household, Unit
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
-from doorstep.people import households
-from doorstep.people.services import create_resident
-from doorstep.places.models import Building, Household, Unit
 
 pytestmark = pytest.mark.django_db
 

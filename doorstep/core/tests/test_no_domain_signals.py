@@ -22,7 +22,7 @@ import doorstep
 ALLOWED = {
     ("post_migrate", "doorstep.accounts.roles"),
     ("post_migrate", "doorstep.service.defaults"),
-    ("post_migrate", "doorstep.sites.defaults"),
+    ("post_migrate", "doorstep.nearby.sites.defaults"),
     ("post_migrate", "doorstep.cockpit.apps"),
     ("user_logged_in", "doorstep.accounts.signals"),
     ("user_logged_out", "doorstep.accounts.signals"),

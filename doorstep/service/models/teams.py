@@ -136,7 +136,7 @@ class PostQuerySet(models.QuerySet["Post"]):
         communities they belong to (to apply), and the posts they hold."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        from doorstep.sites.scoping import home_street_paths
+        from doorstep.nearby.sites.scoping import home_street_paths
 
         q = Q(pk__in=[])
         for p in home_street_paths(user):

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from doorstep.activities import services as activities
-from doorstep.activities.models import Activity
+from doorstep.atlas.people.models import PartyMember
 from doorstep.core.testing import make_user
-from doorstep.people.models import PartyMember
+from doorstep.nearby.activities import services as activities
+from doorstep.nearby.activities.models import Activity
 from doorstep.service import teams, visits
 from doorstep.service.errors import Conflict, Denied, ServiceError
 from doorstep.service.figures import figures

@@ -1,0 +1,39 @@
+"""Input shapes for the governance map pages (types and shape only)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from doorstep.atlas.people.models import VULNERABLE_TAGS, Gender, Relation, ResidenceType
+
+
+class ResidentForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=64)
+    residence_type = forms.ChoiceField(label="人口类型", choices=ResidenceType.choices)
+    relation = forms.ChoiceField(label="与户主关系", choices=Relation.choices)
+    gender = forms.ChoiceField(label="性别", choices=[("", "—"), *Gender.choices], required=False)
+    birth_date = forms.DateField(
+        label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    id_card = forms.CharField(label="身份证号", max_length=18, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    tags = forms.MultipleChoiceField(
+        label="重点人群标签",
+        choices=VULNERABLE_TAGS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+
+class EditResidentForm(ResidentForm):
+    """Editing: blank ID-card/phone fields mean "keep as is" (they are shown masked)."""
+
+    id_card = forms.CharField(label="身份证号（不修改请留空）", max_length=18, required=False)
+    phone = forms.CharField(label="联系电话（不修改请留空）", max_length=20, required=False)
+
+
+class MoveHouseholdForm(forms.Form):
+    building = forms.IntegerField(label="楼栋", widget=forms.Select)
+    unit = forms.CharField(label="单元", max_length=20)
+    room = forms.CharField(label="室号", max_length=20)

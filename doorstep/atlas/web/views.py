@@ -1,0 +1,170 @@
+"""The governance map pages: organisation tree with live counts, drill-down, search, audit."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from doorstep.accounts.scopes import scope_of
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.atlas.people.models import PartyMember
+from doorstep.atlas.people.queries import subtree_counts
+from doorstep.atlas.places.models import Building, Household
+from doorstep.core.models import AuditAction, AuditEntry
+
+from . import search as search_queries
+
+
+def _scope_roots(request: HttpRequest) -> list[Organisation]:
+    """The outermost organisations the user may see: where their tree starts."""
+    if not request.user.has_perm("organisations.view_organisation"):
+        return []
+    visible = Organisation.objects.visible_to(request.user)
+    scope = scope_of(request.user)
+    if scope.everything:
+        return list(visible.filter(parent__isnull=True))
+    ids = set(visible.values_list("id", flat=True))
+    orgs = list(visible.filter(id__in=ids))
+    paths = {o.path for o in orgs}
+    return [o for o in orgs if not any(o.path != p and o.path.startswith(p) for p in paths)]
+
+
+def _with_counts(
+    root: Organisation, nodes: list[Organisation]
+) -> list[tuple[Organisation, object]]:
+    counts = subtree_counts(root, nodes, from_counters=True)
+    return [(n, counts[n.pk]) for n in nodes]
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    """组织树: the user's part of the tree, each node with its subtree figures."""
+    roots = _scope_roots(request)
+    rows = []
+    for root in roots:
+        rows.extend(_with_counts(root, [root]))
+    return render(request, "atlas/tree.html", {"rows": rows})
+
+
+@login_required
+@permission_required("organisations.view_organisation", raise_exception=True)
+def tree_children(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx fragment: the children of one node, with counts."""
+    visible = Organisation.objects.visible_to(request.user)
+    node = get_object_or_404(visible, pk=pk)
+    children = list(visible.filter(parent=node).order_by("kind", "name"))
+    return render(request, "atlas/_tree_children.html", {"rows": _with_counts(node, children)})
+
+
+@login_required
+@permission_required("organisations.view_organisation", raise_exception=True)
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = Organisation.objects.visible_to(request.user)
+    node = get_object_or_404(visible, pk=pk)
+    children = list(visible.filter(parent=node).order_by("kind", "name"))
+    counts = subtree_counts(node, [node, *children], from_counters=True)
+    crumbs = [a for a in node.ancestors() if visible.filter(pk=a.pk).exists() and a.pk != node.pk]
+    buildings = None
+    if node.kind == Kind.GRID:
+        buildings = (
+            Building.objects.visible_to(request.user)
+            .filter(grid=node)
+            .annotate(n_households=Count("units__households", distinct=True))
+            .select_related("compound")
+        )
+    user = request.user
+    linked = None
+    if node.kind == Kind.CENTRAL_HOUSEHOLD and user.has_perm("places.view_household"):
+        linked = (
+            Household.objects.visible_to(user)
+            .filter(link__central__organisation=node)
+            .select_related("unit__building")
+        )
+    members = None
+    if node.is_party and user.has_perm("people.view_partymember"):
+        members = (
+            PartyMember.objects.visible_to(user)
+            .filter(organisation=node)
+            .select_related("resident")
+            .order_by("resident__name")[:200]
+        )
+    # Name the party superior only when it is inside the user's own part of the tree.
+    party_parent = visible.filter(pk=node.party_parent_id).first() if node.party_parent_id else None
+    return render(
+        request,
+        "atlas/organisation.html",
+        {
+            "node": node,
+            "crumbs": crumbs,
+            "counts": counts[node.pk],
+            "children": [(c, counts[c.pk]) for c in children],
+            "buildings": buildings,
+            "members": members,
+            "linked": linked,
+            "party_parent": party_parent,
+        },
+    )
+
+
+@login_required
+@permission_required("places.view_building", raise_exception=True)
+def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    building = get_object_or_404(
+        Building.objects.visible_to(request.user).select_related("grid", "compound"), pk=pk
+    )
+    households = (
+        Household.objects.visible_to(request.user)
+        .filter(unit__building=building)
+        .select_related("unit")
+        .annotate(n_residents=Count("residents"))
+        .order_by("unit__number", "room")
+    )
+    units: dict[str, list[Household]] = {}
+    for h in households:
+        units.setdefault(h.unit.number, []).append(h)
+    return render(request, "atlas/building.html", {"building": building, "units": units})
+
+
+@login_required
+@permission_required("places.view_household", raise_exception=True)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related(
+            "unit__building__grid", "unit__building__compound"
+        ),
+        pk=pk,
+    )
+    from doorstep.atlas.people.models import Resident
+
+    residents = Resident.objects.visible_to(request.user).filter(household=household)
+    return render(
+        request,
+        "atlas/household.html",
+        {"household": household, "residents": residents},
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """搜索: people, buildings, compounds and organisations, within the user's scope."""
+    # NUL cannot be stored or matched by PostgreSQL; very long patterns overwhelm SQLite.
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    results = search_queries.search_all(request.user, q) if q else None
+    return render(request, "atlas/search.html", {"q": q, "results": results})
+
+
+@login_required
+@permission_required("core.view_auditentry", raise_exception=True)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """审计日志: read-only, for audit admins."""
+    entries = AuditEntry.objects.select_related("actor").order_by("-id")
+    action = request.GET.get("action")
+    if action not in AuditAction.values:
+        action = None
+    if action:
+        entries = entries.filter(action=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "atlas/audit.html", {"page": page, "action": action})

@@ -1,0 +1,123 @@
+"""Shared helpers for the case pages: finding a case in scope, handlers to choose from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from doorstep.accounts.models import Membership
+from doorstep.atlas.organisations.models import Organisation
+from doorstep.atlas.places.models import Building
+from doorstep.cases import moves
+from doorstep.cases.models import Case
+from doorstep.cases.services import top_of
+
+# Organisation kinds a case may be dispatched to, and summoned by a whistle.
+DISPATCH_KINDS = tuple(sorted(moves.DISPATCH_KINDS))
+SUMMON_KINDS = tuple(sorted(moves.SUMMON_KINDS))
+# Roles whose holders take orders as persons (党员、志愿者).
+PERSON_ROLES = ("party_member", "volunteer")
+STAFF_PERMS = (
+    "cases.receive_case",
+    "cases.handle_case",
+    "cases.report_patrol",
+    "cases.report_whistle",
+    "cases.whistle_case",
+)
+
+
+def require_any(user: Any, *perms: str) -> None:
+    if not any(user.has_perm(p) for p in perms):
+        raise PermissionDenied("没有使用该页面的权限")
+
+
+def is_case_staff(user: Any) -> bool:
+    return any(user.has_perm(p) for p in STAFF_PERMS)
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    """Cases through the access door (view permission and scope: the three admins hold
+    ALL scope for their duties, not to read cases)."""
+    return Case.objects.visible_to(user)
+
+
+def check_number(number: str) -> str:
+    """A tracking number from a URL or a form; NUL (which PostgreSQL refuses) is a 404."""
+    if "\x00" in number or len(number) > 64:
+        raise Http404("工单不存在")
+    return number
+
+
+def case_in_scope(request: HttpRequest, number: str) -> Case:
+    """The case with this number if the user may see it; 404 otherwise (never 403)."""
+    check_number(number)
+    case = (
+        visible_cases(request.user)
+        .select_related("category", "territory", "owner", "owner__parent", "building", "reporter")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise Http404("工单不存在")
+    return case
+
+
+def street_of(org: Organisation) -> Organisation:
+    return top_of(org)
+
+
+def dispatch_orgs(case: Case) -> list[Organisation]:
+    """Organisations in the case's street that may take a dispatch."""
+    street = street_of(case.territory)
+    return list(
+        Organisation.objects.filter(path__startswith=street.path, kind__in=DISPATCH_KINDS)
+        .exclude(pk=case.owner_id)
+        .order_by("depth", "kind", "name")[:500]
+    )
+
+
+def dispatch_people(case: Case) -> list[Any]:
+    """Party members and volunteers in the case's street who may handle orders."""
+    street = street_of(case.territory)
+    rows = (
+        Membership.objects.active()
+        .filter(organisation__path__startswith=street.path, role__code__in=PERSON_ROLES)
+        .select_related("user", "role")
+        .order_by("role__code", "user__display_name")
+    )
+    seen: dict[int, Any] = {}
+    for m in rows:
+        if m.user.is_active and m.user_id not in seen:
+            setattr(m.user, "role_name", m.role.name)  # noqa: B010
+            seen[m.user_id] = m.user
+    return list(seen.values())[:500]
+
+
+def summon_orgs(case: Case) -> list[Organisation]:
+    street = street_of(case.territory)
+    return list(
+        Organisation.objects.filter(path__startswith=street.path, kind__in=SUMMON_KINDS).order_by(
+            "kind", "name"
+        )
+    )
+
+
+def buildings_for(user: Any, home: Building | None) -> list[Building]:
+    """Buildings a filer may choose: their own street's (or the ones in their scope)."""
+    qs = Building.objects.select_related("grid")
+    paths: set[str] = set()
+    if home is not None:
+        paths.add(street_of(home.grid).path)
+    for org in Organisation.objects.filter(
+        pk__in=Membership.objects.active().filter(user=user).values("organisation_id")
+    ):
+        paths.add(street_of(org).path)
+    if not paths:
+        return []
+    q = Q()
+    for p in paths:
+        q |= Q(grid__path__startswith=p)
+    return list(qs.filter(q).order_by("name")[:1000])

@@ -1,0 +1,274 @@
+"""Queues: the staff list with tabs and filters, and the claimable pool (接单池)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+
+from doorstep.accounts.models import Membership
+from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.cases.calendar import TZ
+from doorstep.cases.models import (
+    ACTIVE_ASSIGNMENT,
+    Assignment,
+    Case,
+    CaseEvent,
+    Category,
+    Summons,
+)
+from doorstep.cases.rates import RATE_LABELS, rates_for
+from doorstep.cases.scoping import handler_org_ids
+from doorstep.cases.services import moves_for
+from doorstep.cases.workflow import DONE, HANDLING, S
+from doorstep.core.ids import parse_id
+
+from .forms import QueueFilter
+from .views_common import is_case_staff, require_any, visible_cases
+
+TABS: list[tuple[str, str, frozenset[str] | None]] = [
+    ("todo", "我的待办", None),
+    ("submitted", "待受理", frozenset({S.SUBMITTED, S.NEEDS_INFO})),
+    ("accepted", "待派单", frozenset({S.ACCEPTED})),
+    ("handling", "办理中", frozenset({S.DISPATCHED, S.POOL}) | HANDLING),
+    ("resolved", "待审核", frozenset({S.RESOLVED})),
+    ("done", "已办结", DONE),
+    ("all", "全部", None),
+]
+RATE_KEYS = ("received", "closing_rate", "on_time_rate", "satisfaction_rate", "response_rate")
+
+
+def my_todo(user: Any, qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases that likely wait on me: assigned to me or my units, summoned, or owned by my
+    part of the tree in a status where the owner acts (an approximation of moves_for)."""
+    orgs = handler_org_ids(user)
+    assigned = Assignment.objects.filter(state__in=ACTIVE_ASSIGNMENT).filter(
+        Q(user=user) | Q(organisation_id__in=orgs, user__isnull=True)
+    )
+    q = Q(pk__in=assigned.values("case_id"), status__in=HANDLING | {S.DISPATCHED})
+    q |= Q(
+        pk__in=Summons.objects.filter(department_id__in=orgs, reported_at__isnull=True).values(
+            "whistle__case_id"
+        )
+    )
+    q |= Q(reporter=user, status__in={S.DRAFT, S.NEEDS_INFO, S.PENDING_RATING})
+    if user.has_perm("cases.receive_case") or user.has_perm("cases.dispatch_case"):
+        owner_q = path_q("owner_path", scope_of(user))
+        q |= owner_q & Q(status__in={S.SUBMITTED, S.ACCEPTED, S.RESOLVED})
+    return qs.filter(q)
+
+
+def _rates_panel(user: Any) -> list[dict[str, Any]]:
+    """办结率/满意率… of the communities and streets where the user dispatches."""
+    if not user.has_perm("cases.dispatch_case"):
+        return []
+    orgs = [
+        m.organisation
+        for m in Membership.objects.active()
+        .filter(user=user, organisation__kind__in=[Kind.STREET, Kind.COMMUNITY, Kind.DISTRICT])
+        .select_related("organisation")
+    ]
+    out = []
+    for org in orgs[:3]:
+        r = rates_for(org)
+        out.append(
+            {
+                "org": org,
+                "items": [(k, RATE_LABELS[k], r.get(k)) for k in RATE_KEYS],
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Queue:
+    """What the list shows for one set of query parameters: the tab, the filter form (bound;
+    invalid values are ignored by the page and refused by the export) and the cases."""
+
+    tab: str
+    form: QueueFilter
+    cases: QuerySet[Case]
+    node: Organisation | None = None  # the `org` filter's node, when it is in scope
+
+
+# What the cockpit counts for each period filter (cases/rollups.py `deltas`): 受理量 counts
+# receiving events, 办结 counts closing events, each by the event's local day.
+PERIODS: dict[str, tuple[str, Q]] = {
+    "received": ("受理于", Q(data__received=True)),
+    "closed": ("办结于", Q(to_status=S.CLOSED, data__closing=True)),
+}
+
+
+def period_events(which: str, start: dt.date | None, end: dt.date | None) -> QuerySet[CaseEvent]:
+    """The receiving or closing events on the local days start..end (either may be open)."""
+    events = CaseEvent.objects.filter(PERIODS[which][1])
+    if start is not None:
+        events = events.filter(at__gte=dt.datetime.combine(start, dt.time(), TZ))
+    if end is not None:
+        events = events.filter(
+            at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), TZ)
+        )
+    return events
+
+
+def queue(user: Any, params: QueryDict) -> Queue:
+    """The cases of the staff list for these query parameters, in scope, newest first.
+    The page and its Excel export both read the list through here."""
+    tab = params.get("tab") or "todo"
+    tabs = {t[0]: t for t in TABS}
+    if tab not in tabs:
+        tab = "todo"
+    qs = visible_cases(user).select_related("category", "territory")
+    node = None
+    if tab == "todo":
+        qs = my_todo(user, qs)
+    else:
+        statuses = tabs[tab][2]
+        if statuses is not None:
+            qs = qs.filter(status__in=statuses)
+    form = QueueFilter(params)
+    category = form.cleaned_data.get("category") if form.is_valid() else None
+    if category is not None and parse_id(category) is None:  # beyond what an id column holds
+        form.add_error("category", "分类编号不正确")
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["q"]:
+            text = d["q"].strip()
+            qs = qs.filter(
+                Q(number__icontains=text)
+                | Q(title__icontains=text)
+                | Q(search_text__icontains=text)
+            )
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["flag"]:
+            qs = qs.filter(flag=d["flag"])
+        if d["kind"]:
+            qs = qs.filter(kind=d["kind"])
+        if d["category"]:
+            qs = qs.filter(Q(category_id=d["category"]) | Q(category__parent_id=d["category"]))
+        if d["org"]:
+            node = Organisation.objects.visible_to(user).filter(pk=d["org"]).first()
+            qs = qs.filter(territory_path__startswith=node.path) if node else qs.none()
+        for which in PERIODS:
+            start, end = d[f"{which}_from"], d[f"{which}_to"]
+            if start or end:
+                qs = qs.filter(pk__in=period_events(which, start, end).values("case_id"))
+    return Queue(
+        tab=tab,
+        form=form,
+        cases=qs.order_by("-created_at", "-id"),
+        node=node if form.is_valid() else None,
+    )
+
+
+def period_chips(shown: Queue, params: QueryDict) -> list[dict[str, Any]]:
+    """The active period filters as chips ("受理于 2026-11-01 至 2026-11-30"), each with the
+    list's address without it. For 办结 the chip also says how many closings the cases had
+    in the period, when that differs from the number of cases: the cockpit's 办结 counts a
+    case closed, reopened and closed again once for each closing."""
+    if not shown.form.is_valid():
+        return []
+    d = shown.form.cleaned_data
+    chips = []
+    for which, (verb, _q) in PERIODS.items():
+        start, end = d[f"{which}_from"], d[f"{which}_to"]
+        if not (start or end):
+            continue
+        if start and end:
+            text = f"{verb} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+        elif start:
+            text = f"{verb} {start:%Y-%m-%d} 及以后"
+        else:
+            text = f"{verb} {end:%Y-%m-%d} 及以前"
+        rest = params.copy()
+        for key in (f"{which}_from", f"{which}_to", "page"):
+            rest.pop(key, None)
+        chip: dict[str, Any] = {"which": which, "text": text, "remove": "?" + rest.urlencode()}
+        if which == "closed":
+            closings = period_events(which, start, end).filter(case__in=shown.cases).count()
+            chip["events"] = closings
+        chips.append(chip)
+    return chips
+
+
+def may_use_list(user: Any) -> None:
+    """The list (and its export) is for case staff and those who receive cases."""
+    if not is_case_staff(user):
+        require_any(user, "cases.receive_case")
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """工单 queue for staff and handlers: tabs, filters, newest first."""
+    user = request.user
+    may_use_list(user)
+    shown = queue(user, request.GET)
+    page = Paginator(shown.cases, 20).get_page(request.GET.get("page"))
+    categories = Category.objects.filter(cases__isnull=False).distinct().order_by("code")[:300]
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    export_query["tab"] = shown.tab
+    # A filter that cannot be read is named on the page; the tab is listed without filters.
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "form": shown.form,
+            "tab": shown.tab,
+            "tabs": [(t[0], t[1]) for t in TABS],
+            "categories": categories,
+            "rates": _rates_panel(user),
+            "export_url": reverse("desk:export") + "?" + export_query.urlencode(),
+            "node": shown.node,
+            "chips": period_chips(shown, request.GET),
+            "kept": kept_filters(shown),
+        },
+        status=400 if shown.form.errors else 200,
+    )
+
+
+def kept_filters(shown: Queue) -> list[tuple[str, str]]:
+    """The drill-down filters the filter form has no field for, kept when it is submitted."""
+    if not shown.form.is_valid():
+        return []
+    d = shown.form.cleaned_data
+    names = ["org", *(f"{w}_{end}" for w in PERIODS for end in ("from", "to"))]
+    return [
+        (n, d[n].isoformat() if hasattr(d[n], "isoformat") else str(d[n])) for n in names if d[n]
+    ]
+
+
+@login_required
+def pool(request: HttpRequest) -> HttpResponse:
+    """接单池: orders open to party members and volunteers of the community."""
+    require_any(request.user, "cases.claim_case", "cases.dispatch_case")
+    return render_pool(request)
+
+
+def render_pool(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
+    qs = (
+        visible_cases(request.user)
+        .filter(status=S.POOL)
+        .select_related("category", "territory", "building")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    can_claim = request.user.has_perm("cases.claim_case")
+    for case in page.object_list:
+        case.claimable = any(m.code == "claim" for m in moves_for(case, request.user))  # type: ignore[attr-defined]
+    return render(
+        request,
+        "cases/pool.html",
+        {"page": page, "can_claim": can_claim, "error": error},
+        status=status,
+    )

@@ -1,9 +1,0 @@
-from django.apps import AppConfig
-
-
-class CircleConfig(AppConfig):
-    """The 15-minute service circle: road network, walking times, coverage, new sites."""
-
-    name = "doorstep.circle"
-    label = "circle"
-    verbose_name = "15分钟服务圈"

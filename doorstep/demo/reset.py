@@ -1,0 +1,130 @@
+"""Removing a seeded subtree (重建演示数据), in an order the PROTECT foreign keys allow.
+
+Users are kept (the append-only audit log may point at them); only their roles inside the
+subtree go. The audit log itself is never touched. The subtree's cases go first, with their
+events, photos, rollup shares and inbox messages (`delete_cases`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+
+from doorstep.accounts.models import Membership
+from doorstep.atlas.organisations.models import Organisation
+from doorstep.atlas.people import tallies
+from doorstep.atlas.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
+from doorstep.atlas.places.models import Building, Compound, Household, Unit
+from doorstep.cases import rollups
+from doorstep.cases.models import Attachment, Case, CaseEvent, Rollup
+from doorstep.inbox.models import Notification
+from doorstep.nearby.sites.models import Booking, BookingSeries, Room, ServiceSite
+
+
+def delete_subtree(root: Organisation) -> dict[str, int]:
+    """Delete everything under `root` (and `root`); returns rows deleted per table."""
+    done: dict[str, int] = {}
+    done["case"] = delete_cases(root.path)
+    tallies.subtree_removed(root)  # settles the ancestors' population counters at once
+    _delete_rest(root, done)  # bulk deletes: nothing else counts them
+    return done
+
+
+def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
+    path = root.path
+    grid_q = Q(grid__path__startswith=path)
+
+    def drop(label: str, qs: object) -> None:
+        # only("pk"): the collector must not load (and decrypt) whole rows.
+        done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
+
+    # Service sites of the subtree (run by or placed in it), with their rooms and bookings.
+    site_q = Q(territory_path__startswith=path) | Q(organisation__path__startswith=path)
+    sites = ServiceSite.objects.filter(site_q)
+    drop(
+        "booking",
+        Booking.objects.filter(Q(room__site__in=sites) | Q(organisation__path__startswith=path)),
+    )
+    drop("booking_series", BookingSeries.objects.filter(room__site__in=sites))
+    drop("room", Room.objects.filter(site__in=sites))
+    drop("service_site", ServiceSite.objects.filter(site_q))
+    drop("membership", Membership.objects.filter(organisation__path__startswith=path))
+    drop(
+        "household_link",
+        HouseholdLink.objects.filter(
+            Q(household__grid__path__startswith=path)
+            | Q(central__organisation__path__startswith=path)
+        ),
+    )
+    drop("central_household", CentralHousehold.objects.filter(organisation__path__startswith=path))
+    drop("party_member", PartyMember.objects.filter(resident__grid__path__startswith=path))
+    drop("resident", Resident.objects.filter(grid_q))
+    drop("household", Household.objects.filter(grid_q))
+    drop("unit", Unit.objects.filter(building__grid__path__startswith=path))
+    drop("building", Building.objects.filter(grid_q))
+    drop("compound", Compound.objects.filter(community__path__startswith=path))
+    orgs = Organisation.objects.filter(path__startswith=path)
+    orgs.update(party_parent=None)
+    depths = sorted(set(orgs.values_list("depth", flat=True)), reverse=True)
+    done["organisation"] = 0
+    for depth in depths:
+        done["organisation"] += orgs.filter(depth=depth).only("pk").delete()[0]
+
+
+def delete_cases(path: str) -> int:
+    """Delete the cases in, owned by, assigned to or summoning units of the subtree.
+
+    Their events go too, and their photos' files. The rollup rows of organisations inside
+    the subtree go with those organisations; ancestors outside it (a district that stays)
+    have what the deleted events had added to them taken off again, so the counters keep
+    matching a recount from the remaining events.
+    """
+    ids = set(
+        Case.objects.filter(
+            Q(territory_path__startswith=path)
+            | Q(owner_path__startswith=path)
+            | Q(assignments__organisation__path__startswith=path)
+            | Q(whistles__street__path__startswith=path)
+            | Q(whistles__summonses__department__path__startswith=path)
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    events = CaseEvent.objects.filter(case_id__in=ids)
+    counted = rollups.recount(
+        events.values_list("case__territory_path", "move", "to_status", "data", "at")
+    )
+    inside = set(Organisation.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    for (org_id, day), counts in counted.items():
+        if org_id in inside or not any(counts.values()):
+            continue
+        row = Rollup.objects.filter(organisation_id=org_id, day=day).first()
+        if row is None:
+            continue
+        for name, n in counts.items():
+            setattr(row, name, getattr(row, name) - n)
+        row.save(update_fields=list(counts))
+    photos = Attachment.objects.filter(case_id__in=ids)
+    for attachment in photos.only("file"):
+        if attachment.file:
+            attachment.file.delete(save=False)
+    photos.delete()
+    # Events are append-only for everything but this: the demo cases themselves go, so
+    # their events go with them, by a plain DELETE past the ORM's guard.
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(ids), 500):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", chunk)
+    # Inbox messages about the deleted cases would lead nowhere.
+    numbers = list(Case.objects.filter(pk__in=ids).values_list("number", flat=True))
+    for chunk in _chunks(numbers, 500):
+        Notification.objects.filter(url__in=[f"/cases/{n}/" for n in chunk]).delete()
+    Case.objects.filter(merged_into_id__in=ids).exclude(pk__in=ids).update(merged_into=None)
+    return Case.objects.filter(pk__in=ids).delete()[1].get("cases.Case", 0)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

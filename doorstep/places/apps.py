@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class PlacesConfig(AppConfig):
-    name = "doorstep.places"
-    label = "places"
-    verbose_name = "房屋与场所"
