@@ -6,11 +6,9 @@ from ninja.renderers import JSONRenderer
 from doorstep.accounts.tokens import SessionAuth, TokenAuth
 from doorstep.atlas.web.api import router as atlas_router
 from doorstep.cases.web.api import router as cases_router
-from doorstep.cases.web.errors import install_case_errors
 from doorstep.cockpit.api import router as cockpit_router
 from doorstep.core.api_errors import install_error_handlers
 from doorstep.nearby.web.api import router as places_router
-from doorstep.nearby.web.api_errors import install_places_errors
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -33,8 +31,6 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
-install_case_errors(api)
-install_places_errors(api)
 api.add_router("/", atlas_router)
 api.add_router("/", cases_router)
 api.add_router("/", places_router)

@@ -1,25 +1,19 @@
-"""Errors a filing or a move can raise; each message is for the user (Chinese)."""
+"""Errors a filing or a move can raise; each message is for the user (Chinese).
+
+The case's names for the one family in `doorstep.core.errors`."""
 
 from __future__ import annotations
 
-
-class CaseError(Exception):
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+from doorstep.core import errors as core
 
 
-class NotAllowed(CaseError):
-    status = 403
-    code = "forbidden"
+class CaseError(core.DomainError):
+    """A filing or a move refused (400); the kinds below are 403 and 409."""
 
 
-class Conflict(CaseError):
+class NotAllowed(CaseError, core.NotAllowed):
+    pass
+
+
+class Conflict(CaseError, core.Conflict):
     """Someone else acted first (a stale form, or the order was already taken)."""
-
-    status = 409
-    code = "conflict"

@@ -25,6 +25,7 @@ from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, Rating
 from doorstep.cases.rates import rates_for
+from doorstep.core.errors import DomainError
 
 from .panels import Period, cockpit
 
@@ -33,7 +34,7 @@ COLOURS = ((52, 101, 164), (78, 154, 6), (204, 0, 0), (237, 212, 0))
 COLOUR_NAMES = ("蓝色", "绿色", "红色", "黄色")
 
 
-class BriefingError(ValueError):
+class BriefingError(DomainError, ValueError):
     """The month asked for cannot be briefed (not begun yet, or out of range)."""
 
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import TAG_LABELS, Gender, PartyMember, ResidenceType, Resident
 from doorstep.atlas.places.models import Building, Household, Tenure
+from doorstep.core.errors import DomainError
 from doorstep.core.masking import mask_id_card, mask_phone
 
 from .panels import AGE_BANDS, _years_ago
@@ -47,7 +48,7 @@ def type_label(code: str) -> str:
     return _TYPES.get(code, f"{code}人口")
 
 
-class BadFilter(ValueError):
+class BadFilter(DomainError, ValueError):
     """A filter value no list knows: shown to the viewer and answered with 400."""
 
 

@@ -24,6 +24,7 @@ from django.db.models import Max, Q
 from doorstep.accounts.scopes import scope_of
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import audit
+from doorstep.core.errors import DomainError
 from doorstep.core.models import AuditAction
 
 from .indicators import REGISTRY
@@ -34,12 +35,8 @@ OWNER_KINDS = frozenset({Kind.STREET, Kind.DISTRICT})
 DEPTH: dict[str, int] = {Kind.DISTRICT: 0, Kind.STREET: 1, Kind.COMMUNITY: 2, Kind.GRID: 3}
 
 
-class ScorecardError(ValueError):
+class ScorecardError(DomainError, ValueError):
     """A write refused for its input (shown to the user as it is; nothing was written)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ---------------------------------------------------------------- reads

@@ -1,4 +1,7 @@
-"""JSON error bodies for the API: bad input is a 4xx with a message, never a 500."""
+"""JSON error bodies for the API: bad input is a 4xx with a message, never a 500.
+
+Every domain's errors are one family (`core.errors.DomainError`); each answers with its own
+status (400 invalid, 403 forbidden, 409 conflict) and `{"error", "detail", "field"?}`."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from .errors import DomainError
+
 
 def _messages(exc: ValidationError) -> Any:
     if hasattr(exc, "message_dict"):
@@ -17,7 +22,19 @@ def _messages(exc: ValidationError) -> Any:
     return exc.messages
 
 
+def domain_body(exc: DomainError) -> dict[str, Any]:
+    """The JSON body for a domain error: its code, its message, the field if it names one."""
+    body: dict[str, Any] = {"error": exc.code, "detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return body
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(request, domain_body(exc), status=exc.status)
+
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return api.create_response(

@@ -1,25 +1,19 @@
-"""Errors the service app raises; each message is for the user (Chinese)."""
+"""Errors the service app raises; each message is for the user (Chinese).
+
+The service's names for the one family in `doorstep.core.errors`."""
 
 from __future__ import annotations
 
-
-class ServiceError(Exception):
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+from doorstep.core import errors as core
 
 
-class Denied(ServiceError):
-    status = 403
-    code = "forbidden"
+class ServiceError(core.DomainError):
+    """A service rule refused (400); the kinds below are 403 and 409."""
 
 
-class Conflict(ServiceError):
+class Denied(ServiceError, core.NotAllowed):
+    pass
+
+
+class Conflict(ServiceError, core.Conflict):
     """Someone else acted first, or the thing is already done."""
-
-    status = 409
-    code = "conflict"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
 from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.core import errors as core_errors
 from doorstep.core import events
 from doorstep.inbox.services import notify
 from doorstep.nearby.sites.errors import SiteError
@@ -40,21 +41,16 @@ CHECKIN_EARLY = dt.timedelta(hours=1)
 TERRITORY_KINDS = (Kind.STREET, Kind.COMMUNITY, Kind.GRID, Kind.DISTRICT)
 
 
-class ActivityError(Exception):
-    status = 400
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ActivityError(core_errors.DomainError):
+    """An activity rule refused (400); the kinds below are 403 and 409."""
 
 
-class ActivityDenied(ActivityError):
-    status = 403
+class ActivityDenied(ActivityError, core_errors.NotAllowed):
+    pass
 
 
-class ActivityConflict(ActivityError):
-    status = 409
+class ActivityConflict(ActivityError, core_errors.Conflict):
+    pass
 
 
 UNIT_KINDS = (Kind.CO_BUILDING, Kind.DEPARTMENT)
@@ -181,9 +177,12 @@ def publish(
                     attendees=min(capacity, room.capacity),
                 )
             except SiteError as exc:
-                error = ActivityError(exc.message, "room")
-                error.status = exc.status
-                raise error from exc
+                error_kind: type[ActivityError] = ActivityError  # the same kind, as an activity's
+                if isinstance(exc, core_errors.NotAllowed):
+                    error_kind = ActivityDenied
+                elif isinstance(exc, core_errors.Conflict):
+                    error_kind = ActivityConflict
+                raise error_kind(exc.message, "room") from exc
             activity.save(update_fields=["booking"])
     return activity
 

@@ -1,16 +1,14 @@
-"""Errors the service circle raises; each message is for the user (Chinese)."""
+"""Errors the service circle raises; each message is for the user (Chinese).
+
+The circle's names for the one family in `doorstep.core.errors`."""
 
 from __future__ import annotations
 
+from doorstep.core import errors as core
 
-class CircleError(Exception):
-    status = 400
-    code = "invalid"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class CircleError(core.DomainError):
+    """The circle cannot be computed or imported as asked (400)."""
 
 
 class NoRoads(CircleError):

@@ -16,6 +16,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from doorstep.core.errors import Conflict
+
 from .coverage import SiteTuple, coverage_for
 from .errors import CircleError
 from .models import CoverageRun, RoadNetwork, RunStatus
@@ -24,9 +26,8 @@ from .models import CoverageRun, RoadNetwork, RunStatus
 STALE_AFTER = dt.timedelta(minutes=10)
 
 
-class RunBusy(CircleError):
-    status = 409
-    code = "conflict"
+class RunBusy(CircleError, Conflict):
+    """A run for this network is already queued or running."""
 
 
 def busy(network: RoadNetwork) -> CoverageRun | None:

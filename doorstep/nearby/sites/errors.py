@@ -1,35 +1,26 @@
-"""Errors the site and booking services raise; each message is for the user (Chinese)."""
+"""Errors the site and booking services raise; each message is for the user (Chinese).
+
+The sites' names for the one family in `doorstep.core.errors`."""
 
 from __future__ import annotations
 
-
-class SiteError(Exception):
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+from doorstep.core import errors as core
 
 
-class NotAllowed(SiteError):
-    status = 403
-    code = "forbidden"
+class SiteError(core.DomainError):
+    """A site, room or booking rule refused (400); the kinds below are 403 and 409."""
 
 
-class SlotTaken(SiteError):
+class NotAllowed(SiteError, core.NotAllowed):
+    pass
+
+
+class SlotTaken(SiteError, core.Conflict):
     """The room is already booked (or being booked by someone else) for that time."""
 
-    status = 409
-    code = "conflict"
 
-
-class Conflict(SiteError):
+class Conflict(SiteError, core.Conflict):
     """Someone else acted first (the booking is no longer in the state the form showed)."""
-
-    status = 409
-    code = "conflict"
 
 
 TAKEN = "该时段已被预订"

@@ -2,8 +2,8 @@
 
 The endpoints live in `api_sites.py` and `api_activities.py`, tagged "nearby" (the atlas
 already tags buildings and households "places"; one tag per router keeps each scope matrix
-walk exact). This router mounts both; `config/api.py` mounts it with `api_errors.py`'s
-handlers.
+walk exact). This router mounts both; `config/api.py` mounts it, and the one domain-error
+handler of `core.api_errors` answers the sites' and activities' errors.
 """
 
 from ninja import Router

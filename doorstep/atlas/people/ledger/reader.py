@@ -17,6 +17,8 @@ from typing import IO, Any
 import openpyxl
 from django.conf import settings
 
+from doorstep.core.errors import DomainError
+
 from .columns import COLUMNS, SHEET_TITLES, header_lookup, normalise_header
 
 _ZIP = b"PK\x03\x04"
@@ -25,12 +27,8 @@ _HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in rea
 _UNZIP_FACTOR = 30  # a zip that inflates far beyond its size is refused (zip bomb)
 
 
-class LedgerRejected(Exception):
+class LedgerRejected(DomainError):
     """The file cannot be imported as a whole; the message is for people (in Chinese)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _blank(values: tuple[Any, ...] | list[Any]) -> bool:
