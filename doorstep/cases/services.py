@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.accounts.typing import Actor, Viewer
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import events
 from doorstep.core.search import search_text_for
@@ -83,7 +84,7 @@ class Ctx:
     """What a move's handler works with, and what it leaves for the event."""
 
     case: Case
-    actor: Any
+    actor: Actor | None  # None: the system (the deadline sweep)
     move: Move
     now: dt.datetime
     note: str
@@ -98,8 +99,8 @@ class Ctx:
 # ---------------------------------------------------------------- facts about actor and case
 
 
-def _perms(user: Any) -> frozenset[str]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def _perms(user: Viewer | None) -> frozenset[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     return frozenset(p for p in user.get_all_permissions() if p.startswith("cases."))
 
@@ -116,7 +117,7 @@ def _asks(flag: str, status: str) -> bool:
     return status in _GUARD_STATUSES.get(flag, ())
 
 
-def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
+def facts_for(case: Case, user: Viewer | None, *, system: bool = False) -> Facts:
     rel: set[str] = set()
     flags: set[str] = set()
     summons = list(
@@ -129,7 +130,7 @@ def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
     authed = getattr(user, "is_authenticated", False)
     orgs = handler_org_ids(user) if authed else frozenset()
     scope = scope_of(user)
-    if authed:
+    if user is not None and authed:
         if case.reporter_id == user.pk:
             rel.add(R.REPORTER)
         if any(case.owner_path.startswith(p) for p in scope.paths) or (
@@ -186,7 +187,7 @@ def facts_for(case: Case, user: Any, *, system: bool = False) -> Facts:
     return Facts(case.status, _perms(user), frozenset(rel), frozenset(flags))
 
 
-def moves_for(case: Case, user: Any) -> list[Move]:
+def moves_for(case: Case, user: Viewer) -> list[Move]:
     """The moves this user may make on this case now (what the page offers)."""
     return available(facts_for(case, user))
 
@@ -228,7 +229,7 @@ def top_of(org: Organisation) -> Organisation:
 
 def create_case(
     *,
-    actor: Any,
+    actor: Actor | None,
     category: Category,
     description: str,
     location: Location,
@@ -353,7 +354,7 @@ def create_case(
     return case
 
 
-def _name(actor: Any) -> str:
+def _name(actor: Actor | None) -> str:
     if not getattr(actor, "is_authenticated", False):
         return "系统"
     return str(actor)[:64]
@@ -395,7 +396,7 @@ def _lock(case_id: int) -> Case:
 def perform(
     case: Case | int,
     code: str,
-    actor: Any,
+    actor: Actor | None,
     *,
     note: str = "",
     expected_version: int | None = None,
@@ -469,7 +470,7 @@ def perform(
         category_rollups.apply(locked.territory_path, now, locked.category_id, move_deltas)
         if ctx.notify_users:
             notify(
-                ctx.notify_users - ({actor.pk} if getattr(actor, "pk", None) else set()),
+                ctx.notify_users - ({actor.pk} if actor is not None and actor.pk else set()),
                 kind=f"case_{code}",
                 title=ctx.notice or f"工单{move.label}：{locked.title}",
                 body=f"工单 {locked.number}：{move.label}" + (f"。{note}" if note else ""),

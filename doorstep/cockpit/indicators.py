@@ -53,8 +53,8 @@ class Source:
 
         held = attendance(
             self.org,
-            dt.datetime.combine(self.start, dt.time(), TZ),
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), TZ),
+            start=dt.datetime.combine(self.start, dt.time(), TZ),
+            end=dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), TZ),
         )
         return held["sessions"]
 

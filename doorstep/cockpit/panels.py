@@ -226,8 +226,8 @@ def services(org: Organisation, period: Period, serving: Any = None) -> dict[str
     )
     held = attendance(
         org,
-        dt.datetime.combine(period.start, dt.time(), TZ),
-        dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
+        start=dt.datetime.combine(period.start, dt.time(), TZ),
+        end=dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
     )
     serving = serving or service_figures(org, period.start, period.end)
     return {

@@ -81,11 +81,11 @@ def seed_service(street: Organisation, log: Log) -> None:
         keeper = CentralHousehold.objects.filter(organisation__parent=grid).first()
         keeper_user = keeper.keeper.resident.user if keeper else None
         if keeper_user is not None:
-            teams.approve(teams.apply(post, keeper_user), street_staff)
+            teams.approve(teams.apply(post, keeper_user), actor=street_staff)
             held += 1
     for user in extra:
         post = rng.choice(list(Post.objects.filter(title="独居老人探访")))
-        teams.approve(teams.apply(post, user), street_staff)
+        teams.approve(teams.apply(post, user), actor=street_staff)
         held += 1
     # Posts held since two months ago: last month's duty points are due.
     since = timezone.localdate().replace(day=1) - dt.timedelta(days=40)
@@ -96,7 +96,9 @@ def seed_service(street: Organisation, log: Log) -> None:
     logged = _visits(rng)
     pending = _self_reports(users, communities, staff, rng)
     for kind in ("pioneer", "volunteer"):  # last month's honour lists, published
-        honours.publish(street, kind, "month", last_month, street_staff)
+        honours.publish(
+            street, kind=kind, period_kind="month", period_start=last_month, actor=street_staff
+        )
     log(
         f"  志愿服务队 {n_teams} 支、岗位 {n_posts} 个（在岗 {held} 人）、联户走访 {logged} 次、"
         f"待审核时长申报 {pending} 条"
@@ -150,7 +152,7 @@ def _self_reports(
                 continue
             if n < 2:
                 with at_moment(end + dt.timedelta(days=1)):
-                    records.approve(ServiceRecord.objects.get(pk=record.pk), staff)
+                    records.approve(ServiceRecord.objects.get(pk=record.pk), actor=staff)
             else:
                 pending += 1
     return pending

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
+
+from doorstep.accounts.typing import Actor
 
 from .channels import Message, channels
 
@@ -56,7 +57,7 @@ def _send(messages: list[Message]) -> None:
     send_notifications.delay([m.__dict__ for m in messages])
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Actor) -> int:
     from .models import Notification
 
     if not getattr(user, "is_authenticated", False):

@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import Resident
 from doorstep.core import audit
@@ -49,11 +50,11 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _is_staff_over(user: Any, org: Organisation) -> bool:
+def _is_staff_over(user: Actor, org: Organisation) -> bool:
     return scope_of(user).covers(org.path)
 
 
-def _verified(user: Any, org: Organisation, start: dt.date, end: dt.date) -> QuerySet[Any]:
+def _verified(user: Actor, org: Organisation, start: dt.date, end: dt.date) -> QuerySet[Any]:
     return ServiceRecord.objects.filter(
         user=user,
         status=RecordStatus.VERIFIED,
@@ -63,7 +64,7 @@ def _verified(user: Any, org: Organisation, start: dt.date, end: dt.date) -> Que
     )
 
 
-def issuers_for(user: Any) -> QuerySet[Organisation]:
+def issuers_for(user: Actor) -> QuerySet[Organisation]:
     """The organisations that may certify the user's own service: the communities (and
     the streets above them) under which the user has verified records."""
     paths = set(
@@ -75,7 +76,7 @@ def issuers_for(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=ids, kind__in=ISSUER_KINDS).order_by("path")
 
 
-def may_issue(actor: Any, user: Any, org: Organisation) -> bool:
+def may_issue(actor: Actor, *, user: Actor, org: Organisation) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     if org.kind not in ISSUER_KINDS:
@@ -85,7 +86,7 @@ def may_issue(actor: Any, user: Any, org: Organisation) -> bool:
     return _is_staff_over(actor, org)
 
 
-def _name_and_id(user: Any) -> tuple[str, str]:
+def _name_and_id(user: Actor) -> tuple[str, str]:
     resident = Resident.objects.filter(user=user).first()
     if resident is None:
         return (user.display_name or user.get_username()), ""
@@ -102,11 +103,16 @@ def _check_period(start: dt.date, end: dt.date) -> None:
 
 
 def issue(
-    user: Any, organisation: Organisation, period_start: dt.date, period_end: dt.date, actor: Any
+    user: Actor,
+    *,
+    organisation: Organisation,
+    period_start: dt.date,
+    period_end: dt.date,
+    actor: Actor,
 ) -> Certificate:
     """Issue the certificate of the user's verified service under the organisation in the
     period. One per user, organisation and period (the database says so)."""
-    if not may_issue(actor, user, organisation):
+    if not may_issue(actor, user=user, org=organisation):
         raise Denied("您不能以该组织的名义出具证明")
     _check_period(period_start, period_end)
     totals = _verified(user, organisation, period_start, period_end).aggregate(
@@ -183,7 +189,7 @@ def public_name(name: str) -> str:
     return mask_name(name)
 
 
-def export_audit(cert: Certificate, actor: Any, fmt: str) -> None:
+def export_audit(cert: Certificate, *, actor: Actor, fmt: str) -> None:
     """A download hands out personal data: record who took which certificate."""
     with transaction.atomic():
         audit.record(

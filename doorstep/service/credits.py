@@ -54,7 +54,7 @@ def credit_case_event(event: CaseEvent) -> None:
     """What one case event earns or takes back."""
     case = event.case
     if event.move == "reopen_closed":
-        records.reverse_case(case, event.actor)
+        records.reverse_case(case, actor=event.actor)
         return
     if event.to_status != S.CLOSED or event.move not in CLOSING_MOVES:
         return
@@ -76,7 +76,9 @@ def credit_case_event(event: CaseEvent) -> None:
     satisfied = (event.data or {}).get("rating") == Rating.SATISFIED
     for assignment in leads:
         user = assignment.user
-        if records.from_case(case, user, event.at, event.seq) is None:
+        if user is None:  # filtered out above
+            continue
+        if records.from_case(case, user=user, closed_at=event.at, seq=event.seq) is None:
             continue
         ledger.grant(
             user=user, code=RuleCode.CASE_RESOLVED, source=source, organisation=case.territory

@@ -64,7 +64,7 @@ def figures(org: Any, since: dt.date, until: dt.date) -> dict[str, Any]:
         granted=Sum("amount", filter=Q(kind__in=(LineKind.GRANT, LineKind.REVERSAL))),
         redeemed=Sum("amount", filter=Q(kind__in=(LineKind.REDEMPTION, LineKind.REFUND))),
     )
-    links = coverage(path, since, until)
+    links = coverage(path, since=since, until=until)
     return {
         "teams": teams.count(),
         "members": members,

@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.accounts.typing import Actor, Viewer
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import PartyMember, Resident
 from doorstep.cases.calendar import TZ
@@ -145,6 +146,7 @@ def _names(user_ids: set[int]) -> dict[int, str]:
 
 def ranking(
     org: Organisation,
+    *,
     kind: str,
     period_kind: str,
     period_start: dt.date,
@@ -203,11 +205,11 @@ def ranking(
 # Who sees what -----------------------------------------------------------------------
 
 
-def may_publish(user: Any, org: Organisation) -> bool:
+def may_publish(user: Viewer, org: Organisation) -> bool:
     return bool(user.has_perm("service.add_honourlist") and scope_of(user).covers(org.path))
 
 
-def home_community(user: Any) -> Organisation | None:
+def home_community(user: Actor) -> Organisation | None:
     """The community a person lives in (their resident record), else where they serve."""
     paths = list(Resident.objects.filter(user=user).values_list("grid__path", flat=True))
     paths += list(user.memberships.values_list("organisation__path", flat=True))
@@ -224,10 +226,11 @@ def home_community(user: Any) -> Organisation | None:
 
 def publish(
     org: Organisation,
+    *,
     kind: str,
     period_kind: str,
     period_start: dt.date,
-    actor: Any,
+    actor: Actor,
     replace: bool = False,
 ) -> HonourList:
     """Freeze the ranking as the period's honour list. A second list for the same period
@@ -235,7 +238,9 @@ def publish(
     transaction."""
     if not may_publish(actor, org):
         raise Denied("只能发布本辖区的荣誉榜")
-    entries = ranking(org, kind, period_kind, period_start, limit=LIMIT)
+    entries = ranking(
+        org, kind=kind, period_kind=period_kind, period_start=period_start, limit=LIMIT
+    )
     key = {
         "organisation": org,
         "kind": kind,

@@ -14,12 +14,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from doorstep.accounts.typing import Actor
+
 from .errors import Conflict, ServiceError
 from .models import LineKind, PointAccount, PointLine, Redemption, Reward
 from .rules import room_left, rule_for
 
 
-def _account(user: Any) -> PointAccount:
+def _account(user: Actor | int) -> PointAccount:
     """The user's account, locked for this transaction (created on first use)."""
     PointAccount.objects.get_or_create(user_id=user.pk if hasattr(user, "pk") else user)
     qs = PointAccount.objects.all()
@@ -38,7 +40,7 @@ def _append(
     rule: str = "",
     reverses: PointLine | None = None,
     note: str = "",
-    actor: Any = None,
+    actor: Actor | None = None,
 ) -> PointLine:
     balance = account.balance + amount
     if balance < 0:
@@ -69,12 +71,12 @@ def _append(
 
 def grant(
     *,
-    user: Any,
+    user: Actor,
     code: str,
     source: str,
     organisation: Any,
     units: Decimal | int = 1,
-    actor: Any = None,
+    actor: Actor | None = None,
     note: str = "",
 ) -> PointLine | None:
     """Points for one action under the rule in force there (once per source; capped per
@@ -113,7 +115,7 @@ def grant(
         return line
 
 
-def _settle(account: PointAccount, line: PointLine, actor: Any) -> None:
+def _settle(account: PointAccount, line: PointLine, actor: Actor | None) -> None:
     """Take what earlier reversals still owe out of a new grant (a reversal line)."""
     settle = min(account.owed, account.balance)
     if settle <= 0:
@@ -132,7 +134,9 @@ def _settle(account: PointAccount, line: PointLine, actor: Any) -> None:
     account.save(update_fields=["owed"])
 
 
-def reverse_source(source_prefix: str, *, actor: Any = None, note: str = "") -> list[PointLine]:
+def reverse_source(
+    source_prefix: str, *, actor: Actor | None = None, note: str = ""
+) -> list[PointLine]:
     """Reverse every standing grant whose source starts with the prefix (e.g. a case that
     was reopened after its points were granted). A reversal is a new negative line; when
     the person has already spent some of the points, what is left is taken back and the
@@ -170,7 +174,9 @@ def reverse_source(source_prefix: str, *, actor: Any = None, note: str = "") -> 
     return out
 
 
-def redeem(*, user: Any, reward: Reward | int, quantity: int = 1, actor: Any = None) -> Redemption:
+def redeem(
+    *, user: Actor, reward: Reward | int, quantity: int = 1, actor: Actor | None = None
+) -> Redemption:
     """Spend points on a catalogue item; refused beyond the balance or the stock."""
     if not 1 <= quantity <= 100:
         raise ServiceError("兑换数量应在1到100之间", "quantity")
@@ -209,7 +215,7 @@ def redeem(*, user: Any, reward: Reward | int, quantity: int = 1, actor: Any = N
         )
 
 
-def balance_of(user: Any) -> PointAccount:
+def balance_of(user: Actor) -> PointAccount:
     return PointAccount.objects.filter(user=user).first() or PointAccount(user=user)
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.accounts.typing import Actor, Viewer
 
 from . import ledger
 from .errors import Conflict, Denied, ServiceError
@@ -43,13 +44,13 @@ def case_hours(case: Any) -> Decimal:
     return Decimal(str(table.get(case.kind, table.get("default", "1.0"))))
 
 
-def may_approve(user: Any, record: ServiceRecord) -> bool:
+def may_approve(user: Viewer, record: ServiceRecord) -> bool:
     return user.has_perm("service.approve_servicerecord") and scope_of(user).covers(
         record.organisation_path
     )
 
 
-def from_case(case: Any, user: Any, closed_at: dt.datetime, seq: int) -> ServiceRecord | None:
+def from_case(case: Any, *, user: Actor, closed_at: dt.datetime, seq: int) -> ServiceRecord | None:
     """The verified hours of the person who handled a case to its closure (once)."""
     hours = case_hours(case)
     if hours <= 0:
@@ -116,7 +117,7 @@ def _check_evidence(evidence: Any, note: str) -> None:
 
 def self_report(
     *,
-    user: Any,
+    user: Actor,
     organisation: Any,
     started_at: dt.datetime,
     ended_at: dt.datetime,
@@ -172,7 +173,7 @@ def self_report(
         )
 
 
-def _decide(record: ServiceRecord, actor: Any, status: str, reason: str = "") -> ServiceRecord:
+def _decide(record: ServiceRecord, actor: Actor, status: str, reason: str = "") -> ServiceRecord:
     if not may_approve(actor, record):
         raise Denied("您无权审核该服务记录")
     if record.user_id == actor.pk:
@@ -203,11 +204,11 @@ def _decide(record: ServiceRecord, actor: Any, status: str, reason: str = "") ->
     return record
 
 
-def approve(record: ServiceRecord, actor: Any) -> ServiceRecord:
+def approve(record: ServiceRecord, *, actor: Actor) -> ServiceRecord:
     return _decide(record, actor, RecordStatus.VERIFIED)
 
 
-def reject(record: ServiceRecord, actor: Any, reason: str) -> ServiceRecord:
+def reject(record: ServiceRecord, *, actor: Actor, reason: str) -> ServiceRecord:
     reason = (reason or "").strip()
     if not reason or "\x00" in reason or len(reason) > 200:
         raise ServiceError("请填写未通过的原因（不超过200字）", "reason")
@@ -215,7 +216,7 @@ def reject(record: ServiceRecord, actor: Any, reason: str) -> ServiceRecord:
 
 
 def propose_edit(
-    record: ServiceRecord, actor: Any, *, hours: Decimal, description: str, reason: str
+    record: ServiceRecord, *, actor: Actor, hours: Decimal, description: str, reason: str
 ) -> RecordEdit:
     """Ask to change a verified record; a second staff member must agree."""
     if not may_approve(actor, record):
@@ -244,7 +245,7 @@ def propose_edit(
         raise Conflict("该记录已有待复核的修改") from None
 
 
-def decide_edit(edit: RecordEdit, actor: Any, *, agree: bool) -> RecordEdit:
+def decide_edit(edit: RecordEdit, *, actor: Actor, agree: bool) -> RecordEdit:
     """The second person agrees (the change applies, points follow) or refuses."""
     record = edit.record
     if not may_approve(actor, record):
@@ -286,7 +287,7 @@ def decide_edit(edit: RecordEdit, actor: Any, *, agree: bool) -> RecordEdit:
     return edit
 
 
-def reverse_case(case: Any, actor: Any = None) -> int:
+def reverse_case(case: Any, *, actor: Actor | None = None) -> int:
     """A closed case reopened: its hours leave the verified ledger (kept, marked
     reversed) and the points are taken back with ledger lines."""
     with transaction.atomic():
@@ -297,7 +298,7 @@ def reverse_case(case: Any, actor: Any = None) -> int:
     return n
 
 
-def totals(user: Any) -> dict[str, Decimal]:
+def totals(user: Actor) -> dict[str, Decimal]:
     rows = ServiceRecord.objects.filter(user=user).aggregate(
         verified=Sum("hours", filter=Q(status=RecordStatus.VERIFIED)),
         pending=Sum("hours", filter=Q(status=RecordStatus.PENDING)),

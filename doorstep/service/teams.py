@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.accounts.typing import Actor
 from doorstep.atlas.people.models import PartyMember
 from doorstep.inbox.services import notify
 
@@ -41,11 +42,11 @@ def _clean(text: str, field: str, label: str, limit: int, required: bool = True)
 
 def create_team(
     *,
-    actor: Any,
+    actor: Actor,
     organisation: Any,
     name: str,
     theme: Any = None,
-    leader: Any = None,
+    leader: Actor | None = None,
     skills: str = "",
     description: str = "",
 ) -> Team:
@@ -69,7 +70,7 @@ def create_team(
     return team
 
 
-def _kind_of(user: Any) -> str:
+def _kind_of(user: Actor) -> str:
     if PartyMember.objects.filter(resident__user=user).exists():
         return MemberKind.PARTY
     if user.memberships.filter(role__code="volunteer").exists():
@@ -77,7 +78,7 @@ def _kind_of(user: Any) -> str:
     return MemberKind.RESIDENT
 
 
-def join(team: Team, user: Any, *, actor: Any) -> TeamMember:
+def join(team: Team, user: Actor, *, actor: Actor) -> TeamMember:
     """A staff member adds someone, or a person joins themselves."""
     if actor.pk != user.pk and not (
         actor.has_perm("service.change_team") and scope_of(actor).covers(team.organisation_path)
@@ -92,7 +93,7 @@ def join(team: Team, user: Any, *, actor: Any) -> TeamMember:
         raise Conflict("已是该队队员") from None
 
 
-def leave(team: Team, user: Any, *, actor: Any) -> None:
+def leave(team: Team, user: Actor, *, actor: Actor) -> None:
     if actor.pk != user.pk and not (
         actor.has_perm("service.change_team") and scope_of(actor).covers(team.organisation_path)
     ):
@@ -105,7 +106,13 @@ def leave(team: Team, user: Any, *, actor: Any) -> None:
 
 
 def create_post(
-    *, actor: Any, organisation: Any, title: str, duties: str = "", slots: int = 1, team: Any = None
+    *,
+    actor: Actor,
+    organisation: Any,
+    title: str,
+    duties: str = "",
+    slots: int = 1,
+    team: Any = None,
 ) -> Post:
     if not (actor.has_perm("service.add_post") and scope_of(actor).covers(organisation.path)):
         raise Denied("只能在本辖区设岗")
@@ -120,13 +127,13 @@ def create_post(
     )
 
 
-def _dual_report_ok(user: Any, post: Post) -> bool:
+def _dual_report_ok(user: Actor, post: Post) -> bool:
     member = PartyMember.objects.filter(resident__user=user, in_service=True).first()
     community = getattr(member, "reported_community", None)
     return community is not None and post.organisation_path.startswith(community.path)
 
 
-def apply(post: Post, user: Any, *, dual_report: bool = False, note: str = "") -> PostHolding:
+def apply(post: Post, user: Actor, *, dual_report: bool = False, note: str = "") -> PostHolding:
     """认岗: apply for a post (staff of the area then approve)."""
     if not post.active:
         raise Conflict("该岗位已撤销")
@@ -153,11 +160,11 @@ def _lock_post(post_id: int) -> Post:
     return qs.get(pk=post_id)
 
 
-def _may_decide(actor: Any, post: Post) -> bool:
+def _may_decide(actor: Actor, post: Post) -> bool:
     return actor.has_perm("service.change_post") and scope_of(actor).covers(post.organisation_path)
 
 
-def approve(holding: PostHolding, actor: Any) -> PostHolding:
+def approve(holding: PostHolding, *, actor: Actor) -> PostHolding:
     """领责: the applicant takes the post, if a slot is free."""
     with transaction.atomic():
         post = _lock_post(holding.post_id)
@@ -191,7 +198,7 @@ def approve(holding: PostHolding, actor: Any) -> PostHolding:
     return holding
 
 
-def decline(holding: PostHolding, actor: Any, reason: str) -> PostHolding:
+def decline(holding: PostHolding, *, actor: Actor, reason: str) -> PostHolding:
     with transaction.atomic():
         post = _lock_post(holding.post_id)
         if not _may_decide(actor, post):
@@ -218,7 +225,7 @@ def decline(holding: PostHolding, actor: Any, reason: str) -> PostHolding:
     return holding
 
 
-def end(holding: PostHolding, actor: Any) -> PostHolding:
+def end(holding: PostHolding, *, actor: Actor) -> PostHolding:
     """离岗: the holder or staff of the area."""
     if actor.pk != holding.user_id and not _may_decide(actor, holding.post):
         raise Denied("您无权办理离岗")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from doorstep.accounts.typing import Actor
 from doorstep.atlas.people.models import CentralHousehold, Dimension, HouseholdLink, PopulationTally
 
 from . import ledger
@@ -18,7 +19,7 @@ from .errors import Denied, ServiceError
 from .models import HouseholdVisit, RuleCode
 
 
-def central_of(user: Any) -> CentralHousehold | None:
+def central_of(user: Actor) -> CentralHousehold | None:
     return (
         CentralHousehold.objects.filter(keeper__resident__user=user)
         .select_related("organisation")
@@ -28,7 +29,7 @@ def central_of(user: Any) -> CentralHousehold | None:
 
 def log_visit(
     *,
-    actor: Any,
+    actor: Actor,
     household: Any,
     visited_on: dt.date,
     found: str,
@@ -78,7 +79,7 @@ class LinkCoverage:
         return self.visited / self.linked if self.linked else None
 
 
-def coverage(path: str, since: dt.date, until: dt.date) -> LinkCoverage:
+def coverage(path: str, *, since: dt.date, until: dt.date) -> LinkCoverage:
     """Linked households under the path (the node's population counter, not a count over
     the links), and how many of them were visited in the period."""
     links = HouseholdLink.objects.filter(household__grid__path__startswith=path)
@@ -98,7 +99,7 @@ def coverage(path: str, since: dt.date, until: dt.date) -> LinkCoverage:
     return LinkCoverage(linked.first() or 0, visited)
 
 
-def coverage_by(path: str, since: dt.date, until: dt.date, by: str) -> list[dict[str, Any]]:
+def coverage_by(path: str, *, since: dt.date, until: dt.date, by: str) -> list[dict[str, Any]]:
     """Per building ("building") or grid ("grid"): linked and visited households."""
     field = {
         "building": "household__unit__building",

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.places.models import Household
 from doorstep.core import audit
@@ -93,7 +94,7 @@ class ResidentAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin):
         fields = {f: getattr(obj, f) for f in services.EDITABLE if f in form.fields}
         if "user" in form.changed_data:
             stored.user = obj.user
-        services.update_resident(resident=stored, actor=request.user, **fields)
+        services.update_resident(resident=stored, actor=actor_of(request), **fields)
         if "user" in form.changed_data:
             audit.record(
                 actor=request.user,
@@ -122,7 +123,7 @@ class PartyMemberAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin
     list_select_related = ("resident", "organisation", "reported_community")
 
     def save_model(self, request: HttpRequest, obj: PartyMember, form: Any, change: bool) -> None:
-        households.save_party_member(member=obj, actor=request.user)
+        households.save_party_member(member=obj, actor=actor_of(request))
 
     def delete_through(self, obj: PartyMember, actor: Any) -> None:
         households.delete_party_member(member=obj, actor=actor)
@@ -159,7 +160,7 @@ class HouseholdLinkAdmin(DeletesThroughService, ScopedChoicesMixin, admin.ModelA
         return super().get_queryset(request).filter(household__in=visible)
 
     def save_model(self, request: HttpRequest, obj: HouseholdLink, form: Any, change: bool) -> None:
-        households.save_link(link=obj, actor=request.user)
+        households.save_link(link=obj, actor=actor_of(request))
 
     def delete_through(self, obj: HouseholdLink, actor: Any) -> None:
         households.delete_link(link=obj, actor=actor)
@@ -185,7 +186,7 @@ class HouseholdAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin):
         return fields
 
     def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
-        households.save_household(household=obj, actor=request.user)
+        households.save_household(household=obj, actor=actor_of(request))
 
     def delete_through(self, obj: Household, actor: Any) -> None:
         households.delete_household(household=obj, actor=actor)

@@ -5,10 +5,9 @@ seeding) count their batches themselves; nothing is counted by a signal."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
+from doorstep.accounts.typing import Actor
 from doorstep.atlas.places.models import Household
 
 from . import tallies
@@ -24,7 +23,7 @@ def _household_grid(household_id: int) -> int:
 
 
 @transaction.atomic
-def save_household(*, household: Household, actor: Any = None) -> Household:
+def save_household(*, household: Household, actor: Actor | None = None) -> Household:
     """Register a household (户) or change its tenure; its grid is its building's."""
     before = (
         Household.objects.filter(pk=household.pk).values_list("grid_id", "tenure").first()
@@ -57,7 +56,7 @@ def count_household(household: Household, before: tuple[int, str] | None) -> Non
 
 
 @transaction.atomic
-def delete_household(*, household: Household, actor: Any = None) -> None:
+def delete_household(*, household: Household, actor: Actor | None = None) -> None:
     """Remove an empty household (its residents protect it), with its link if it has one."""
     counted = (household.grid_id, household.tenure)
     linked = HouseholdLink.objects.filter(household_id=household.pk).count()
@@ -67,7 +66,7 @@ def delete_household(*, household: Household, actor: Any = None) -> None:
 
 
 @transaction.atomic
-def save_party_member(*, member: PartyMember, actor: Any = None) -> PartyMember:
+def save_party_member(*, member: PartyMember, actor: Actor | None = None) -> PartyMember:
     """Record a party member (党员) or change one; counted under the resident's grid."""
     before = (
         PartyMember.objects.filter(pk=member.pk).values_list("resident_id", flat=True).first()
@@ -83,7 +82,7 @@ def save_party_member(*, member: PartyMember, actor: Any = None) -> PartyMember:
 
 
 @transaction.atomic
-def delete_party_member(*, member: PartyMember, actor: Any = None) -> None:
+def delete_party_member(*, member: PartyMember, actor: Actor | None = None) -> None:
     """Remove a party member's record (the resident stays)."""
     grid_id = _resident_grid(member.resident_id)
     member.delete()  # ProtectedError while they keep a central household
@@ -91,7 +90,7 @@ def delete_party_member(*, member: PartyMember, actor: Any = None) -> None:
 
 
 @transaction.atomic
-def save_link(*, link: HouseholdLink, actor: Any = None) -> HouseholdLink:
+def save_link(*, link: HouseholdLink, actor: Actor | None = None) -> HouseholdLink:
     """Link a household to a central household (联户), or move the link to another one."""
     before = (
         HouseholdLink.objects.filter(pk=link.pk).values_list("household_id", flat=True).first()
@@ -107,14 +106,14 @@ def save_link(*, link: HouseholdLink, actor: Any = None) -> HouseholdLink:
 
 
 @transaction.atomic
-def delete_link(*, link: HouseholdLink, actor: Any = None) -> None:
+def delete_link(*, link: HouseholdLink, actor: Actor | None = None) -> None:
     grid_id = _household_grid(link.household_id)
     link.delete()
     tallies.links([grid_id], -1)
 
 
 @transaction.atomic
-def delete_central_household(*, central: CentralHousehold, actor: Any = None) -> None:
+def delete_central_household(*, central: CentralHousehold, actor: Actor | None = None) -> None:
     """Remove a central household (党员中心户) with its links."""
     grids = list(central.links.values_list("household__grid_id", flat=True))
     central.delete()

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from doorstep.accounts.typing import Actor
 from doorstep.atlas.places.models import Building, Household, Unit
 from doorstep.core import audit, idcard
 from doorstep.core.crypto import lookup_hash
@@ -73,7 +74,7 @@ def create_resident(
     household: Household,
     name: str,
     residence_type: str,
-    actor: Any,
+    actor: Actor | None,
     id_card: str = "",
     phone: str = "",
     tags: list[str] | None = None,
@@ -110,7 +111,7 @@ def create_resident(
 def update_resident(
     *,
     resident: Resident,
-    actor: Any,
+    actor: Actor,
     id_card: str | None = None,
     phone: str | None = None,
     tags: list[str] | None = None,
@@ -144,7 +145,7 @@ def update_resident(
 
 
 @transaction.atomic
-def delete_resident(*, resident: Resident, actor: Any) -> None:
+def delete_resident(*, resident: Resident, actor: Actor) -> None:
     """Remove a resident from the ledger (注销); audited. Refused while others depend on them."""
     resident_id = resident.pk
     before = tallies.facts_of(Resident.objects.select_for_update().get(pk=resident_id))
@@ -168,7 +169,7 @@ def delete_resident(*, resident: Resident, actor: Any) -> None:
 
 @transaction.atomic
 def move_household(
-    *, household: Household, building: Building, unit_number: str, room: str, actor: Any
+    *, household: Household, building: Building, unit_number: str, room: str, actor: Actor
 ) -> Household:
     """Move a household to a unit/room of a building (迁移户), carrying its residents' grid.
 
@@ -213,7 +214,7 @@ def move_household(
 
 
 def unmask(
-    *, resident: Resident, actor: Any, fields: tuple[str, ...] = ("id_card", "phone")
+    *, resident: Resident, actor: Actor, fields: tuple[str, ...] = ("id_card", "phone")
 ) -> dict[str, str]:
     """Return personal numbers in clear to someone allowed to see them; always audited."""
     if not actor.has_perm("people.unmask_personal_data"):

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.people import services
 from doorstep.atlas.people.models import PartyMember, PartyStatus, Resident
 from doorstep.atlas.places.models import Building, Household
@@ -65,7 +66,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: show the numbers in clear to an allowed role; writes an audit entry."""
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
-    values = services.unmask(resident=resident, actor=request.user)
+    values = services.unmask(resident=resident, actor=actor_of(request))
     return render(request, "atlas/_unmasked.html", {"values": values})
 
 
@@ -88,7 +89,7 @@ def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
     household_id = resident.household_id
     try:
-        services.delete_resident(resident=resident, actor=request.user)
+        services.delete_resident(resident=resident, actor=actor_of(request))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("atlas:resident", pk=pk)
@@ -107,7 +108,7 @@ def resident_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             resident = services.create_resident(
                 household=household,
-                actor=request.user,
+                actor=actor_of(request),
                 id_card=form.cleaned_data["id_card"],
                 phone=form.cleaned_data["phone"],
                 tags=form.cleaned_data["tags"],
@@ -146,7 +147,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_resident(
                 resident=resident,
-                actor=request.user,
+                actor=actor_of(request),
                 id_card=data["id_card"] or None,
                 phone=data["phone"] or None,
                 tags=data["tags"],
@@ -192,7 +193,7 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
                     building=building,
                     unit_number=form.cleaned_data["unit"],
                     room=form.cleaned_data["room"],
-                    actor=request.user,
+                    actor=actor_of(request),
                 )
             except ValidationError as exc:
                 error = "；".join(exc.messages)

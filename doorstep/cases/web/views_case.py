@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.people.models import Resident
 from doorstep.cases.errors import CaseError, Conflict
@@ -370,7 +371,7 @@ def _claim_taken(request: HttpRequest, number: str) -> HttpResponse | None:
 @require_POST
 def move(request: HttpRequest, number: str, code: str) -> HttpResponse:
     """One endpoint for every move: the service decides; errors come back on the page."""
-    user = request.user
+    user = actor_of(request)
     require_any(user, "cases.view_case")
     if code not in MOVES_BY_CODE:
         raise Http404("未知操作")

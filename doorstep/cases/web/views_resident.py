@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from doorstep.accounts.typing import actor_of
 from doorstep.cases.errors import CaseError
 from doorstep.cases.locating import home_building, locate
 from doorstep.cases.models import Case, CaseKind, Source
@@ -29,7 +30,7 @@ def _map_points(buildings: list[Any]) -> list[dict[str, Any]]:
 
 
 def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
-    user = request.user
+    user = actor_of(request)
     home = home_building(user)
     buildings = buildings_for(user, home)
     if home is not None and home not in buildings:

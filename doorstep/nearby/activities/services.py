@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
+from doorstep.accounts.typing import Actor, Viewer
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import errors as core_errors
 from doorstep.core import events
@@ -62,12 +62,12 @@ def unit_home(org: Organisation) -> str:
     return "/" + "/".join(parts) + "/" if parts else "/"
 
 
-def _own_unit(user: Any, org: Organisation) -> bool:
+def _own_unit(user: Viewer, org: Organisation) -> bool:
     """A co-building unit's (or department's) liaison acting for that unit."""
     return org.kind in UNIT_KINDS and org.pk in scope_of(user).node_ids
 
 
-def may_run(user: Any, activity: Activity) -> bool:
+def may_run(user: Viewer, activity: Activity) -> bool:
     """Change, cancel or manage check-in: staff of the area, or the organising unit."""
     return user.has_perm("activities.change_activity") and (
         scope_of(user).covers(activity.territory.path) or _own_unit(user, activity.organiser)
@@ -93,7 +93,7 @@ def _check_times(
 
 def publish(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     kind: str,
     organiser: Organisation,
@@ -202,7 +202,7 @@ def confirmed_count(activity: Activity) -> int:
     return activity.signups.filter(status=SignUpStatus.CONFIRMED).count()
 
 
-def sign_up(activity: Activity | int, user: Any, *, as_volunteer: bool = False) -> SignUp:
+def sign_up(activity: Activity | int, user: Actor, *, as_volunteer: bool = False) -> SignUp:
     """A place if there is one, else a place in the waiting line (候补). On a 志愿服务
     activity everyone serves as a volunteer; elsewhere one may offer to."""
     if not getattr(user, "is_authenticated", False):
@@ -245,7 +245,7 @@ def _first_waiting(activity: Activity) -> SignUp | None:
     return activity.signups.filter(status=SignUpStatus.WAITING).order_by("created_at", "id").first()
 
 
-def cancel(signup: SignUp | int, actor: Any) -> SignUp | None:
+def cancel(signup: SignUp | int, *, actor: Actor) -> SignUp | None:
     """Cancel a sign-up (its owner, or staff of the activity's area). A freed place goes to
     the first in the waiting line, who is told. Returns the promoted sign-up, if any."""
     pk = signup if isinstance(signup, int) else signup.pk
@@ -279,7 +279,7 @@ def cancel(signup: SignUp | int, actor: Any) -> SignUp | None:
     return promoted
 
 
-def set_capacity(activity: Activity | int, capacity: int, actor: Any) -> Activity:
+def set_capacity(activity: Activity | int, *, capacity: int, actor: Actor) -> Activity:
     """Change the number of places: never below those already confirmed; more places
     promote the waiting line in order."""
     with transaction.atomic():
@@ -309,7 +309,11 @@ def set_capacity(activity: Activity | int, capacity: int, actor: Any) -> Activit
 
 
 def check_in(
-    activity: Activity | int, user: Any, *, token: str | None = None, by: Any = None
+    activity: Activity | int,
+    user: Actor | None,
+    *,
+    token: str | None = None,
+    by: Actor | None = None,
 ) -> SignUp:
     """Check a confirmed person in: themselves with the activity's QR token, or by staff."""
     with transaction.atomic():
@@ -341,7 +345,7 @@ CHECKOUT_LATE = dt.timedelta(hours=2)
 
 
 def check_out(
-    activity: Activity | int, user: Any, *, token: str | None = None, by: Any = None
+    activity: Activity | int, user: Actor, *, token: str | None = None, by: Actor | None = None
 ) -> SignUp:
     """A volunteer leaves: themselves with the QR token, or staff for them. The time
     between check-in and check-out (inside the activity) becomes verified service hours."""
@@ -376,7 +380,7 @@ def check_out(
     return signup
 
 
-def cancel_activity(activity: Activity | int, actor: Any, reason: str) -> Activity:
+def cancel_activity(activity: Activity | int, *, actor: Actor, reason: str) -> Activity:
     """Call an activity off before it ends: everyone signed up (and waiting) is told, and
     the room booked with it is released. Sign-ups are kept, for the record."""
     reason = (reason or "").strip()
@@ -428,7 +432,7 @@ def checkin_qr_svg(activity: Activity, base_url: str) -> str:
 
 
 def attendance(
-    org: Organisation, start: dt.datetime | None = None, end: dt.datetime | None = None
+    org: Organisation, *, start: dt.datetime | None = None, end: dt.datetime | None = None
 ) -> dict[str, int]:
     """场次 (activities held, not cancelled) and 人次 (check-ins) under an organisation."""
     qs = Activity.objects.filter(

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.accounts.typing import actor_of
 from doorstep.core.admin import ScopedAdminMixin, ScopedChoicesMixin
 from doorstep.core.masking import mask_phone
 
@@ -283,7 +284,10 @@ class BookingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("通过所选预订"), permissions=["approve"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         self._run(
-            request, queryset, "通过", lambda b: services.approve(actor=request.user, booking=b)
+            request,
+            queryset,
+            "通过",
+            lambda b: services.approve(actor=actor_of(request), booking=b),
         )
 
     @admin.action(description=_("不通过所选预订（须填写原因）"), permissions=["approve"])
@@ -296,7 +300,7 @@ class BookingAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             "驳回",
-            lambda b: services.decline(actor=request.user, booking=b, reason=reason),
+            lambda b: services.decline(actor=actor_of(request), booking=b, reason=reason),
         )
 
     @admin.action(description=_("取消所选预订"), permissions=["approve"])
@@ -306,5 +310,5 @@ class BookingAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             "取消",
-            lambda b: services.cancel(actor=request.user, booking=b, reason=reason),
+            lambda b: services.cancel(actor=actor_of(request), booking=b, reason=reason),
         )

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from doorstep.accounts.typing import Actor, Viewer
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.inbox.channels import Message
 from doorstep.inbox.services import notify, notify_batch
@@ -78,7 +79,7 @@ def _room(room: Room | int) -> Room:
         raise SiteError("房间不存在", field="room") from None
 
 
-def booker_kinds(actor: Any, organisation: Organisation | None) -> set[str]:
+def booker_kinds(actor: Viewer, organisation: Organisation | None) -> set[str]:
     """As whom the actor books: for an organisation (a team or a co-building unit, of which
     the actor must be a member), or in person (a resident; staff may also book as staff)."""
     if organisation is not None:
@@ -103,7 +104,7 @@ def _allowed_kinds(room: Room) -> set[str]:
 
 def _check_request(
     *,
-    actor: Any,
+    actor: Actor,
     room: Room,
     start: dt.datetime,
     end: dt.datetime,
@@ -146,7 +147,7 @@ def _is_overlap(exc: IntegrityError) -> bool:
 
 def _insert(
     *,
-    actor: Any,
+    actor: Actor,
     room: Room,
     start: dt.datetime,
     end: dt.datetime,
@@ -202,7 +203,7 @@ def _announce(booking: Booking, count: int = 1) -> None:
 
 def book(
     *,
-    actor: Any,
+    actor: Actor,
     room: Room | int,
     start: dt.datetime,
     end: dt.datetime,
@@ -242,7 +243,7 @@ def book(
 
 def book_weekly(
     *,
-    actor: Any,
+    actor: Actor,
     room: Room | int,
     start: dt.datetime,
     end: dt.datetime,
@@ -321,14 +322,14 @@ def _locked(booking: Booking | int) -> Booking:
         raise SiteError("预订不存在") from None
 
 
-def _decide_check(actor: Any, b: Booking) -> None:
+def _decide_check(actor: Actor, b: Booking) -> None:
     if not scoping.may_decide(actor, b.room.site):
         raise NotAllowed("您无权审批该阵地的预订")
     if b.status != BookingStatus.PENDING:
         raise Conflict(f"该预订当前为“{b.get_status_display()}”，不能再审批")
 
 
-def approve(*, actor: Any, booking: Booking | int, now: dt.datetime | None = None) -> Booking:
+def approve(*, actor: Actor, booking: Booking | int, now: dt.datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         b = _locked(booking)
@@ -347,7 +348,7 @@ def approve(*, actor: Any, booking: Booking | int, now: dt.datetime | None = Non
 
 
 def decline(
-    *, actor: Any, booking: Booking | int, reason: str, now: dt.datetime | None = None
+    *, actor: Actor, booking: Booking | int, reason: str, now: dt.datetime | None = None
 ) -> Booking:
     now = now or timezone.now()
     reason = (reason or "").strip()
@@ -370,14 +371,14 @@ def decline(
     return b
 
 
-def _is_booker_side(actor: Any, b: Booking) -> bool:
+def _is_booker_side(actor: Actor, b: Booking) -> bool:
     return actor.pk == b.booker_id or (
         b.organisation_id is not None and b.organisation_id in scoping.member_org_ids(actor)
     )
 
 
 def cancel(
-    *, actor: Any, booking: Booking | int, reason: str = "", now: dt.datetime | None = None
+    *, actor: Actor, booking: Booking | int, reason: str = "", now: dt.datetime | None = None
 ) -> Booking:
     """Cancel by the booker (or their organisation) or by staff who may decide."""
     now = now or timezone.now()
@@ -411,7 +412,7 @@ def cancel(
     return b
 
 
-def check_in(*, actor: Any, booking: Booking | int, now: dt.datetime | None = None) -> Booking:
+def check_in(*, actor: Actor, booking: Booking | int, now: dt.datetime | None = None) -> Booking:
     """Check in on arrival: from 30 minutes before the start to 30 minutes after it."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -464,7 +465,7 @@ def mark_no_shows(*, now: dt.datetime | None = None) -> int:
 
 
 def cancel_series(
-    *, actor: Any, series: BookingSeries | int, reason: str = "", now: dt.datetime | None = None
+    *, actor: Actor, series: BookingSeries | int, reason: str = "", now: dt.datetime | None = None
 ) -> int:
     """Cancel the weeks of a recurring booking that have not ended yet (all or none)."""
     now = now or timezone.now()
@@ -486,7 +487,7 @@ def cancel_series(
     return len(ids)
 
 
-def create_site(*, actor: Any, **fields: Any) -> Any:
+def create_site(*, actor: Actor | None, **fields: Any) -> Any:
     """Register a service site (for seeding and imports; the back office uses its form).
 
     `fields` are ServiceSite fields (name, kind, organisation, territory, …) plus

@@ -210,14 +210,14 @@ def cancel_sign_up(request: HttpRequest, id: PathId) -> Any:
     mine = _my_signup(activity, _actor(request))
     if mine is None:
         raise Http404("您没有该活动的有效报名")
-    services.cancel(mine, _actor(request))
+    services.cancel(mine, actor=_actor(request))
     mine.refresh_from_db()
     return signup_out(mine)
 
 
 @router.patch("/activities/{id}/capacity", response=ActivityDetailOut, summary="修改名额")
 def set_capacity(request: HttpRequest, id: PathId, payload: ActivityCapacityIn) -> Any:
-    services.set_capacity(_get(request, id), payload.capacity, _actor(request))
+    services.set_capacity(_get(request, id), capacity=payload.capacity, actor=_actor(request))
     return _detail(request, id)
 
 
@@ -225,7 +225,7 @@ def set_capacity(request: HttpRequest, id: PathId, payload: ActivityCapacityIn) 
     "/activities/{id}/cancel", response=ActivityDetailOut, summary="取消活动（释放所订房间）"
 )
 def cancel_activity(request: HttpRequest, id: PathId, payload: ActivityCancelIn) -> Any:
-    services.cancel_activity(_get(request, id), _actor(request), payload.reason)
+    services.cancel_activity(_get(request, id), actor=_actor(request), reason=payload.reason)
     return _detail(request, id)
 
 

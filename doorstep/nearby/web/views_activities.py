@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.core.ids import parse_id
 from doorstep.nearby.activities import choosing, services
 from doorstep.nearby.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
@@ -81,7 +82,7 @@ def _held(request: HttpRequest, start: dt.datetime, end: dt.datetime) -> list[An
     for org in roots[:20]:
         if any(org.path.startswith(o.path) for o, _ in shown):
             continue  # a community inside a street already shown
-        shown.append((org, services.attendance(org, start, end)))
+        shown.append((org, services.attendance(org, start=start, end=end)))
     return shown[:4]
 
 
@@ -188,7 +189,9 @@ def activity_capacity(request: HttpRequest, pk: int) -> HttpResponse:
         error = services.ActivityError("名额须为1到100000之间的整数", "capacity")
         return _fail(request, activity, error, capacity_form=form)
     try:
-        services.set_capacity(activity, form.cleaned_data["capacity"], request.user)
+        services.set_capacity(
+            activity, capacity=form.cleaned_data["capacity"], actor=actor_of(request)
+        )
     except services.ActivityError as exc:
         return _fail(request, activity, exc, capacity_form=form)
     messages.success(request, f"名额已改为 {form.cleaned_data['capacity']} 人")
@@ -205,7 +208,9 @@ def activity_call_off(request: HttpRequest, pk: int) -> HttpResponse:
         error = services.ActivityError("请填写取消原因（不超过200字）", "reason")
         return _fail(request, activity, error, call_off_form=form)
     try:
-        services.cancel_activity(activity, request.user, form.cleaned_data["reason"])
+        services.cancel_activity(
+            activity, actor=actor_of(request), reason=form.cleaned_data["reason"]
+        )
     except services.ActivityError as exc:
         return _fail(request, activity, exc, call_off_form=form)
     messages.success(request, "活动已取消，已通知报名居民")
@@ -217,7 +222,7 @@ def activity_call_off(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_signup(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get(request, pk)
     try:
-        signup = services.sign_up(activity, request.user)
+        signup = services.sign_up(activity, actor_of(request))
     except services.ActivityError as exc:
         return _fail(request, activity, exc)
     if signup.status == SignUpStatus.WAITING:
@@ -240,7 +245,7 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if signup is None:
         raise Http404("报名记录不存在")
     try:
-        services.cancel(signup, request.user)
+        services.cancel(signup, actor=actor_of(request))
     except services.ActivityError as exc:
         return _fail(request, activity, exc)
     messages.success(request, "已取消报名")
@@ -259,14 +264,14 @@ def activity_check_in(request: HttpRequest, pk: int) -> HttpResponse:
         if who is None:
             raise Http404("报名记录不存在")
         try:
-            services.check_in(activity, who.user, by=request.user)
+            services.check_in(activity, who.user, by=actor_of(request))
         except services.ActivityError as exc:
             return _fail(request, activity, exc)
         messages.success(request, f"{who.user} 已签到")
         return redirect("nearby:activity", pk=activity.pk)
     token = request.GET.get("t") or ""
     try:
-        services.check_in(activity, request.user, token=token[:64])
+        services.check_in(activity, actor_of(request), token=token[:64])
     except services.ActivityError as exc:
         return _fail(request, activity, exc)
     messages.success(request, "签到成功，欢迎参加！")
@@ -293,7 +298,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 activity = services.publish(
-                    actor=request.user,
+                    actor=actor_of(request),
                     title=data["title"],
                     kind=data["kind"],
                     organiser=data.get("organiser") or data["territory"],

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Organisation
 from doorstep.core.ids import parse_id
 from doorstep.nearby.sites import services
@@ -105,7 +106,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         data = _parse(request.POST)
         if data["weeks"] > 1:
             result = services.book_weekly(
-                actor=request.user,
+                actor=actor_of(request),
                 room=room,
                 start=data["start"],
                 end=data["end"],
@@ -124,7 +125,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
             raise SiteError("重复周数须在1到52之间", field="weeks")
         else:
             b = services.book(
-                actor=request.user,
+                actor=actor_of(request),
                 room=room,
                 start=data["start"],
                 end=data["end"],
@@ -192,7 +193,9 @@ def bookings_mine(request: HttpRequest) -> HttpResponse:
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     b = _visible_booking(request, pk)
     try:
-        services.cancel(actor=request.user, booking=b, reason=_clean(request.POST.get("reason")))
+        services.cancel(
+            actor=actor_of(request), booking=b, reason=_clean(request.POST.get("reason"))
+        )
     except SiteError as exc:
         return _fail(request, exc, "nearby:bookings_mine")
     messages.success(request, "预订已取消")
@@ -206,7 +209,7 @@ def booking_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     b = _visible_booking(request, pk)
     back = "nearby:bookings" if request.POST.get("from") == "queue" else "nearby:bookings_mine"
     try:
-        services.check_in(actor=request.user, booking=b)
+        services.check_in(actor=actor_of(request), booking=b)
     except SiteError as exc:
         return _fail(request, exc, back)
     messages.success(request, f"签到成功：{b.room} {b.start.astimezone(TZ):%H:%M}")
@@ -252,7 +255,7 @@ def booking_queue(request: HttpRequest) -> HttpResponse:
 def booking_approve(request: HttpRequest, pk: int) -> HttpResponse:
     b = _visible_booking(request, pk)
     try:
-        services.approve(actor=request.user, booking=b)
+        services.approve(actor=actor_of(request), booking=b)
     except SiteError as exc:
         return _fail(request, exc, "nearby:bookings")
     messages.success(request, f"已通过：{b.room} {b.start.astimezone(TZ):%m-%d %H:%M}")
@@ -265,7 +268,7 @@ def booking_decline(request: HttpRequest, pk: int) -> HttpResponse:
     b = _visible_booking(request, pk)
     try:
         services.decline(
-            actor=request.user, booking=b, reason=_clean(request.POST.get("reason"), 1000)
+            actor=actor_of(request), booking=b, reason=_clean(request.POST.get("reason"), 1000)
         )
     except SiteError as exc:
         return _fail(request, exc, "nearby:bookings")

@@ -47,7 +47,7 @@ def _race() -> None:
             seen = ServiceRecord.objects.get(pk=record.pk)
             barrier.wait()
             try:
-                results[i] = records.approve(seen, staff[i]).decided_by_id
+                results[i] = records.approve(seen, actor=staff[i]).decided_by_id
             except Conflict as exc:
                 results[i] = exc
             finally:

@@ -41,6 +41,12 @@ def period(days_back: int = 60, days_end: int = 0) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=days_back), today - dt.timedelta(days=days_end)
 
 
+def period_kw(*args: int) -> dict[str, dt.date]:
+    """The period as the keywords `certificates.issue` takes."""
+    start, end = period(*args)
+    return {"period_start": start, "period_end": end}
+
+
 @pytest.fixture
 def member(world):
     user = world.personas["party_member"]
@@ -60,7 +66,9 @@ def test_a_member_certifies_verified_hours_under_the_community_with_frozen_figur
     start, end = period()
     before = AuditEntry.objects.count()
 
-    cert = certificates.issue(user, world.community_1, start, end, user)
+    cert = certificates.issue(
+        user, organisation=world.community_1, period_start=start, period_end=end, actor=user
+    )
 
     assert (cert.hours, cert.records) == (Decimal("3.50"), 2)
     assert (cert.name, cert.id_masked) == ("李建国", "110***********0016")
@@ -82,7 +90,13 @@ def test_a_member_certifies_verified_hours_under_the_community_with_frozen_figur
 def test_the_street_certifies_everything_under_it(world, member):
     served(member, world.grid_c, 3, "5")
     start, end = period()
-    cert = certificates.issue(member, world.street, start, end, world.personas["street_officer"])
+    cert = certificates.issue(
+        member,
+        organisation=world.street,
+        period_start=start,
+        period_end=end,
+        actor=world.personas["street_officer"],
+    )
     assert (cert.hours, cert.records) == (Decimal("8.50"), 3)
 
 
@@ -90,7 +104,9 @@ def test_without_a_resident_the_display_name_is_used_and_no_id_shown(world):
     outsider = world.personas["outsider"]
     served(outsider, world.grid_b, 3, "2")
     start, end = period()
-    cert = certificates.issue(outsider, world.community_1, start, end, outsider)
+    cert = certificates.issue(
+        outsider, organisation=world.community_1, period_start=start, period_end=end, actor=outsider
+    )
     assert (cert.name, cert.id_masked) == ("局外人", "")
 
 
@@ -106,7 +122,9 @@ def test_without_a_resident_the_display_name_is_used_and_no_id_shown(world):
 def test_bad_periods_are_refused_and_write_nothing(world, member, start_back, end_back, message):
     before = AuditEntry.objects.count()
     with pytest.raises(ServiceError) as e:
-        certificates.issue(member, world.community_1, *period(start_back, end_back), member)
+        certificates.issue(
+            member, organisation=world.community_1, **period_kw(start_back, end_back), actor=member
+        )
     assert message in e.value.message and e.value.status == 400
     assert not Certificate.objects.exists()
     assert AuditEntry.objects.count() == before
@@ -115,34 +133,54 @@ def test_bad_periods_are_refused_and_write_nothing(world, member, start_back, en
 def test_five_years_less_a_day_is_accepted(world, member):
     end = timezone.localdate()
     start = certificates._add_years(end, -5) + dt.timedelta(days=1)
-    cert = certificates.issue(member, world.community_1, start, end, member)
+    cert = certificates.issue(
+        member, organisation=world.community_1, period_start=start, period_end=end, actor=member
+    )
     assert cert.hours == Decimal("3.50")
 
 
 def test_a_second_request_for_the_same_period_names_the_first_and_writes_nothing(world, member):
     start, end = period()
-    first = certificates.issue(member, world.community_1, start, end, member)
+    first = certificates.issue(
+        member, organisation=world.community_1, period_start=start, period_end=end, actor=member
+    )
     before = AuditEntry.objects.count()
     with pytest.raises(Conflict) as e:
         certificates.issue(
-            member, world.community_1, start, end, world.personas["community_officer"]
+            member,
+            organisation=world.community_1,
+            period_start=start,
+            period_end=end,
+            actor=world.personas["community_officer"],
         )
     assert e.value.message == f"该时段的证明已出具，编号 {first.number}"
     assert e.value.status == 409
     assert list(Certificate.objects.all()) == [first]
     assert AuditEntry.objects.count() == before
     # Another period is another certificate, with another number.
-    other = certificates.issue(member, world.community_1, start, end - dt.timedelta(days=1), member)
+    other = certificates.issue(
+        member,
+        organisation=world.community_1,
+        period_start=start,
+        period_end=end - dt.timedelta(days=1),
+        actor=member,
+    )
     assert other.number != first.number
 
 
 def test_a_colliding_number_is_drawn_again(world, member, monkeypatch):
     start, end = period()
-    first = certificates.issue(member, world.community_1, start, end, member)
+    first = certificates.issue(
+        member, organisation=world.community_1, period_start=start, period_end=end, actor=member
+    )
     draws = iter([first.number, "ZY2026ABCDEFGHJK"])
     monkeypatch.setattr(certificates, "new_number", lambda year: next(draws))
     second = certificates.issue(
-        member, world.community_1, start, end - dt.timedelta(days=1), member
+        member,
+        organisation=world.community_1,
+        period_start=start,
+        period_end=end - dt.timedelta(days=1),
+        actor=member,
     )
     assert second.number == "ZY2026ABCDEFGHJK"
     assert Certificate.objects.count() == 2
@@ -161,14 +199,19 @@ def test_a_colliding_number_is_drawn_again(world, member, monkeypatch):
 def test_who_may_not_issue(world, member, actor, org):
     before = AuditEntry.objects.count()
     with pytest.raises(Denied):
-        certificates.issue(member, getattr(world, org), *period(), world.personas[actor])
+        certificates.issue(
+            member, organisation=getattr(world, org), **period_kw(), actor=world.personas[actor]
+        )
     assert not Certificate.objects.exists()
     assert AuditEntry.objects.count() == before
 
 
 def test_staff_of_the_community_may_issue_for_a_member(world, member):
     cert = certificates.issue(
-        member, world.community_1, *period(), world.personas["community_officer"]
+        member,
+        organisation=world.community_1,
+        **period_kw(),
+        actor=world.personas["community_officer"],
     )
     assert cert.user == member and cert.hours == Decimal("3.50")
 
@@ -179,7 +222,7 @@ def test_the_issuers_offered_are_the_communities_and_street_of_the_records(world
 
 
 def test_verify_ignores_case_and_spaces_and_refuses_garbage(world, member):
-    cert = certificates.issue(member, world.community_1, *period(), member)
+    cert = certificates.issue(member, organisation=world.community_1, **period_kw(), actor=member)
     assert certificates.verify(f"  {cert.number.lower()} ") == cert
     assert certificates.verify("ZY2026AAAAAAAAAA") is None
     for bad in ["", "   ", "A" * 25, "ZY2026\x00AAAA", "ZY-2026", "ＺＹ２０２６"]:
@@ -191,7 +234,7 @@ def test_the_docx_names_the_person_hours_number_and_where_to_check(world, member
     settings.SITE_URL = "https://jmk.example.cn/"
     from docx import Document
 
-    cert = certificates.issue(member, world.community_1, *period(), member)
+    cert = certificates.issue(member, organisation=world.community_1, **period_kw(), actor=member)
     doc = Document(io.BytesIO(certificates.render_docx(cert)))
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for row in doc.tables[0].rows for c in row.cells]
@@ -203,7 +246,7 @@ def test_the_docx_names_the_person_hours_number_and_where_to_check(world, member
 
 
 def test_the_pdf_is_one_page_in_the_built_in_chinese_font(world, member):
-    cert = certificates.issue(member, world.community_1, *period(), member)
+    cert = certificates.issue(member, organisation=world.community_1, **period_kw(), actor=member)
     body = certificates.render_pdf(cert)
     assert body is not None and body.startswith(b"%PDF")
     assert body.count(b"/Type /Page\n") + body.count(b"/Type /Page ") >= 1
@@ -230,7 +273,13 @@ def _race() -> None:
     def request(i: int) -> None:
         barrier.wait()
         try:
-            results[i] = certificates.issue(user, world.community_1, start, end, actors[i])
+            results[i] = certificates.issue(
+                user,
+                organisation=world.community_1,
+                period_start=start,
+                period_end=end,
+                actor=actors[i],
+            )
         except Conflict as exc:
             results[i] = exc
         finally:

@@ -63,7 +63,9 @@ def test_points_of_the_month_rank_people_and_redemptions_do_not_lower_a_place(wo
     reward = Reward.objects.create(organisation=world.community_1, name="洗衣液", cost=25, stock=3)
     ledger.redeem(user=a, reward=reward)
     assert PointLine.objects.filter(user=a, kind="redemption").count() == 1
-    got = honours.ranking(world.community_1, "volunteer", "month", _this_month())
+    got = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
     assert _table(got) == [
         (1, "志愿者0", 30, Decimal("0.00"), 0),
         (2, "志愿者1", 20, Decimal("0.00"), 0),
@@ -76,7 +78,9 @@ def test_a_reversal_takes_its_points_back_from_the_ranking(world):
     _points(b, world.grid_a, 2)
     ledger.reverse_source(f"case:p{a.pk}-0")
     ledger.reverse_source(f"case:p{a.pk}-1")
-    got = honours.ranking(world.community_1, "volunteer", "month", _this_month())
+    got = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
     assert [(e.name, e.points) for e in got] == [("志愿者1", 20), ("志愿者0", 10)]
 
 
@@ -89,7 +93,9 @@ def test_hours_break_a_tie_and_equal_figures_share_a_place(world):
     _hours(b, world.grid_a, "1.0", start=timezone.now() - dt.timedelta(minutes=30))
     _hours(c, world.grid_b, "4")
     _hours(c, world.grid_b, "3", status="pending")  # not verified: does not count
-    got = honours.ranking(world.community_1, "volunteer", "month", _this_month())
+    got = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
     assert _table(got) == [
         (1, "志愿者2", 10, Decimal("4.00"), 1),
         (2, "志愿者0", 10, Decimal("2.50"), 1),
@@ -102,9 +108,21 @@ def test_someone_with_only_verified_hours_is_ranked_and_the_limit_cuts_the_list(
     _hours(a, world.grid_a, "1")
     _points(b, world.grid_a, 1)
     _hours(c, world.grid_a, "2", status="rejected")
-    got = honours.ranking(world.community_1, "volunteer", "month", _this_month(), limit=1)
+    got = honours.ranking(
+        world.community_1,
+        kind="volunteer",
+        period_kind="month",
+        period_start=_this_month(),
+        limit=1,
+    )
     assert [(e.name, e.points) for e in got] == [("志愿者1", 10)]
-    full = honours.ranking(world.community_1, "volunteer", "month", _this_month(), limit=None)
+    full = honours.ranking(
+        world.community_1,
+        kind="volunteer",
+        period_kind="month",
+        period_start=_this_month(),
+        limit=None,
+    )
     assert [(e.name, e.points, e.served) for e in full] == [("志愿者1", 10, 0), ("志愿者0", 0, 1)]
 
 
@@ -113,9 +131,15 @@ def test_only_what_happened_under_the_organisation_counts(world):
     _points(a, world.grid_a, 1)
     _points(b, world.grid_c, 2)
     _hours(b, world.grid_c, "3")
-    c1 = honours.ranking(world.community_1, "volunteer", "month", _this_month())
-    c2 = honours.ranking(world.community_2, "volunteer", "month", _this_month())
-    street = honours.ranking(world.street, "volunteer", "month", _this_month())
+    c1 = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
+    c2 = honours.ranking(
+        world.community_2, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
+    street = honours.ranking(
+        world.street, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
     assert [e.name for e in c1] == ["志愿者0"]
     assert _table(c2) == [(1, "志愿者1", 20, Decimal("3.00"), 1)]
     assert [e.name for e in street] == ["志愿者1", "志愿者0"]
@@ -126,8 +150,12 @@ def test_pioneers_are_party_members_and_volunteers_everyone_else(world):
     (vol,) = _volunteers(world, 1)
     _points(member, world.grid_a, 1)
     _points(vol, world.grid_a, 2)
-    pioneers = honours.ranking(world.community_1, "pioneer", "month", _this_month())
-    volunteers = honours.ranking(world.community_1, "volunteer", "month", _this_month())
+    pioneers = honours.ranking(
+        world.community_1, kind="pioneer", period_kind="month", period_start=_this_month()
+    )
+    volunteers = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
     assert [(e.user_id, e.name, e.points) for e in pioneers] == [(member.pk, "党员李建国", 10)]
     assert [(e.user_id, e.points) for e in volunteers] == [(vol.pk, 20)]
 
@@ -146,13 +174,17 @@ def test_period_edges_are_midnight_in_beijing(world):
     _hours(vol, world.grid_a, "2", start=dt.datetime(2025, 2, 28, 16, 30, tzinfo=dt.UTC))
 
     def month(y, m):
-        got = honours.ranking(world.community_1, "volunteer", "month", dt.date(y, m, 1))
+        got = honours.ranking(
+            world.community_1, kind="volunteer", period_kind="month", period_start=dt.date(y, m, 1)
+        )
         return [(e.points, e.hours) for e in got]
 
     assert month(2025, 2) == [(10, Decimal("0.00"))]
     assert month(2025, 3) == [(20, Decimal("2.00"))]
     assert month(2025, 4) == [(10, Decimal("0.00"))]
-    year = honours.ranking(world.community_1, "volunteer", "year", dt.date(2025, 1, 1))
+    year = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="year", period_start=dt.date(2025, 1, 1)
+    )
     assert [(e.points, e.served) for e in year] == [(40, 1)]
 
 
@@ -181,9 +213,19 @@ def test_a_period_after_the_current_one_is_refused(world):
             with pytest.raises(ServiceError, match="不能查看尚未开始的周期"):
                 honours.parse_period(period, text)
         with pytest.raises(ServiceError, match="第一天"):
-            honours.ranking(world.community_1, "pioneer", "month", dt.date(2025, 6, 2))
+            honours.ranking(
+                world.community_1,
+                kind="pioneer",
+                period_kind="month",
+                period_start=dt.date(2025, 6, 2),
+            )
         with pytest.raises(ServiceError, match="榜单只能是"):
-            honours.ranking(world.community_1, "best", "month", dt.date(2025, 6, 1))
+            honours.ranking(
+                world.community_1,
+                kind="best",
+                period_kind="month",
+                period_start=dt.date(2025, 6, 1),
+            )
 
 
 def test_staff_publish_only_in_their_subtree_and_others_change_nothing(world):
@@ -198,10 +240,16 @@ def test_staff_publish_only_in_their_subtree_and_others_change_nothing(world):
         (p["system_admin"], world.community_2),
     ):
         with pytest.raises(Denied):
-            honours.publish(org, "volunteer", "month", _this_month(), actor=actor)
+            honours.publish(
+                org, kind="volunteer", period_kind="month", period_start=_this_month(), actor=actor
+            )
     assert not HonourList.objects.exists() and AuditEntry.objects.count() == audits
     got = honours.publish(
-        world.community_2, "volunteer", "month", _this_month(), actor=p["street_officer"]
+        world.community_2,
+        kind="volunteer",
+        period_kind="month",
+        period_start=_this_month(),
+        actor=p["street_officer"],
     )
     assert (
         got.published_by == p["street_officer"] and got.organisation_path == world.community_2.path
@@ -225,9 +273,17 @@ def test_a_published_list_stays_frozen_while_the_live_ranking_moves(world):
     a, b, _ = _volunteers(world)
     _points(a, world.grid_a, 2)
     _points(b, world.grid_a, 1)
-    published = honours.publish(world.community_1, "volunteer", "month", _this_month(), officer)
+    published = honours.publish(
+        world.community_1,
+        kind="volunteer",
+        period_kind="month",
+        period_start=_this_month(),
+        actor=officer,
+    )
     _points(b, world.grid_a, 3, tag="later")
-    live = honours.ranking(world.community_1, "volunteer", "month", _this_month())
+    live = honours.ranking(
+        world.community_1, kind="volunteer", period_kind="month", period_start=_this_month()
+    )
     assert [(e.name, e.points) for e in live] == [("志愿者1", 40), ("志愿者0", 20)]
     published.refresh_from_db()
     assert [(e["name"], e["points"]) for e in published.entries] == [
@@ -240,16 +296,39 @@ def test_a_second_publish_conflicts_unless_replacing(world):
     officer = world.personas["community_officer"]
     (vol,) = _volunteers(world, 1)
     _points(vol, world.grid_a, 1)
-    first = honours.publish(world.community_1, "volunteer", "month", _this_month(), officer)
+    first = honours.publish(
+        world.community_1,
+        kind="volunteer",
+        period_kind="month",
+        period_start=_this_month(),
+        actor=officer,
+    )
     _points(vol, world.grid_a, 1, tag="more")
     with pytest.raises(Conflict, match="该期榜单已发布"):
-        honours.publish(world.community_1, "volunteer", "month", _this_month(), officer)
+        honours.publish(
+            world.community_1,
+            kind="volunteer",
+            period_kind="month",
+            period_start=_this_month(),
+            actor=officer,
+        )
     assert list(HonourList.objects.values_list("pk", flat=True)) == [first.pk]
     assert HonourList.objects.get().entries[0]["points"] == 10
     # The other kind of list for the same period is a different list.
-    honours.publish(world.community_1, "pioneer", "month", _this_month(), officer)
+    honours.publish(
+        world.community_1,
+        kind="pioneer",
+        period_kind="month",
+        period_start=_this_month(),
+        actor=officer,
+    )
     second = honours.publish(
-        world.community_1, "volunteer", "month", _this_month(), officer, replace=True
+        world.community_1,
+        kind="volunteer",
+        period_kind="month",
+        period_start=_this_month(),
+        actor=officer,
+        replace=True,
     )
     assert second.pk != first.pk and not HonourList.objects.filter(pk=first.pk).exists()
     assert HonourList.objects.get(kind="volunteer").entries[0]["points"] == 20

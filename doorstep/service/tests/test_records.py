@@ -38,7 +38,7 @@ def test_a_self_report_waits_in_its_own_ledger_until_approved(world, settings, t
     assert record.status == "pending" and record.hours == Decimal("2.00")
     assert records.totals(member) == {"verified": Decimal("0"), "pending": Decimal("2.00")}
     assert not PointLine.objects.exists()
-    records.approve(record, world.personas["community_officer"])
+    records.approve(record, actor=world.personas["community_officer"])
     assert records.totals(member) == {"verified": Decimal("2.00"), "pending": Decimal("0")}
     line = PointLine.objects.get()
     assert line.rule == "service_hours" and line.amount == 4  # 2 points an hour
@@ -83,15 +83,15 @@ def test_only_staff_of_the_area_approve_and_never_their_own(world, settings, tmp
         if user is None:
             continue
         with pytest.raises(Denied):
-            records.approve(record, user)
+            records.approve(record, actor=user)
     officer = world.personas["community_officer"]
     own = _report(world, user=officer, start=9.0, end=8.0)
     with pytest.raises(Denied, match="本人"):
-        records.approve(own, officer)
+        records.approve(own, actor=officer)
     assert set(ServiceRecord.objects.values_list("status", flat=True)) == {"pending"}
     with pytest.raises(ServiceError, match="原因"):
-        records.reject(record, officer, "")
-    records.reject(record, officer, "照片与内容不符")
+        records.reject(record, actor=officer, reason="")
+    records.reject(record, actor=officer, reason="照片与内容不符")
     record.refresh_from_db()
     assert record.status == "rejected" and record.decline_reason == "照片与内容不符"
 
@@ -101,9 +101,9 @@ def test_two_staff_on_one_stale_view_one_approval(world, settings, tmp_path):
     record = _report(world)
     seen_a = ServiceRecord.objects.get(pk=record.pk)
     seen_b = ServiceRecord.objects.get(pk=record.pk)
-    records.approve(seen_a, world.personas["community_officer"])
+    records.approve(seen_a, actor=world.personas["community_officer"])
     with pytest.raises(Conflict, match="已被他人审核"):
-        records.approve(seen_b, second_staff(world))
+        records.approve(seen_b, actor=second_staff(world))
     assert PointLine.objects.count() == 1
     assert ServiceRecord.objects.get(pk=record.pk).decided_by == world.personas["community_officer"]
 
@@ -113,17 +113,17 @@ def test_a_verified_record_changes_only_when_a_second_person_agrees(world, setti
     member = world.personas["party_member"]
     officer, other = world.personas["community_officer"], second_staff(world)
     record = _report(world)
-    records.approve(record, officer)
+    records.approve(record, actor=officer)
     record.refresh_from_db()
     edit = records.propose_edit(
-        record, officer, hours=Decimal("1.5"), description="", reason="就医实际1.5小时"
+        record, actor=officer, hours=Decimal("1.5"), description="", reason="就医实际1.5小时"
     )
     with pytest.raises(Denied, match="另一名"):
-        records.decide_edit(edit, officer, agree=True)
+        records.decide_edit(edit, actor=officer, agree=True)
     with pytest.raises(Conflict, match="待复核"):
-        records.propose_edit(record, other, hours=Decimal("1"), description="", reason="再改")
+        records.propose_edit(record, actor=other, hours=Decimal("1"), description="", reason="再改")
     assert ServiceRecord.objects.get(pk=record.pk).hours == Decimal("2.00")
-    records.decide_edit(edit, other, agree=True)
+    records.decide_edit(edit, actor=other, agree=True)
     record.refresh_from_db()
     assert record.hours == Decimal("1.50")
     edit = RecordEdit.objects.get()

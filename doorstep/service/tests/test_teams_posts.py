@@ -80,12 +80,12 @@ def test_posts_are_applied_for_approved_within_slots_and_ended(world):
     with pytest.raises(Conflict):
         teams.apply(post, member)
     with pytest.raises(Denied):
-        teams.approve(first, member)
-    teams.approve(first, officer)
+        teams.approve(first, actor=member)
+    teams.approve(first, actor=officer)
     with pytest.raises(Conflict, match="已满"):
-        teams.approve(second, officer)
+        teams.approve(second, actor=officer)
     assert PostHolding.objects.get(pk=second.pk).status == "applied"
-    teams.decline(second, officer, "名额已满，请认领文明劝导岗")
+    teams.decline(second, actor=officer, reason="名额已满，请认领文明劝导岗")
     held = PostHolding.objects.get(pk=first.pk)
     assert held.status == "holding" and held.since == timezone.localdate()
     assert held.decided_by == officer
@@ -94,7 +94,7 @@ def test_posts_are_applied_for_approved_within_slots_and_ended(world):
     assert teams.grant_post_duty(dt.date(2026, 2, 1)) == 1
     assert teams.grant_post_duty(dt.date(2026, 2, 1)) == 0
     assert _balance(member) == 10
-    teams.end(held, member)
+    teams.end(held, actor=member)
     assert PostHolding.objects.get(pk=first.pk).status == "ended"
 
 
@@ -115,7 +115,7 @@ def test_in_service_members_take_a_post_where_they_reported(world):
 def test_a_central_household_logs_visits_and_coverage_follows(world):
     member = world.personas["party_member"]  # keeps the central household; household_a linked
     today = timezone.localdate()
-    assert visits.coverage(world.grid_a.path, today, today).share == 0.0
+    assert visits.coverage(world.grid_a.path, since=today, until=today).share == 0.0
     with pytest.raises(Denied, match="联系户"):
         visits.log_visit(actor=member, household=world.household_b, visited_on=today, found="好")
     with pytest.raises(Denied, match="中心户"):
@@ -129,8 +129,8 @@ def test_a_central_household_logs_visits_and_coverage_follows(world):
     visits.log_visit(
         actor=member, household=world.household_a, visited_on=today, found="老人身体好，需修水管"
     )
-    assert visits.coverage(world.grid_a.path, today, today).share == 1.0
-    rows = visits.coverage_by(world.street.path, today, today, "building")
+    assert visits.coverage(world.grid_a.path, since=today, until=today).share == 1.0
+    rows = visits.coverage_by(world.street.path, since=today, until=today, by="building")
     assert [(r["name"], r["linked"], r["visited"]) for r in rows] == [("静淑苑1号楼", 1, 1)]
     assert _balance(member) == 2
 
@@ -177,7 +177,7 @@ def test_the_cockpit_figures_of_an_organisation(world):
     team = teams.create_team(actor=officer, organisation=world.grid_a, name="绿舍护苗队")
     teams.join(team, _volunteer(world), actor=officer)
     post = teams.create_post(actor=officer, organisation=world.grid_a, title="楼道长", slots=2)
-    teams.approve(teams.apply(post, world.personas["party_member"]), officer)
+    teams.approve(teams.apply(post, world.personas["party_member"]), actor=officer)
     today = timezone.localdate()
     visits.log_visit(
         actor=world.personas["party_member"], household=world.household_a, visited_on=today,
@@ -197,7 +197,7 @@ def test_the_daily_task_grants_last_months_duty_once(world):
 
     officer = world.personas["community_officer"]
     post = teams.create_post(actor=officer, organisation=world.grid_a, title="楼道长")
-    holding = teams.approve(teams.apply(post, world.personas["party_member"]), officer)
+    holding = teams.approve(teams.apply(post, world.personas["party_member"]), actor=officer)
     PostHolding.objects.filter(pk=holding.pk).update(since=dt.date(2020, 1, 1))
     assert grant_post_duty.delay().get() == 1
     assert grant_post_duty.delay().get() == 0

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
+from doorstep.accounts.typing import actor_of
 from doorstep.core.ids import parse_id
 from doorstep.core.middleware import ip_of
 from doorstep.service import certificates
@@ -41,7 +42,10 @@ def _issue_from(request: HttpRequest, issuers: Any) -> Certificate:
         raise ServiceError("请选择出具证明的组织", "organisation")
     start = _parse_date(request.POST.get("period_start", ""), "起始日期", "period_start")
     end = _parse_date(request.POST.get("period_end", ""), "截止日期", "period_end")
-    return certificates.issue(request.user, org, start, end, request.user)
+    user = actor_of(request)
+    return certificates.issue(
+        user, organisation=org, period_start=start, period_end=end, actor=user
+    )
 
 
 @login_required
@@ -79,7 +83,7 @@ def _download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     else:
         body = certificates.render_docx(cert)
         content_type = DOCX
-    certificates.export_audit(cert, request.user, fmt)
+    certificates.export_audit(cert, actor=actor_of(request), fmt=fmt)
     response = HttpResponse(body, content_type=content_type)
     name = f"志愿服务证明-{cert.name}-{cert.number}.{fmt}"
     response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"

@@ -73,7 +73,7 @@ def _bad(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 def shown(user: Any, org: Any, kind: str, period: str, start: dt.date) -> tuple[list[Any], Any]:
     """The ranking page's table: the top places, and the viewer's own entry (or None)."""
-    entries = honours.ranking(org, kind, period, start, limit=None)
+    entries = honours.ranking(org, kind=kind, period_kind=period, period_start=start, limit=None)
     mine = next((e for e in entries if e.user_id == user.pk), None)
     return entries[: honours.LIMIT], mine
 
@@ -131,7 +131,12 @@ def publish(request: HttpRequest) -> HttpResponse:
     back = reverse("serve:honours") + "?" + urlencode(query)
     try:
         honour_list = honours.publish(
-            org, kind, period, start, actor=user, replace=request.POST.get("replace") == "1"
+            org,
+            kind=kind,
+            period_kind=period,
+            period_start=start,
+            actor=user,
+            replace=request.POST.get("replace") == "1",
         )
     except Denied as exc:
         raise PermissionDenied(exc.message) from None

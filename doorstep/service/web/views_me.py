@@ -45,7 +45,9 @@ def _my_rank(user: Any) -> dict[str, Any] | None:
         return None
     kind = "pioneer" if PartyMember.objects.filter(resident__user=user).exists() else "volunteer"
     start = honours.current_start("month")
-    for entry in honours.ranking(community, kind, "month", start, limit=None):
+    for entry in honours.ranking(
+        community, kind=kind, period_kind="month", period_start=start, limit=None
+    ):
         if entry.user_id == user.pk:
             return {"rank": entry.rank, "community": community, "kind": kind}
     return None

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.service import records, visits
 from doorstep.service.errors import ServiceError
@@ -65,7 +66,7 @@ def edit_propose(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         records.propose_edit(
             record,
-            request.user,
+            actor=actor_of(request),
             hours=hours.quantize(Decimal("0.01")),
             description=str(request.POST.get("description") or "")[:500],
             reason=str(request.POST.get("reason") or "")[:300],
@@ -85,7 +86,7 @@ def edit_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("修改不存在或无权复核")
     agree = request.POST.get("agree") == "1"
     try:
-        records.decide_edit(edit, request.user, agree=agree)
+        records.decide_edit(edit, actor=actor_of(request), agree=agree)
     except ServiceError as exc:
         return _fail(request, exc)
     messages.success(request, "修改已生效" if agree else "已驳回修改")
@@ -135,8 +136,8 @@ def link_coverage(request: HttpRequest) -> HttpResponse:
         "org": org,
         "since": since,
         "until": until,
-        "total": visits.coverage(org.path, since, until),
-        "grids": visits.coverage_by(org.path, since, until, "grid"),
-        "buildings": visits.coverage_by(org.path, since, until, "building"),
+        "total": visits.coverage(org.path, since=since, until=until),
+        "grids": visits.coverage_by(org.path, since=since, until=until, by="grid"),
+        "buildings": visits.coverage_by(org.path, since=since, until=until, by="building"),
     }
     return render(request, "service/link_coverage.html", context)

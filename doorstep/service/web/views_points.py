@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.nearby.sites.scoping import home_street_paths
 from doorstep.service import ledger
 from doorstep.service.errors import ServiceError
@@ -48,8 +49,9 @@ def redeem(request: HttpRequest, pk: int) -> HttpResponse:
         quantity = int(raw) if len(raw) < 6 else 0
     except ValueError:
         quantity = 0
+    user = actor_of(request)
     try:
-        ledger.redeem(user=request.user, reward=reward, quantity=quantity, actor=request.user)
+        ledger.redeem(user=user, reward=reward, quantity=quantity, actor=user)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return points(request, status=exc.status)

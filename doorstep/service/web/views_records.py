@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import HouseholdLink
 from doorstep.nearby.sites.scoping import home_street_paths
@@ -110,9 +111,11 @@ def _decided(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
     record = _record(request, pk)
     try:
         if approve:
-            records.approve(record, request.user)
+            records.approve(record, actor=actor_of(request))
         else:
-            records.reject(record, request.user, str(request.POST.get("reason") or "")[:300])
+            records.reject(
+                record, actor=actor_of(request), reason=str(request.POST.get("reason") or "")[:300]
+            )
     except ServiceError as exc:
         messages.error(request, exc.message)
         response = review(request)

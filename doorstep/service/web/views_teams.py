@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.service import teams
 from doorstep.service.errors import ServiceError
@@ -126,8 +127,9 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def team_join(request: HttpRequest, pk: int) -> HttpResponse:
     team = _team_joinable(request, pk)
+    user = actor_of(request)
     try:
-        teams.join(team, request.user, actor=request.user)
+        teams.join(team, user, actor=user)
     except ServiceError as exc:
         return _fail(request, exc, "serve:teams")
     messages.success(request, f"已加入{team.name}")
@@ -212,7 +214,7 @@ def post_apply(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("岗位不存在")
     note = str(request.POST.get("note") or "")[:200]
     try:
-        teams.apply(post, request.user, dual_report=request.POST.get("dual") == "1", note=note)
+        teams.apply(post, actor_of(request), dual_report=request.POST.get("dual") == "1", note=note)
     except ServiceError as exc:
         messages.error(request, exc.message)
         response = post_list(request)
@@ -248,7 +250,7 @@ def _holding(request: HttpRequest, pk: int) -> PostHolding:
 def holding_approve(request: HttpRequest, pk: int) -> HttpResponse:
     holding = _holding(request, pk)
     try:
-        teams.approve(holding, request.user)
+        teams.approve(holding, actor=actor_of(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
         response = post_list(request)
@@ -263,7 +265,9 @@ def holding_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def holding_decline(request: HttpRequest, pk: int) -> HttpResponse:
     holding = _holding(request, pk)
     try:
-        teams.decline(holding, request.user, str(request.POST.get("reason") or "")[:300])
+        teams.decline(
+            holding, actor=actor_of(request), reason=str(request.POST.get("reason") or "")[:300]
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
         response = post_list(request)
@@ -278,7 +282,7 @@ def holding_decline(request: HttpRequest, pk: int) -> HttpResponse:
 def holding_end(request: HttpRequest, pk: int) -> HttpResponse:
     holding = _holding(request, pk)
     try:
-        teams.end(holding, request.user)
+        teams.end(holding, actor=actor_of(request))
     except ServiceError as exc:
         return _fail(request, exc, "serve:me")
     messages.success(request, "已离岗")

@@ -50,7 +50,7 @@ def test_waiting_line_promotes_the_first_three_in_order_and_tells_them(
         signups = [services.sign_up(activity, u) for u in people]
     assert [s.status for s in signups] == ["confirmed"] * 10 + ["waiting"] * 5
     with django_capture_on_commit_callbacks(execute=True):
-        promoted = [services.cancel(signups[i], people[i]) for i in (2, 5, 7)]
+        promoted = [services.cancel(signups[i], actor=people[i]) for i in (2, 5, 7)]
     assert [p.user for p in promoted] == people[10:13]
     statuses = dict(SignUp.objects.filter(activity=activity).values_list("user_id", "status"))
     assert [statuses[u.pk] for u in people[10:13]] == ["confirmed"] * 3
@@ -68,7 +68,7 @@ def test_cancelling_a_waiting_place_promotes_nobody(world):
     services.sign_up(activity, a)
     sb = services.sign_up(activity, b)
     services.sign_up(activity, c)
-    assert services.cancel(sb, b) is None
+    assert services.cancel(sb, actor=b) is None
     assert SignUp.objects.get(activity=activity, user=c).status == SignUpStatus.WAITING
 
 
@@ -96,11 +96,11 @@ def test_window_duplicate_and_capacity_rules_write_nothing(world):
     services.sign_up(activity, b)
     officer = world.personas["community_officer"]
     with pytest.raises(services.ActivityError, match="不能少于已报名人数"):
-        services.set_capacity(activity, 1, officer)
+        services.set_capacity(activity, capacity=1, actor=officer)
     activity.refresh_from_db()
     assert activity.capacity == 2
     with pytest.raises(services.ActivityDenied):
-        services.set_capacity(activity, 5, world.personas["grid_worker_b"])
+        services.set_capacity(activity, capacity=5, actor=world.personas["grid_worker_b"])
 
 
 def test_bad_activities_are_refused(world):
@@ -126,7 +126,7 @@ def test_more_places_promote_the_line(world, django_capture_on_commit_callbacks)
     for u in people:
         services.sign_up(activity, u)
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_capacity(activity, 3, world.personas["community_officer"])
+        services.set_capacity(activity, capacity=3, actor=world.personas["community_officer"])
     confirmed = list(
         SignUp.objects.filter(activity=activity, status="confirmed").values_list("user", flat=True)
     )

@@ -112,7 +112,7 @@ def scoped(world):
         "p1": publish(p["community_officer"], world.community_1),
         "c2": publish(p["other_staff"], world.community_2),
     }
-    activities.cancel_activity(acts["c2"], p["other_staff"], "天气原因")
+    activities.cancel_activity(acts["c2"], actor=p["other_staff"], reason="天气原因")
     return SimpleNamespace(
         sw=sw,
         personas=p,

@@ -49,6 +49,12 @@ def _period() -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=60), today
 
 
+def _period_kw(*args: int) -> dict[str, dt.date]:
+    """The period as the keywords `certificates.issue` takes."""
+    start, end = _period(*args)
+    return {"period_start": start, "period_end": end}
+
+
 @pytest.fixture
 def member(world):
     user = world.personas["party_member"]
@@ -59,7 +65,7 @@ def member(world):
 
 @pytest.fixture
 def cert(world, member):
-    return certificates.issue(member, world.community_1, *_period(), member)
+    return certificates.issue(member, organisation=world.community_1, **_period_kw(), actor=member)
 
 
 def _exports() -> list[AuditEntry]:

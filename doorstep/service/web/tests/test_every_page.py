@@ -110,7 +110,7 @@ def test_odd_numbers_in_ids_and_hours_are_4xx_not_500(cw, client, settings, tmp_
         user=p["party_member"], organisation=w.community_1, started_at=start, ended_at=end,
         description="服务", evidence=photo(),
     )  # fmt: skip
-    records.approve(record, p["community_officer"])
+    records.approve(record, actor=p["community_officer"])
     r = client.post(
         reverse("serve:edit_propose", args=[record.pk]), {"hours": "1e30", "reason": "x"}
     )

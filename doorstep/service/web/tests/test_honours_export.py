@@ -60,7 +60,7 @@ def ranked(world, vol, settings, tmp_path):
         user=vol, organisation=world.community_1, started_at=start, ended_at=end,
         description="陪老人看病", evidence=photo(),
     )  # fmt: skip
-    records.approve(record, world.personas["community_officer"])
+    records.approve(record, actor=world.personas["community_officer"])
     return {"vol": vol, "other": other, "far": far}
 
 

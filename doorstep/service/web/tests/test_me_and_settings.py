@@ -43,7 +43,7 @@ def test_the_me_page_of_a_member_after_a_wish_and_a_self_report(
         description="陪老人就医", evidence=photo(),
     )  # fmt: skip
     post = teams.create_post(actor=p["community_officer"], organisation=w.grid_a, title="楼道长")
-    teams.approve(teams.apply(post, member), p["community_officer"])
+    teams.approve(teams.apply(post, member), actor=p["community_officer"])
     visits.log_visit(
         actor=member, household=w.household_a, visited_on=timezone.localdate(), found="一切正常"
     )

@@ -26,7 +26,7 @@ def test_a_verified_record_is_changed_by_two_staff_through_the_pages(
         user=member, organisation=world.community_1, started_at=start, ended_at=end,
         description="陪同就医", evidence=photo(),
     )  # fmt: skip
-    records.approve(record, officer)
+    records.approve(record, actor=officer)
     client.force_login(officer)
     url = reverse("serve:edit_propose", args=[record.pk])
     r = client.post(url, {"hours": "abc", "reason": "x"})
