@@ -22,6 +22,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         engine = settings.DATABASES["default"]["ENGINE"]
         if wanted not in engine:
             raise pytest.UsageError(f"DOORSTEP_REQUIRE_DB={wanted} but the engine is {engine}")
+    # Every page and endpoint the suite requests must read scoped tables through the
+    # access door (core/doorguard.py).
+    from doorstep.core import doorguard
+
+    doorguard.turn_on()
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -33,10 +38,11 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SLOW_FIRST = (
     "e2e/",
     "doorstep/cases/tests/test_properties.py",
+    "doorstep/core/tests/test_canaries.py",
     "doorstep/atlas/people/tests/test_ledger_kill.py",
     "doorstep/cases/tests/test_claim_race.py",
     "doorstep/atlas/web/tests/test_api_fuzz.py",
-    "doorstep/atlas/web/tests/test_seed_demo.py",
+    "doorstep/demo/tests/test_seed_demo.py",
     "doorstep/cockpit/tests/test_demo_figures.py",
     "doorstep/nearby/web/tests/test_api_scope_places.py",
     "doorstep/cases/tests/test_celery_sweep.py",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from doorstep.core import audit
+from doorstep.core.admin import ScopedChoicesMixin
 from doorstep.core.models import AuditAction
 
 from .models import ApiToken, Membership, Role, User
@@ -76,7 +77,7 @@ class MembershipInlineFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("不能修改自己的角色，请由另一位安全管理员办理。")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedChoicesMixin, admin.TabularInline):
     model = Membership
     formset = MembershipInlineFormSet
     fields = ("organisation", "role", "valid_from", "valid_to")
@@ -298,7 +299,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     form = MembershipForm
     list_display = ("user", "role", "organisation", "valid_from", "valid_to")
     list_filter = ("role", "organisation__kind")

@@ -129,7 +129,7 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
     is richer than a path (cases/scoping.py: located or owned in the subtree, assigned or
     summoned to the user's organisation, filed by them, the pool of their community)."""
 
-    def in_scope_of(self, user: Any) -> CaseQuerySet:
+    def in_scope_of(self, user: Any, *, always: bool = True) -> CaseQuerySet:
         from .scoping import case_scope_q
 
         q = case_scope_q(user)

@@ -292,7 +292,9 @@ def _party(org: Organisation, user: Any, f: Filters, today: dt.date) -> Listing:
     if "reported" in f.values:
         # In-service members reported to a community under the node (双报到), wherever they
         # live; those living outside the viewer's scope are counted, not listed.
-        reported = PartyMember.objects.filter(reported_community__path__startswith=org.path)
+        reported = PartyMember.objects.outside_door("counted, never listed").filter(
+            reported_community__path__startswith=org.path
+        )
         qs = PartyMember.objects.visible_to(user).filter(pk__in=reported.values("pk"))
         hidden = reported.count() - qs.count()
     else:

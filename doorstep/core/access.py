@@ -25,11 +25,13 @@ they are read through the app registry, by name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
+
+from . import doorguard
 
 M = TypeVar("M", bound=models.Model)
 
@@ -103,18 +105,30 @@ def path_q(field_name: str, scope: Scope) -> Q:
 DEFAULT = object()  # "<app>.<action>_<model>"
 
 
+def signed_in(user: Any) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
 class ScopedQuerySet(models.QuerySet[M]):
     """A queryset whose rows are seen through `visible_to(user, action)` (see the module)."""
 
     scope_paths: ClassVar[tuple[str, ...]] = ()
-    node_field: ClassVar[str | None] = None
+    # the lookup(s) naming the organisation a NODE scope sees
+    node_field: ClassVar[str | tuple[str, ...] | None] = None
     # action -> permission codename ("app.codename"), None (any signed-in user) or DEFAULT
     permissions: ClassVar[dict[str, Any]] = {}
-    # whether a SELF rule or several paths can match one row more than once (a join)
+    # whether a SELF rule, an `always` rule or several paths can match one row more than
+    # once (a join)
     joins_many: ClassVar[bool] = False
 
     def own(self, user: Any) -> Q | None:
         """The rows a SELF scope sees as its own (None: a SELF scope sees none)."""
+        return None
+
+    def always(self, user: Any) -> Q | None:
+        """The rows a signed-in user sees whatever roles they hold, for "view" only: their
+        own records (their points, their hours, their bookings) and what is published to
+        everyone (a published activity, the active sites of their street). None: none."""
         return None
 
     def permission_for(self, action: str) -> str | None:
@@ -125,20 +139,27 @@ class ScopedQuerySet(models.QuerySet[M]):
         return perm
 
     def permitted(self, user: Any, action: str = "view") -> bool:
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not signed_in(user):
             return False
         perm = self.permission_for(action)
         return perm is None or bool(user.has_perm(perm))
 
-    def visible_to(self, user: Any, action: str = "view") -> ScopedQuerySet[M]:
+    def visible_to(self, user: Any, action: str = "view") -> Self:
         """The rows `user` may `action` (view, change, delete …): permission and scope."""
-        if not self.permitted(user, action):
-            return self.none()
-        return self.in_scope_of(user)
+        if not signed_in(user):
+            return self.none()._through_door()
+        if self.permitted(user, action):
+            qs = self.in_scope_of(user, always=action == "view")
+        else:
+            extra = self.always(user) if action == "view" else None
+            qs = self.none() if extra is None else self._maybe_distinct(self.filter(extra))
+        return qs._through_door()
 
-    def in_scope_of(self, user: Any) -> ScopedQuerySet[M]:
+    def in_scope_of(self, user: Any, *, always: bool = True) -> Self:
         """The data-scope half alone, for a caller that has checked a permission of its
         own (e.g. a service's domain permission); pages and the API use visible_to."""
+        if not signed_in(user):
+            return self.none()
         scope = scope_of(user)
         if scope.everything:
             return self.all()
@@ -146,10 +167,73 @@ class ScopedQuerySet(models.QuerySet[M]):
         for lookup in self.scope_paths:
             q |= path_q(lookup, scope)
         if self.node_field and scope.node_ids:
-            q |= Q(**{f"{self.node_field}__in": scope.node_ids})
+            fields = (self.node_field,) if isinstance(self.node_field, str) else self.node_field
+            for name in fields:
+                q |= Q(**{f"{name}__in": scope.node_ids})
         own = self.own(user) if scope.self_only else None
         if own is not None:
             q |= own
+        extra = self.always(user) if always else None
+        if extra is not None:
+            q |= extra
         qs = self.filter(q)
-        many = self.joins_many and (own is not None or len(self.scope_paths) > 1)
+        many = self.joins_many and (
+            own is not None or extra is not None or len(self.scope_paths) > 1
+        )
         return qs.distinct() if many else qs
+
+    def _maybe_distinct(self, qs: Self) -> Self:
+        return qs.distinct() if self.joins_many else qs
+
+    def outside_door(self, why: str) -> Self:
+        """Rows read for a reason that is not "what may this user see", said in `why`:
+        organisation names on a figure already scoped, the targets a dispatch may reach
+        (outside the dispatcher's subtree by design), the public Open311 list. Web code
+        reads a scoped table through `visible_to` or through this, never bare (the test
+        suite's door guard fails otherwise); reviewers read the reasons."""
+        if not why.strip():
+            raise ValueError("outside_door needs a reason")
+        return self.all()._through_door()
+
+    # -- the door's mark, read by the test-time guard (core.doorguard) ------------------
+    _door = False
+
+    def _through_door(self) -> Self:
+        self._door = True
+        return self
+
+    def _clone(self) -> Self:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._door = self._door
+        return clone
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:  # type: ignore[has-type]
+            doorguard.check(self)
+        super()._fetch_all()  # type: ignore[misc]
+
+    def count(self) -> int:
+        if self._result_cache is None:  # type: ignore[has-type]
+            doorguard.check(self)
+        return super().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is None:  # type: ignore[has-type]
+            doorguard.check(self)
+        return super().exists()
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        doorguard.check(self)
+        return super().aggregate(*args, **kwargs)
+
+    def iterator(self, chunk_size: int | None = None) -> Any:
+        doorguard.check(self)
+        return super().iterator(chunk_size=chunk_size)
+
+    def update(self, **kwargs: Any) -> int:
+        doorguard.check(self)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        doorguard.check(self)
+        return super().delete()

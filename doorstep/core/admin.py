@@ -33,11 +33,37 @@ class ScopedChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A sidebar filter by a related row that offers only the rows the admin user may see
+    (Django's own lists every row of the related table)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        related = field.related_model
+        if not hasattr(related._default_manager, "visible_to"):
+            return super().field_choices(field, request, model_admin)
+        rows = related._default_manager.visible_to(request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return [(r.pk, str(r)) for r in rows.order_by(*ordering)[:500]]
+
+
 class ScopedAdminMixin(ScopedChoicesMixin):
-    """Rows and foreign-key choices limited to what the admin user may see."""
+    """Rows, foreign-key choices and sidebar filters limited to what the admin user may
+    see."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).visible_to(request.user)  # type: ignore[misc]
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = []
+        for entry in super().get_list_filter(request):  # type: ignore[misc]
+            field = None
+            if isinstance(entry, str) and "__" not in entry:
+                field = self.model._meta.get_field(entry)  # type: ignore[attr-defined]
+            if field is not None and field.is_relation and field.many_to_one:
+                filters.append((entry, ScopedRelatedFilter))
+            else:
+                filters.append(entry)
+        return filters
 
 
 @admin.register(AuditEntry)

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 client_ip: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
+# The path of the request this thread is answering, "" when none (read by the test-time
+# door guard).
+serving: contextvars.ContextVar[str] = contextvars.ContextVar("serving", default="")
 
 
 def ip_of(request: HttpRequest) -> str:
@@ -21,7 +24,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = client_ip.set(ip_of(request))
+        busy = serving.set(request.path or "/")
         try:
             return self.get_response(request)
         finally:
+            serving.reset(busy)
             client_ip.reset(token)

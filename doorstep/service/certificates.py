@@ -16,10 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.accounts.scopes import scope_of
 from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import Resident
@@ -73,7 +73,8 @@ def issuers_for(user: Actor) -> QuerySet[Organisation]:
         .distinct()
     )
     ids = {int(x) for p in paths for x in p.strip("/").split("/") if x}
-    return Organisation.objects.filter(pk__in=ids, kind__in=ISSUER_KINDS).order_by("path")
+    issuers = Organisation.objects.outside_door("who may certify the user's own service")
+    return issuers.filter(pk__in=ids, kind__in=ISSUER_KINDS).order_by("path")
 
 
 def may_issue(actor: Actor, *, user: Actor, org: Organisation) -> bool:
@@ -156,16 +157,6 @@ def issue(
                 ) from None
             # Otherwise the random number collided: draw again.
     raise ServiceError("证明编号生成失败，请重试")
-
-
-def visible_to(user: Any) -> QuerySet[Certificate]:
-    """The user's own certificates, and for staff those issued in their subtrees."""
-    if not getattr(user, "is_authenticated", False):
-        return Certificate.objects.none()
-    scope = scope_of(user)
-    if scope.everything:
-        return Certificate.objects.all()
-    return Certificate.objects.filter(Q(user=user) | path_q("organisation__path", scope))
 
 
 def clean_number(raw: str | None) -> str:

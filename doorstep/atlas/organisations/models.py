@@ -71,6 +71,9 @@ ALLOWED_CHILDREN: dict[str, frozenset[str]] = {
 class OrganisationQuerySet(ScopedQuerySet["Organisation"]):
     scope_paths = ("path",)
     node_field = "pk"
+    # "cockpit": a node's figures, which carry no personal data: the scope alone decides
+    # (cockpit/access.py).
+    permissions = {"cockpit": None}
 
     def under(self, org: Organisation, include_self: bool = True) -> OrganisationQuerySet:
         qs = self.filter(path__startswith=org.path)

@@ -256,15 +256,13 @@ def import_upload_path(instance: Any, filename: str) -> str:
     return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class ImportJobQuerySet(models.QuerySet["ImportJob"]):
-    def visible_to(self, user: Any) -> ImportJobQuerySet:
-        # A job's error report quotes the rows of one upload: only its uploader (and a
-        # superuser) may read it.
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(uploaded_by=user)
+class ImportJobQuerySet(ScopedQuerySet["ImportJob"]):
+    """A job's error report quotes the rows of one upload: only its uploader sees it (a
+    superuser holds every permission and ALL scope; no role holds `people.view_importjob`
+    and no scope path reaches a job)."""
+
+    def always(self, user: Any) -> Q | None:
+        return Q(uploaded_by=user)
 
 
 class ImportJob(models.Model):

@@ -30,7 +30,7 @@ class CompoundAdmin(ScopedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(ScopedAdminMixin, admin.TabularInline):
     model = Unit
     fields = ("number",)
     extra = 0

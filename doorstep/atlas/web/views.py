@@ -66,7 +66,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_object_or_404(visible, pk=pk)
     children = list(visible.filter(parent=node).order_by("kind", "name"))
     counts = subtree_counts(node, [node, *children], from_counters=True)
-    crumbs = [a for a in node.ancestors() if visible.filter(pk=a.pk).exists() and a.pk != node.pk]
+    above = [int(x) for x in node.path.strip("/").split("/") if x and int(x) != node.pk]
+    crumbs = list(visible.filter(pk__in=above).order_by("depth"))
     buildings = None
     if node.kind == Kind.GRID:
         buildings = (

@@ -42,7 +42,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     party = (
-        PartyMember.objects.filter(resident=resident)
+        PartyMember.objects.visible_to(request.user)
+        .filter(resident=resident)
         .select_related("organisation", "reported_community")
         .first()
     )

@@ -124,6 +124,7 @@ def request_dict(case: Case) -> dict[str, Any]:
 
 def public_cases() -> Any:
     """Every case the public may look up: everything but drafts (not yet filed)."""
-    return Case.objects.exclude(status=S.DRAFT).select_related(
+    public = Case.objects.outside_door("Open311's public list, without personal data")
+    return public.exclude(status=S.DRAFT).select_related(
         "category", "owner", "territory", "building", "merged_into"
     )

@@ -268,7 +268,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if address_id:
         if not re.fullmatch(r"[0-9]{1,18}", address_id):
             raise ApiError(400, "address_id 无效")
-        building = Building.objects.select_related("grid").filter(pk=int(address_id)).first()
+        named = Building.objects.outside_door("the building a client names as the address")
+        building = named.select_related("grid").filter(pk=int(address_id)).first()
         if building is None:
             raise ApiError(400, "address_id 无效")
     if lat is None and not address and building is None:

@@ -186,7 +186,10 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     building = None
     if payload.building_id is not None:
         building = (
-            Building.objects.filter(pk=payload.building_id).select_related("grid__parent").first()
+            Building.objects.outside_door("the building a filer names as where the need is")
+            .filter(pk=payload.building_id)
+            .select_related("grid__parent")
+            .first()
         )
         if building is None:
             raise CaseError("楼栋不存在", "building_id")
@@ -249,7 +252,8 @@ def get_case(request: HttpRequest, number: Number) -> Any:
 
 
 def _orgs(ids: list[int]) -> list[Organisation]:
-    found = {o.pk: o for o in Organisation.objects.filter(pk__in=ids)}
+    targets = Organisation.objects.outside_door("move targets by id; the move checks them")
+    found = {o.pk: o for o in targets.filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
         raise CaseError(f"组织不存在：{missing[0]}")

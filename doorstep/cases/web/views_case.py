@@ -143,7 +143,11 @@ def _reporter(case: Case, user: Any) -> dict[str, str]:
         return {"name": str(case.reporter), "phone": ""}
     phone = case.contact_phone
     if not phone and case.reporter_id:
-        r = Resident.objects.filter(user_id=case.reporter_id).first()
+        r = (
+            Resident.objects.outside_door("the filer's number, part of a case the viewer sees")
+            .filter(user_id=case.reporter_id)
+            .first()
+        )
         phone = r.phone if r else ""
     name = str(case.reporter) if case.reporter else (case.contact_name or "—")
     if case.anonymous:
@@ -359,7 +363,8 @@ def _params(code: str, request: HttpRequest, case: Case) -> dict[str, Any]:
 
 def _claim_taken(request: HttpRequest, number: str) -> HttpResponse | None:
     """A claim on a case that has left the pool (and so the claimer's scope): say so."""
-    case = Case.objects.filter(number=number).only("territory_path", "status").first()
+    taken = Case.objects.outside_door("a case that left the pool: its status, to say so")
+    case = taken.filter(number=number).only("territory_path", "status").first()
     if case is None or not request.user.has_perm("cases.claim_case"):
         return None
     if any(case.territory_path.startswith(p) for p in pool_paths(request.user)):
@@ -407,7 +412,8 @@ def move(request: HttpRequest, number: str, code: str) -> HttpResponse:
             if isinstance(exc, Conflict) and code == "claim":
                 msg = "手慢了，该工单已被他人接单" if case.status != S.POOL else msg
             return render_pool(request, error=msg, status=exc.status)
-        fresh = Case.objects.select_related(
+        again = Case.objects.outside_door("the case just read, again after a refused move")
+        fresh = again.select_related(
             "category", "territory", "owner", "owner__parent", "building", "reporter"
         ).get(pk=case.pk)
         return render_detail(request, fresh, error=exc.message, error_move=code, status=exc.status)

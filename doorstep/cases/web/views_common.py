@@ -29,6 +29,11 @@ STAFF_PERMS = (
 )
 
 
+# Why some reads here are outside the access door (core/access.py: outside_door).
+TARGETS = "dispatch and summons targets: the case's street, beyond the dispatcher's scope"
+MEMBER_OF = "the organisations the user belongs to"
+
+
 def require_any(user: Any, *perms: str) -> None:
     if not any(user.has_perm(p) for p in perms):
         raise PermissionDenied("没有使用该页面的权限")
@@ -73,7 +78,8 @@ def dispatch_orgs(case: Case) -> list[Organisation]:
     """Organisations in the case's street that may take a dispatch."""
     street = street_of(case.territory)
     return list(
-        Organisation.objects.filter(path__startswith=street.path, kind__in=DISPATCH_KINDS)
+        Organisation.objects.outside_door(TARGETS)
+        .filter(path__startswith=street.path, kind__in=DISPATCH_KINDS)
         .exclude(pk=case.owner_id)
         .order_by("depth", "kind", "name")[:500]
     )
@@ -99,21 +105,22 @@ def dispatch_people(case: Case) -> list[Any]:
 def summon_orgs(case: Case) -> list[Organisation]:
     street = street_of(case.territory)
     return list(
-        Organisation.objects.filter(path__startswith=street.path, kind__in=SUMMON_KINDS).order_by(
-            "kind", "name"
-        )
+        Organisation.objects.outside_door(TARGETS)
+        .filter(path__startswith=street.path, kind__in=SUMMON_KINDS)
+        .order_by("kind", "name")
     )
 
 
 def buildings_for(user: Any, home: Building | None) -> list[Building]:
     """Buildings a filer may choose: their own street's (or the ones in their scope)."""
-    qs = Building.objects.select_related("grid")
+    qs = Building.objects.outside_door(
+        "the buildings of the filer's street, to say where the need is (names only)"
+    ).select_related("grid")
     paths: set[str] = set()
     if home is not None:
         paths.add(street_of(home.grid).path)
-    for org in Organisation.objects.filter(
-        pk__in=Membership.objects.active().filter(user=user).values("organisation_id")
-    ):
+    mine = Membership.objects.active().filter(user=user).values("organisation_id")
+    for org in Organisation.objects.outside_door(MEMBER_OF).filter(pk__in=mine):
         paths.add(street_of(org).path)
     if not paths:
         return []

@@ -112,7 +112,8 @@ def patrol_new(request: HttpRequest) -> HttpResponse:
 def filed(request: HttpRequest, number: str) -> HttpResponse:
     """After filing: the tracking number."""
     check_number(number)
-    case = Case.objects.filter(number=number, reporter_id=request.user.pk).first()
+    mine = Case.objects.visible_to(request.user)
+    case = mine.filter(number=number, reporter_id=request.user.pk).first()
     if case is None:
         return redirect("desk:case", number=number)
     return render(request, "cases/filed.html", {"case": case})
@@ -122,7 +123,8 @@ def filed(request: HttpRequest, number: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的诉求: what I filed, newest first."""
     require_any(request.user, "cases.add_case")
-    qs = Case.objects.filter(reporter_id=request.user.pk).select_related("category")
+    qs = Case.objects.visible_to(request.user).filter(reporter_id=request.user.pk)
+    qs = qs.select_related("category")
     page = Paginator(qs.order_by("-created_at"), 20).get_page(request.GET.get("page"))
     return render(request, "cases/mine.html", {"page": page})
 

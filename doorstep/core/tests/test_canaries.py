@@ -1,9 +1,15 @@
 """Canaries: one resident's name, ID number, phone and address are planted in grid A, with
-a case they filed. Every URL pattern of the site and every GET operation of the API is
+a case about them. Every URL pattern of the site and every operation of the API is
 requested — with each path parameter filled by the ids and numbers of the canary's own
-rows, and of the grid, community and street around them — by the three admins (who hold
-the whole tree for their duties, not to read residents), by an outsider and by a grid
-worker of another grid. No response body may carry a canary, in clear or in any page.
+rows, and of the grid, community and street around them — by every persona:
+
+- those whose scope holds neither the canary nor the case (the three admins, who hold the
+  whole tree for their duties, not to read residents; the outsider; the other grid's
+  worker; the party member, the volunteer and the departments' liaisons) may find no
+  canary in any response body, to a GET or to a write (POST, PUT, PATCH, DELETE with an
+  empty body), and their writes change nothing of the canary's rows;
+- those who see them (the filer, grid A's worker and leader, the community and the
+  street) never get the full ID number outside the audited unmask.
 
 A new page or endpoint joins this walk by itself (the patterns are read from the resolver
 and the OpenAPI document); what it must not show is fixed here.
@@ -22,6 +28,8 @@ from doorstep.atlas.people.services import create_resident
 from doorstep.atlas.places.models import Building, Household, Unit
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
+from doorstep.core import doorguard
+from doorstep.core.doorguard import SkippedTheDoor
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +39,11 @@ CANARY_PHONE = "13698765432"
 CANARY_ROOM = "8Q08"  # the home's room: with the building, the address of a person
 CANARIES = (CANARY_NAME, CANARY_ID, CANARY_PHONE, CANARY_ROOM, CANARY_ID[-8:], "98765432")
 WATCHERS = ("system_admin", "security_admin", "audit_admin", "outsider", "grid_worker_b")
+# Who sees the canary resident or their case (everyone else is out of scope).
+SEES_THE_CANARY = {"resident", "grid_worker_a", "grid_leader_a", "community_officer"} | {
+    "street_officer"
+}
+UNMASK = "/unmask"
 SKIP_PREFIXES = ("/static/", "/media/", "/accounts/logout")
 PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -100,11 +113,11 @@ def _fill(route: str, ids: list[int], numbers: list[str]) -> list[str]:
     return urls or ["/" + route]
 
 
-def _api_paths(client, ids: list[int], numbers: list[str]) -> list[str]:
+def _api_paths(client, ids: list[int], numbers: list[str], method: str = "get") -> list[str]:
     spec = client.get("/api/openapi.json").json()
     urls = []
     for path, operations in spec["paths"].items():
-        if "get" not in operations:
+        if method not in operations:
             continue
         names = re.findall(r"{([^}]+)}", path)
         values = [[str(i) for i in ids] + numbers for _ in names]
@@ -116,14 +129,22 @@ def _api_paths(client, ids: list[int], numbers: list[str]) -> list[str]:
     return urls
 
 
-def _leaks(body: bytes) -> list[str]:
+def _leaks(body: bytes, canaries=CANARIES) -> list[str]:
     text = body.decode("utf-8", "replace")
-    return [c for c in CANARIES if c in text]
+    return [c for c in canaries if c in text]
 
 
-def walk(client, cw, ids: list[int], numbers: list[str], only: str = "") -> list[tuple]:
-    """Request every page and API GET (or those under `only`) as every watcher; return
-    what leaked where."""
+def walk(
+    client,
+    cw,
+    ids: list[int],
+    numbers: list[str],
+    only: str = "",
+    personas=WATCHERS,
+    canaries=CANARIES,
+) -> list[tuple]:
+    """Request every page and API GET (or those under `only`) as each of `personas`;
+    return which of `canaries` leaked where."""
     pages = sorted(
         {
             url
@@ -138,30 +159,91 @@ def walk(client, cw, ids: list[int], numbers: list[str], only: str = "") -> list
         pages = [url for url in pages if url.startswith(only)]
         api = [url for url in api if url.startswith(only)]
     found = []
-    for persona in WATCHERS:
+    for persona in personas:
         client.force_login(cw.personas[persona])
         for url in pages + api:
             response = client.get(url)
             content = getattr(response, "content", None)
             if content is None:  # a streamed file
                 content = b"".join(response.streaming_content)
-            leaked = _leaks(content)
+            leaked = _leaks(content, canaries)
             if leaked:
                 found.append((persona, url, response.status_code, leaked))
     return found
 
 
-def test_no_admin_outsider_or_other_grid_sees_a_canary_anywhere(planted, cw, client):
+def _out_of_scope(cw) -> list[str]:
+    return sorted(set(cw.personas) - SEES_THE_CANARY)
+
+
+def _snapshot(numbers: list[str]) -> list:
+    """The canary's rows as they stand, to compare after a walk of writes."""
+    from doorstep.atlas.people.models import Resident
+    from doorstep.cases.models import Case, CaseEvent
+
+    residents = Resident.objects.filter(name=CANARY_NAME)
+    return [
+        list(residents.values()),
+        list(Household.objects.filter(room=CANARY_ROOM).values()),
+        list(Building.objects.filter(name="银杏苑7号楼").values()),
+        list(Unit.objects.filter(building__name="银杏苑7号楼").values()),
+        list(Case.objects.filter(number__in=numbers).values()),
+        CaseEvent.objects.filter(case__number__in=numbers).count(),
+    ]
+
+
+def test_no_persona_out_of_scope_sees_a_canary_anywhere(planted, cw, client):
     ids, numbers = planted
-    found = walk(client, cw, ids, numbers)
+    personas = _out_of_scope(cw)
+    assert {"system_admin", "security_admin", "audit_admin", "outsider"} < set(personas)
+    found = walk(client, cw, ids, numbers, personas=personas)
     assert found == [], "\n".join(map(str, found))
 
 
+def test_no_write_out_of_scope_leaks_a_canary_or_changes_its_rows(planted, cw, client):
+    """Every write operation of the API, with an empty body, as every persona out of
+    scope: no canary in the answer, no server error, and the canary's rows unchanged."""
+    ids, numbers = planted
+    before = _snapshot(numbers)
+    calls = [
+        (method, url)
+        for method in ("post", "put", "patch", "delete")
+        for url in sorted(set(_api_paths(client, ids, numbers, method)))
+    ]
+    assert len(calls) > 40  # the walk really covers the API's writes
+    found = []
+    for persona in _out_of_scope(cw):
+        client.force_login(cw.personas[persona])
+        for method, url in calls:
+            response = client.generic(method.upper(), url, "{}", "application/json")
+            leaked = _leaks(response.content)
+            if leaked or response.status_code >= 500:
+                found.append((persona, method, url, response.status_code, leaked))
+    assert found == [], "\n".join(map(str, found))
+    assert _snapshot(numbers) == before
+
+
+def test_those_in_scope_never_get_the_full_id_number_outside_the_unmask(planted, cw, client):
+    ids, numbers = planted
+    found = walk(client, cw, ids, numbers, personas=sorted(SEES_THE_CANARY), canaries=(CANARY_ID,))
+    assert [f for f in found if UNMASK not in f[1]] == [], "\n".join(map(str, found))
+
+
 def test_a_view_that_skips_the_door_is_caught(planted, cw, client, settings):
-    """A page added without visible_to (here: any resident by id) leaks to the admins."""
+    """A page added without visible_to (here: any resident by id) is caught twice over:
+    the door guard fails its first request, whoever asks; and were the guard off, the
+    canary walk finds the resident's name in the admins' and the other grid's responses."""
     settings.ROOT_URLCONF = "doorstep.core.tests.leaky_urls"
     ids, numbers = planted
-    found = walk(client, cw, ids, numbers, only="/leaky/")  # the rest is walked above
+    client.force_login(cw.personas["grid_worker_a"])  # in scope: still the wrong way in
+    for pk in ids:
+        with pytest.raises(SkippedTheDoor, match=r"leaky_urls .* reads people\.Resident"):
+            client.get(f"/leaky/{pk}/")
+    doorguard.turn_off()
+    try:
+        found = walk(client, cw, ids, numbers, only="/leaky/")  # the rest is walked above
+    finally:
+        doorguard.turn_on()
     assert {(persona, url.split("/")[1]) for persona, url, *_ in found} >= {
         ("system_admin", "leaky"),
         ("security_admin", "leaky"),

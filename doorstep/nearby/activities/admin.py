@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from doorstep.core.admin import ScopedAdminMixin
+
 from .models import Activity, SignUp
 
 
@@ -15,7 +17,7 @@ class SignUpInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "territory", "starts_at", "capacity", "status")
     list_filter = ("kind", "status")
     search_fields = ("title", "address")

@@ -17,9 +17,14 @@ from doorstep.atlas.organisations.models import ADMIN_KINDS, PARTY_KINDS, Organi
 
 from .services import TERRITORY_KINDS, UNIT_KINDS, unit_home
 
+# These are choices offered to a publisher, not rows shown (core/access.py: outside_door).
+CHOICES = "what a publisher may pick"
+
 
 def own_units(user: Any) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(pk__in=scope_of(user).node_ids, kind__in=UNIT_KINDS)
+    return Organisation.objects.outside_door(CHOICES).filter(
+        pk__in=scope_of(user).node_ids, kind__in=UNIT_KINDS
+    )
 
 
 def _areas_q(user: Any) -> Q:
@@ -35,7 +40,11 @@ def _areas_q(user: Any) -> Q:
 
 
 def territories(user: Any) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(_areas_q(user), kind__in=TERRITORY_KINDS).order_by("path")
+    return (
+        Organisation.objects.outside_door(CHOICES)
+        .filter(_areas_q(user), kind__in=TERRITORY_KINDS)
+        .order_by("path")
+    )
 
 
 def organisers(user: Any) -> QuerySet[Organisation]:
@@ -46,9 +55,11 @@ def organisers(user: Any) -> QuerySet[Organisation]:
             in_scope |= Q(path__startswith=p)
         if scope.everything:
             in_scope = Q()
-        return Organisation.objects.filter(
-            (in_scope & Q(kind__in=ADMIN_KINDS | PARTY_KINDS)) | Q(pk__in=scope.node_ids)
-        ).order_by("path")
+        return (
+            Organisation.objects.outside_door(CHOICES)
+            .filter((in_scope & Q(kind__in=ADMIN_KINDS | PARTY_KINDS)) | Q(pk__in=scope.node_ids))
+            .order_by("path")
+        )
     return own_units(user).order_by("path")
 
 
@@ -64,4 +75,6 @@ def partners(user: Any) -> QuerySet[Organisation]:
     if scope.everything:
         units = Q(kind__in=UNIT_KINDS)
     nearby = _areas_q(user) & Q(kind__in=ADMIN_KINDS | PARTY_KINDS) & ~Q(kind="grid")
-    return Organisation.objects.filter(units | nearby).order_by("kind", "path")
+    return (
+        Organisation.objects.outside_door(CHOICES).filter(units | nearby).order_by("kind", "path")
+    )

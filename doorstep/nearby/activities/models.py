@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.access import ScopedQuerySet
 from doorstep.core.models import AppendOnlyModel
 
 
@@ -41,15 +42,14 @@ class ActivityStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class ActivityQuerySet(models.QuerySet["Activity"]):
-    def visible_to(self, user: Any) -> ActivityQuerySet:
-        """Published activities are public; staff also see cancelled ones in their subtree."""
-        from doorstep.accounts.scopes import path_q, scope_of
+class ActivityQuerySet(ScopedQuerySet["Activity"]):
+    """Activities through the access door: published ones are public to everyone signed
+    in; staff with `activities.view_activity` also see cancelled ones in their subtree."""
 
-        scope = scope_of(user)
-        if scope.everything:
-            return self.all()
-        return self.filter(Q(status=ActivityStatus.PUBLISHED) | path_q("territory_path", scope))
+    scope_paths = ("territory_path",)
+
+    def always(self, user: Any) -> Q | None:
+        return Q(status=ActivityStatus.PUBLISHED)
 
 
 class Activity(models.Model):

@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.access import ScopedQuerySet
 from doorstep.core.crypto import EncryptedTextField
 from doorstep.core.masking import mask_phone
 
@@ -61,19 +62,25 @@ class ServiceKind(models.Model):
         return self.name
 
 
-class ServiceSiteQuerySet(models.QuerySet["ServiceSite"]):
-    def visible_to(self, user: Any) -> ServiceSiteQuerySet:
-        from .scoping import site_scope_q
+class ServiceSiteQuerySet(ScopedQuerySet["ServiceSite"]):
+    """Sites through the access door: staff with `sites.view_servicesite` see the sites
+    of their subtree (by territory) and those a node-scoped organisation runs; everyone
+    signed in sees the sites their organisations run and the active sites of their own
+    street, which are public (scoping.py)."""
 
-        q = site_scope_q(user)
-        return self.all() if q is None else self.filter(q)
+    scope_paths = ("territory_path",)
+    node_field = ("organisation", "territory")
+    permissions = {"change": "sites.manage_site"}
+
+    def always(self, user: Any) -> Q | None:
+        from .scoping import public_site_q
+
+        return public_site_q(user)
 
     def managed_by(self, user: Any) -> ServiceSiteQuerySet:
-        """The sites the user's staff scope covers (the back office edits only these)."""
-        from .scoping import managed_site_q
-
-        q = managed_site_q(user)
-        return self.all() if q is None else self.filter(q)
+        """The sites the user manages (`sites.manage_site` in their staff scope), not the
+        public sites of their street, which they only see."""
+        return self.visible_to(user, "change")  # type: ignore[return-value]
 
     def open_at(self, at: dt.datetime) -> ServiceSiteQuerySet:
         """Active sites open at this moment (special days, holidays and weekly hours)."""
@@ -394,12 +401,18 @@ class BookingSeries(models.Model):
         return f"{self.purpose}（{self.weeks}周）"
 
 
-class BookingQuerySet(models.QuerySet["Booking"]):
-    def visible_to(self, user: Any) -> BookingQuerySet:
-        from .scoping import booking_scope_q
+class BookingQuerySet(ScopedQuerySet["Booking"]):
+    """Bookings through the access door: staff with `sites.view_booking` see those of the
+    sites their scope covers; everyone sees their own and those made for an organisation
+    they belong to (scoping.py)."""
 
-        q = booking_scope_q(user)
-        return self.all() if q is None else self.filter(q)
+    scope_paths = ("room__site__territory_path",)
+    node_field = "room__site__organisation"
+
+    def always(self, user: Any) -> Q | None:
+        from .scoping import own_booking_q
+
+        return own_booking_q(user)
 
     def active(self) -> BookingQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)

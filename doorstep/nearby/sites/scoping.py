@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q
 
 from doorstep.accounts.models import Membership
-from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.accounts.scopes import scope_of
 from doorstep.atlas.organisations.models import Kind, Organisation
 
 
@@ -51,16 +51,11 @@ def home_street_paths(user: Any) -> tuple[str, ...]:
     return result
 
 
-def site_scope_q(user: Any) -> Q | None:
-    """None means every site; otherwise a filter for ServiceSite."""
-    scope = scope_of(user)
-    if scope.everything:
-        return None
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    q = path_q("territory_path", scope)
-    if scope.node_ids:
-        q |= Q(organisation_id__in=scope.node_ids) | Q(territory_id__in=scope.node_ids)
+def public_site_q(user: Any) -> Q:
+    """The sites anyone signed in sees whatever their roles: those their organisations run
+    and the active sites of their own street (public). The staff half of the rule (a
+    subtree by territory, a node-scoped organisation's sites) is declared on the queryset."""
+    q = Q(pk__in=[])
     orgs = member_org_ids(user)
     if orgs:
         q |= Q(organisation_id__in=orgs)
@@ -70,32 +65,13 @@ def site_scope_q(user: Any) -> Q | None:
     return q | (Q(active=True) & public)
 
 
-def booking_scope_q(user: Any) -> Q | None:
-    """None means every booking; otherwise a filter for Booking."""
-    scope = scope_of(user)
-    if scope.everything:
-        return None
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    q = path_q("room__site__territory_path", scope) | Q(booker=user)
-    if scope.node_ids:
-        q |= Q(room__site__organisation_id__in=scope.node_ids)
+def own_booking_q(user: Any) -> Q:
+    """The bookings anyone sees whatever their roles: their own, and those made for an
+    organisation they belong to."""
+    q = Q(booker=user)
     orgs = member_org_ids(user)
     if orgs:
         q |= Q(organisation_id__in=orgs)
-    return q
-
-
-def managed_site_q(user: Any) -> Q | None:
-    """None means every site; otherwise the sites the user's staff scope covers (their
-    territory is in a subtree, or a node-scoped organisation runs them) — not the public
-    sites of their street, which they only see."""
-    scope = scope_of(user)
-    if scope.everything:
-        return None
-    q = path_q("territory_path", scope)
-    if scope.node_ids:
-        q |= Q(organisation_id__in=scope.node_ids)
     return q
 
 

@@ -189,7 +189,7 @@ def list_sites(
 @router.get("/sites/{id}", response=SiteDetailOut, summary="服务阵地详情：开放时间、特殊日期、房间")
 def get_site(request: HttpRequest, id: PathId) -> Any:
     site = get_object_or_404(_sites(request).prefetch_related("services"), pk=id)
-    out = site_out(site, _open_ids(ServiceSite.objects.filter(pk=site.pk)))
+    out = site_out(site, _open_ids(_sites(request).filter(pk=site.pk)))
     today = dt.datetime.now(TZ).date()
     out["description"] = site.description
     out["open_on_holidays"] = site.open_on_holidays
@@ -239,7 +239,8 @@ def get_room(
     start = dt.datetime.combine(first, dt.time(), TZ)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), TZ)
     taken = (
-        Booking.objects.active()
+        Booking.objects.outside_door("a room's taken times, shown without who booked")
+        .active()
         .filter(room=room, start__lt=end, end__gt=start)
         .order_by("start")
         .values("start", "end")
@@ -259,9 +260,11 @@ def _booking_target(request: HttpRequest, payload: BookingIn) -> dict[str, Any]:
     organisation = None
     if payload.organisation_id is not None:
         user = _actor(request)
-        organisation = Organisation.objects.filter(
-            pk=payload.organisation_id, pk__in=member_org_ids(user)
-        ).first()
+        organisation = (
+            Organisation.objects.outside_door("the organisations the caller belongs to")
+            .filter(pk=payload.organisation_id, pk__in=member_org_ids(user))
+            .first()
+        )
         if organisation is None:
             raise SiteError("请选择您所在的单位，或以个人名义预订", field="organisation_id")
     return {

@@ -117,7 +117,8 @@ def _roads(network: RoadNetwork, box: tuple[float, float, float, float]) -> dict
 
 def _names(result: CoverageResult) -> dict[int, str]:
     ids = {a.org_id for a in [*result.grids, *result.communities] if a.org_id is not None}
-    return dict(Organisation.objects.filter(pk__in=ids).values_list("id", "name"))
+    names = Organisation.objects.outside_door("the names of the areas on a coverage figure")
+    return dict(names.filter(pk__in=ids).values_list("id", "name"))
 
 
 def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:

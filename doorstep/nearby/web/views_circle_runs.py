@@ -59,9 +59,8 @@ def recompute(request: HttpRequest) -> HttpResponse:
     # The whole area: every active, located site of the chosen kinds (not only the
     # viewer's), since the run serves everyone who looks at the page.
     sites = (
-        ServiceSite.objects.filter(
-            active=True, kind__in=params.kinds, lat__isnull=False, lon__isnull=False
-        )
+        ServiceSite.objects.outside_door("a whole-area run's sites: positions only")
+        .filter(active=True, kind__in=params.kinds, lat__isnull=False, lon__isnull=False)
         .order_by("id")
         .values_list("pk", "lat", "lon")
     )

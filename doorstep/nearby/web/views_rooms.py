@@ -167,7 +167,12 @@ def _fail(request: HttpRequest, exc: SiteError, back: str) -> HttpResponse:
 @login_required
 def bookings_mine(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    rows = Booking.objects.filter(booker=user).select_related("room__site").order_by("-start")
+    rows = (
+        Booking.objects.visible_to(user)
+        .filter(booker=user)
+        .select_related("room__site")
+        .order_by("-start")
+    )
     now = timezone.now()
     return render(
         request,

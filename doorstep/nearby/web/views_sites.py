@@ -161,7 +161,8 @@ def week_of(site: ServiceSite, room: Any = None) -> list[DayHours]:
 
 def booking_organisations(user: Any) -> Any:
     """The organisations the user may book for: those they are an active member of."""
-    return Organisation.objects.filter(pk__in=member_org_ids(user)).order_by("path")
+    mine = Organisation.objects.outside_door("the organisations the user belongs to")
+    return mine.filter(pk__in=member_org_ids(user)).order_by("path")
 
 
 def site_context(request: HttpRequest, site: ServiceSite, **extra: Any) -> dict[str, Any]:
@@ -173,7 +174,8 @@ def site_context(request: HttpRequest, site: ServiceSite, **extra: Any) -> dict[
     room_weeks = [(r, week_of(site, r)) for r in rooms if r.pk in own_hours]
     user: Any = request.user
     mine = (
-        Booking.objects.filter(booker=user, room__site=site, end__gt=timezone.now())
+        Booking.objects.visible_to(user)
+        .filter(booker=user, room__site=site, end__gt=timezone.now())
         .select_related("room")
         .order_by("start")[:20]
     )
@@ -181,7 +183,7 @@ def site_context(request: HttpRequest, site: ServiceSite, **extra: Any) -> dict[
         "site": site,
         "services": list(site.services.all()),
         "week": week_of(site),
-        "open_now": site.pk in _open_ids(ServiceSite.objects.filter(pk=site.pk)),
+        "open_now": site.pk in _open_ids(ServiceSite.objects.visible_to(user).filter(pk=site.pk)),
         "rooms": rooms,
         "room_weeks": room_weeks,
         "mine": mine,
@@ -283,7 +285,9 @@ def nearest(request: HttpRequest) -> HttpResponse:
         if found is None:
             result.mode = "straight"
             found = _straight(lat, lon, sites, DEFAULT_MINUTES * metres_per_minute(4.5))
-        open_ids = _open_ids(ServiceSite.objects.filter(pk__in=[s.pk for s, _, _ in found]))
+        open_ids = _open_ids(
+            ServiceSite.objects.visible_to(request.user).filter(pk__in=[s.pk for s, _, _ in found])
+        )
         result.rows = [
             {
                 "site": s,

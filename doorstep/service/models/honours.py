@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.access import ScopedQuerySet
+
 
 class HonourKind(models.TextChoices):
     PIONEER = "pioneer", _("先锋榜样（党员）")
@@ -57,6 +59,17 @@ class HonourList(models.Model):
         super().save(*args, **kwargs)
 
 
+class CertificateQuerySet(ScopedQuerySet["Certificate"]):
+    """A person's own certificates, and for staff who may view service records (a
+    certificate sums them up) those issued in their subtrees."""
+
+    scope_paths = ("organisation__path",)
+    permissions = {"view": "service.view_servicerecord"}
+
+    def always(self, user: Any) -> Q | None:
+        return Q(user=user)
+
+
 class Certificate(models.Model):
     """A service certificate (志愿服务证明). The figures are frozen at issue; the number is
     random (not a counter), so the public check page cannot be walked."""
@@ -78,6 +91,8 @@ class Certificate(models.Model):
     period_start = models.DateField(_("起始日期"))
     period_end = models.DateField(_("截止日期"))
     issued_at = models.DateTimeField(_("出具时间"), default=timezone.now)
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("志愿服务证明")

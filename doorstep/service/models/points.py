@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .teams import _scoped
+from doorstep.core.access import ScopedQuerySet
 
 
 class RuleCode(models.TextChoices):
@@ -78,11 +78,14 @@ class LineKind(models.TextChoices):
     REFUND = "refund", _("兑换退回")
 
 
-class PointLineQuerySet(models.QuerySet["PointLine"]):
-    def visible_to(self, user: Any) -> PointLineQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return (_scoped(self, user, "organisation_path") | self.filter(user=user)).distinct()
+class PointLineQuerySet(ScopedQuerySet["PointLine"]):
+    """Staff with `service.view_pointline`: lines of their subtree; everyone: their own."""
+
+    scope_paths = ("organisation_path",)
+    node_field = "organisation"
+
+    def always(self, user: Any) -> Q | None:
+        return Q(user=user)
 
 
 class PointLine(models.Model):
@@ -171,6 +174,22 @@ class PointAccount(models.Model):
         return f"{self.user} {self.balance}"
 
 
+class RewardQuerySet(ScopedQuerySet["Reward"]):
+    """A community's redemption catalogue, for staff of its subtree (`service.view_reward`)."""
+
+    scope_paths = ("organisation_path",)
+    node_field = "organisation"
+
+    def always(self, user: Any) -> Q | None:
+        """The active catalogue of one's own street, to redeem from."""
+        from doorstep.nearby.sites.scoping import home_street_paths
+
+        q = Q(pk__in=[])
+        for p in home_street_paths(user):
+            q |= Q(organisation_path__startswith=p)
+        return q & Q(active=True)
+
+
 class Reward(models.Model):
     """An item of a community's redemption catalogue (积分兑换)."""
 
@@ -185,6 +204,8 @@ class Reward(models.Model):
     cost = models.PositiveIntegerField(_("所需积分"))
     stock = models.PositiveIntegerField(_("库存"), default=0)
     active = models.BooleanField(_("上架"), default=True)
+
+    objects = RewardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("兑换物品")
@@ -221,4 +242,5 @@ class Redemption(models.Model):
 
 
 def scoped_rewards(user: Any) -> Any:
-    return _scoped(Reward.objects.all(), user, "organisation_path")
+    """The rewards a staff member manages (their scope's, not the street's public catalogue)."""
+    return Reward.objects.visible_to(user, "change")

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .teams import _scoped
+from doorstep.core.access import ScopedQuerySet
 
 
 class RecordSource(models.TextChoices):
@@ -31,13 +31,15 @@ class RecordStatus(models.TextChoices):
     REVERSED = "reversed", _("已冲销")
 
 
-class ServiceRecordQuerySet(models.QuerySet["ServiceRecord"]):
-    def visible_to(self, user: Any) -> ServiceRecordQuerySet:
-        """Staff: records of their subtree; everyone: their own."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        staff = _scoped(self, user, "organisation_path")
-        return (staff | self.filter(user=user)).distinct()
+class ServiceRecordQuerySet(ScopedQuerySet["ServiceRecord"]):
+    """Staff with `service.view_servicerecord`: records of their subtree; everyone: their
+    own."""
+
+    scope_paths = ("organisation_path",)
+    node_field = "organisation"
+
+    def always(self, user: Any) -> Q | None:
+        return Q(user=user)
 
     def verified(self) -> ServiceRecordQuerySet:
         return self.filter(status=RecordStatus.VERIFIED)

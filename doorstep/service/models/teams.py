@@ -10,18 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def _scoped(qs: Any, user: Any, field: str) -> Any:
-    """Rows whose organisation lies in the user's subtrees (or its nodes)."""
-    from doorstep.accounts.scopes import path_q, scope_of
-
-    scope = scope_of(user)
-    if scope.everything:
-        return qs.all()
-    q = path_q(field, scope)
-    if scope.node_ids:
-        q |= Q(organisation_id__in=scope.node_ids)
-    return qs.filter(q)
+from doorstep.core.access import ScopedQuerySet
 
 
 class Theme(models.Model):
@@ -47,13 +36,16 @@ class Theme(models.Model):
         return self.name
 
 
-class TeamQuerySet(models.QuerySet["Team"]):
-    def visible_to(self, user: Any) -> TeamQuerySet:
-        """A team is visible to its organisation's subtree, and to its own members."""
-        mine = Q(members__user=user, members__left_at__isnull=True)
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return (_scoped(self, user, "organisation_path") | self.filter(mine)).distinct()
+class TeamQuerySet(ScopedQuerySet["Team"]):
+    """A team is visible to staff of its organisation's subtree (`service.view_team`), and
+    to its own members."""
+
+    scope_paths = ("organisation_path",)
+    node_field = "organisation"
+    joins_many = True
+
+    def always(self, user: Any) -> Q | None:
+        return Q(members__user=user, members__left_at__isnull=True)
 
 
 class Team(models.Model):
@@ -130,19 +122,21 @@ class TeamMember(models.Model):
         return f"{self.user} · {self.team}"
 
 
-class PostQuerySet(models.QuerySet["Post"]):
-    def visible_to(self, user: Any) -> PostQuerySet:
-        """Staff see the posts of their subtree; members and volunteers see the posts of the
-        communities they belong to (to apply), and the posts they hold."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
+class PostQuerySet(ScopedQuerySet["Post"]):
+    """Staff see the posts of their subtree (`service.view_post`); members and volunteers
+    see the active posts of their street (to apply), and the posts they hold."""
+
+    scope_paths = ("organisation_path",)
+    node_field = "organisation"
+    joins_many = True
+
+    def always(self, user: Any) -> Q | None:
         from doorstep.nearby.sites.scoping import home_street_paths
 
-        q = Q(pk__in=[])
+        q = Q(holdings__user=user)
         for p in home_street_paths(user):
             q |= Q(organisation_path__startswith=p, active=True)
-        held = Q(holdings__user=user)
-        return (_scoped(self, user, "organisation_path") | self.filter(q | held)).distinct()
+        return q
 
 
 class Post(models.Model):

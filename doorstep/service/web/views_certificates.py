@@ -65,13 +65,18 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"证明已出具，编号 {cert.number}")
             return redirect("serve:certificates")
-    context["certificates"] = Certificate.objects.filter(user=user).select_related("organisation")
+    context["certificates"] = (
+        Certificate.objects.visible_to(user).filter(user=user).select_related("organisation")
+    )
     return render(request, "service/certificate_list.html", context, status=status)
 
 
 def _download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     cert = (
-        certificates.visible_to(request.user).select_related("organisation").filter(pk=pk).first()
+        Certificate.objects.visible_to(request.user)
+        .select_related("organisation")
+        .filter(pk=pk)
+        .first()
     )
     if cert is None:
         raise Http404

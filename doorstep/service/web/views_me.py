@@ -29,9 +29,11 @@ from doorstep.service.rules import period_start
 def _month_points(user: Any) -> int:
     """Points earned this month (grants less reversals; spending does not count)."""
     since = period_start(Period.MONTH, timezone.now())
-    earned = PointLine.objects.filter(
-        user=user, created_at__gte=since, kind__in=(LineKind.GRANT, LineKind.REVERSAL)
-    ).aggregate(total=Sum("amount"))["total"]
+    earned = (
+        PointLine.objects.visible_to(user)
+        .filter(user=user, created_at__gte=since, kind__in=(LineKind.GRANT, LineKind.REVERSAL))
+        .aggregate(total=Sum("amount"))["total"]
+    )
     return int(earned or 0)
 
 
@@ -43,7 +45,8 @@ def _my_rank(user: Any) -> dict[str, Any] | None:
     community = honours.home_community(user)
     if community is None:
         return None
-    kind = "pioneer" if PartyMember.objects.filter(resident__user=user).exists() else "volunteer"
+    member = PartyMember.objects.outside_door("whether the user is a party member")
+    kind = "pioneer" if member.filter(resident__user=user).exists() else "volunteer"
     start = honours.current_start("month")
     for entry in honours.ranking(
         community, kind=kind, period_kind="month", period_start=start, limit=None
@@ -74,16 +77,20 @@ def me(request: HttpRequest) -> HttpResponse:
         .select_related("case")
         .order_by("-created_at")[:10],
         "hours": records.totals(user),
-        "recent": ServiceRecord.objects.filter(user=user).order_by("-started_at")[:10],
+        "recent": ServiceRecord.objects.visible_to(user)
+        .filter(user=user)
+        .order_by("-started_at")[:10],
         "account": ledger.balance_of(user),
         "month_points": _month_points(user),
-        "lines": PointLine.objects.filter(user=user).order_by("-created_at", "-id")[:10],
+        "lines": PointLine.objects.visible_to(user)
+        .filter(user=user)
+        .order_by("-created_at", "-id")[:10],
         "teams": TeamMember.objects.filter(user=user, left_at__isnull=True).select_related(
             "team__theme", "team__organisation"
         ),
         "central": central,
         "linked": linked,
-        "certificates": Certificate.objects.filter(user=user)[:10],
+        "certificates": Certificate.objects.visible_to(user).filter(user=user)[:10],
         "my_rank": _my_rank(user),
     }
     return render(request, "service/me.html", context)

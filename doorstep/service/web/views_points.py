@@ -23,7 +23,7 @@ def _catalogue(user: Any) -> Any:
     q = Q(pk__in=[])
     for p in home_street_paths(user):
         q |= Q(organisation_path__startswith=p)
-    return Reward.objects.filter(q, active=True).select_related("organisation")
+    return Reward.objects.visible_to(user).filter(q, active=True).select_related("organisation")
 
 
 @login_required
@@ -32,7 +32,9 @@ def points(request: HttpRequest, status: int = 200) -> HttpResponse:
     context = {
         "account": ledger.balance_of(user),
         "rewards": _catalogue(user),
-        "lines": PointLine.objects.filter(user=user).order_by("-created_at", "-id")[:50],
+        "lines": PointLine.objects.visible_to(user)
+        .filter(user=user)
+        .order_by("-created_at", "-id")[:50],
         "redemptions": Redemption.objects.filter(user=user).select_related("reward")[:20],
     }
     return render(request, "service/points.html", context, status=status)

@@ -30,7 +30,8 @@ def _service_orgs(user: Any) -> Any:
     q = Q(pk__in=[])
     for p in home_street_paths(user):
         q |= Q(path__startswith=p)
-    return Organisation.objects.filter(q, kind=Kind.COMMUNITY).order_by("path")
+    choices = Organisation.objects.outside_door("the communities one may report service in")
+    return choices.filter(q, kind=Kind.COMMUNITY).order_by("path")
 
 
 class RecordForm(forms.Form):
@@ -203,7 +204,7 @@ def record_evidence(request: HttpRequest, pk: int) -> Any:
     from django.http import FileResponse
 
     user: Any = request.user
-    record = ServiceRecord.objects.filter(pk=pk).exclude(evidence="").first()
+    record = ServiceRecord.objects.visible_to(user).filter(pk=pk).exclude(evidence="").first()
     if record is None:
         raise Http404("材料不存在")
     may = record.user_id == user.pk or (

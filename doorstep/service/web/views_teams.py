@@ -141,7 +141,8 @@ def _team_joinable(request: HttpRequest, pk: int) -> Team:
     organisation is in one's home street)."""
     from doorstep.nearby.sites.scoping import home_street_paths
 
-    team = Team.objects.filter(pk=pk, active=True).first()
+    joinable = Team.objects.outside_door("a team one may join: checked just below")
+    team = joinable.filter(pk=pk, active=True).first()
     if team is None:
         raise Http404("队伍不存在")
     visible = Team.objects.visible_to(request.user).filter(pk=pk).exists()
@@ -227,9 +228,7 @@ def post_apply(request: HttpRequest, pk: int) -> HttpResponse:
 def _staff_posts(user: Any) -> Any:
     """Posts of the staff member's own subtree (not the home street's, which they only see
     to apply for)."""
-    from doorstep.service.models.teams import _scoped
-
-    return _scoped(Post.objects.all(), user, "organisation_path")
+    return Post.objects.visible_to(user, "change")
 
 
 def _holding(request: HttpRequest, pk: int) -> PostHolding:
