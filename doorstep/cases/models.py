@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.access import ScopedQuerySet
+from doorstep.core.access import Scope, ScopedQuerySet
 from doorstep.core.crypto import EncryptedTextField
 from doorstep.core.models import AppendOnlyModel
 
@@ -129,10 +129,12 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
     is richer than a path (cases/scoping.py: located or owned in the subtree, assigned or
     summoned to the user's organisation, filed by them, the pool of their community)."""
 
-    def in_scope_of(self, user: Any, *, always: bool = True) -> CaseQuerySet:
+    def in_scope_of(
+        self, user: Any, *, always: bool = True, scope: Scope | None = None
+    ) -> CaseQuerySet:
         from .scoping import case_scope_q
 
-        q = case_scope_q(user)
+        q = case_scope_q(user, scope)
         return self.all() if q is None else self.filter(q)
 
     def open(self) -> CaseQuerySet:

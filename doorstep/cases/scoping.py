@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q
 
 from doorstep.accounts.models import Membership, ScopeKind
-from doorstep.accounts.scopes import path_q, scope_of
+from doorstep.accounts.scopes import Scope, path_q, scope_of
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Kind, Organisation
 
 
@@ -111,12 +111,13 @@ def pool_paths(user: Any) -> tuple[str, ...]:
     return result
 
 
-def case_scope_q(user: Any) -> Q | None:
-    """None means every case; otherwise a filter for Case."""
+def case_scope_q(user: Any, scope: Scope | None = None) -> Q | None:
+    """None means every case; otherwise a filter for Case. `scope` is the user's scope
+    for viewing cases (the roles that grant it); by default all of it."""
     from .models import Assignment, Summons
     from .workflow import S
 
-    scope = scope_of(user)
+    scope = scope if scope is not None else scope_of(user)
     if scope.everything:
         return None
     if not getattr(user, "is_authenticated", False):

@@ -59,25 +59,56 @@ class Scope:
 NOBODY = Scope()
 
 
-def scope_of(user: Any) -> Scope:
-    """The user's scope, computed once per user object (i.e. once per request)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOBODY
-    cached = getattr(user, "_doorstep_scope", None)
+def _held(user: Any) -> tuple[list[tuple[str, int, str, int]], dict[int, frozenset[str]]]:
+    """The user's memberships active now (scope kind, organisation, its path, role) and each
+    role's permissions: two queries, once per user object (i.e. once per request)."""
+    cached = getattr(user, "_doorstep_held", None)
     if cached is not None:
         return cached
+    membership = apps.get_model("accounts", "Membership")
+    rows = list(
+        membership.objects.active()
+        .filter(user=user)
+        .values_list("role__scope", "organisation_id", "organisation__path", "role_id")
+    )
+    perms: dict[int, set[str]] = {role_id: set() for *_, role_id in rows}
+    if perms:
+        through = apps.get_model("accounts", "Role").permissions.through
+        for role_id, app, codename in through.objects.filter(role_id__in=perms).values_list(
+            "role_id", "permission__content_type__app_label", "permission__codename"
+        ):
+            perms[role_id].add(f"{app}.{codename}")
+    held = (rows, {k: frozenset(v) for k, v in perms.items()})
+    user._doorstep_held = held
+    return held
+
+
+def scope_of(user: Any, perm: str | None = None) -> Scope:
+    """The user's scope: over all their memberships, or — given a permission — over the
+    memberships whose role holds it, so a permission is used only where the role that
+    grants it is held (an admin who is also a resident reads residents as a resident, not
+    across the admin's whole tree). Computed once per user object and permission."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
+    cache: dict[str | None, Scope] | None = getattr(user, "_doorstep_scopes", None)
+    if cache is None:
+        cache = {}
+        user._doorstep_scopes = cache
+    if perm in cache:
+        return cache[perm]
+    rows, role_perms = _held(user)
+    if perm is not None and not user.is_superuser:
+        from_roles = set().union(*role_perms.values()) if role_perms else set()
+        if perm in from_roles or perm not in user.get_all_permissions():
+            # Granted by roles (or not at all): only where those roles are held. A
+            # permission given to the user directly (not through a role) keeps every scope.
+            rows = [r for r in rows if perm in role_perms.get(r[3], ())]
     everything = bool(user.is_superuser)
     paths: set[str] = set()
     node_ids: set[int] = set()
     self_org_ids: set[int] = set()
     self_only = False
-    membership = apps.get_model("accounts", "Membership")
-    rows = (
-        membership.objects.active()
-        .filter(user=user)
-        .values_list("role__scope", "organisation_id", "organisation__path")
-    )
-    for kind, org_id, path in rows:
+    for kind, org_id, path, _role in rows:
         if kind == ALL:
             everything = True
         elif kind == SUBTREE:
@@ -90,7 +121,7 @@ def scope_of(user: Any) -> Scope:
     # A path inside another granted path adds nothing: keep the outermost only.
     roots = tuple(sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths)))
     scope = Scope(everything, roots, frozenset(node_ids), frozenset(self_org_ids), self_only)
-    user._doorstep_scope = scope
+    cache[perm] = scope
     return scope
 
 
@@ -149,18 +180,20 @@ class ScopedQuerySet(models.QuerySet[M]):
         if not signed_in(user):
             return self.none()._through_door()
         if self.permitted(user, action):
-            qs = self.in_scope_of(user, always=action == "view")
+            scope = scope_of(user, self.permission_for(action))
+            qs = self.in_scope_of(user, always=action == "view", scope=scope)
         else:
             extra = self.always(user) if action == "view" else None
             qs = self.none() if extra is None else self._maybe_distinct(self.filter(extra))
         return qs._through_door()
 
-    def in_scope_of(self, user: Any, *, always: bool = True) -> Self:
+    def in_scope_of(self, user: Any, *, always: bool = True, scope: Scope | None = None) -> Self:
         """The data-scope half alone, for a caller that has checked a permission of its
-        own (e.g. a service's domain permission); pages and the API use visible_to."""
+        own (e.g. a service's domain permission); pages and the API use visible_to, which
+        passes the scope of the roles that grant the action's permission."""
         if not signed_in(user):
             return self.none()
-        scope = scope_of(user)
+        scope = scope if scope is not None else scope_of(user)
         if scope.everything:
             return self.all()
         q = Q(pk__in=[])
