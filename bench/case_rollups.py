@@ -162,7 +162,7 @@ def build(n: int, seed: int) -> tuple[int, int, int]:
                 actor = rng.choice(by_code[code])
                 try:
                     case = services.perform(
-                        case, code, actor, note="说明", **params_for(code, case, cw, rng)
+                        case, code, actor=actor, note="说明", **params_for(code, case, cw, rng)
                     )
                 except CaseError:
                     refused += 1

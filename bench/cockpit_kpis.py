@@ -256,7 +256,7 @@ def write_overhead(n: int) -> float:
                 actor=resident, category=category, description=f"压测 {i}",
                 location=locate(building=building),
             )  # fmt: skip
-            services.perform(case, "accept", officer)
+            services.perform(case, "accept", actor=officer)
         return time.perf_counter() - t0
 
     real = (rollups.apply, category_rollups.apply)

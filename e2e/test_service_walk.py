@@ -40,8 +40,8 @@ def service_world(live_world, settings, tmp_path):
         actor=p["resident"], category=cw.wish, description="想请人帮忙给老人修一下轮椅",
         location=locate(building=w.building_a),
     )  # fmt: skip
-    case = cases.perform(case, "accept", p["community_officer"])
-    cw.case = cases.perform(case, "publish", p["community_officer"])
+    case = cases.perform(case, "accept", actor=p["community_officer"])
+    cw.case = cases.perform(case, "publish", actor=p["community_officer"])
     return cw
 
 

@@ -1,6 +1,6 @@
 """Filing cases and making moves on them: the one door every change goes through.
 
-`perform(case, "dispatch", actor, ...)` locks the case (SELECT … FOR UPDATE on PostgreSQL;
+`perform(case, "dispatch", actor=actor, ...)` locks the case (SELECT … FOR UPDATE on PostgreSQL;
 SQLite's write transactions are already serial), checks the move against workflow.py for
 this actor, applies it (moves.py), saves with a compare-and-set on `version` that must
 change exactly one row, appends a `CaseEvent`, adds to the rollups, and leaves
@@ -396,8 +396,8 @@ def _lock(case_id: int) -> Case:
 def perform(
     case: Case | int,
     code: str,
-    actor: Actor | None,
     *,
+    actor: Actor | None,
     note: str = "",
     expected_version: int | None = None,
     system: bool = False,

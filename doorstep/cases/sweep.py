@@ -323,7 +323,7 @@ def _perform_each(ids: Iterable[int], code: str) -> tuple[int, int]:
     note = SYSTEM_NOTE_ESCALATE if code == "escalate" else ""
     for pk in ids:
         try:
-            services.perform(pk, code, None, system=True, note=note)
+            services.perform(pk, code, actor=None, system=True, note=note)
         except CaseError as exc:  # the case changed since it was picked: leave it be
             refused += 1
             log.warning("deadline sweep: %s on case %s refused: %s", code, pk, exc.message)

@@ -32,7 +32,7 @@ def case(cw):
         contact_name="王芳",
         contact_phone="13912345678",
     )
-    return services.perform(made, "accept", p["community_officer"])
+    return services.perform(made, "accept", actor=p["community_officer"])
 
 
 def test_system_admin_opens_category_and_holiday_pages(cw, client):

@@ -41,9 +41,9 @@ case = services.create_case(
     actor=p["resident"], category=cw.repair, description="楼道灯坏了",
     location=locate(building=cw.world.building_a),
 )
-case = services.perform(case, "accept", p["community_officer"])
-case = services.perform(case, "dispatch", p["community_officer"], lead=p["party_member"])
-case = services.perform(case, "sign", p["party_member"])
+case = services.perform(case, "accept", actor=p["community_officer"])
+case = services.perform(case, "dispatch", actor=p["community_officer"], lead=p["party_member"])
+case = services.perform(case, "sign", actor=p["party_member"])
 now = timezone.now()
 Case.objects.filter(pk=case.pk).update(
     due_at=now - dt.timedelta(hours=1), warn_at=now - dt.timedelta(hours=2)

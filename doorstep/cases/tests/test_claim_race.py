@@ -55,8 +55,8 @@ def _pool_cases(cw: Any, n: int) -> list[int]:
             description=f"需要帮助 {i}",
             location=locate(building=cw.world.building_a),
         )
-        services.perform(case, "accept", p["community_officer"])
-        services.perform(case, "publish", p["community_officer"])
+        services.perform(case, "accept", actor=p["community_officer"])
+        services.perform(case, "publish", actor=p["community_officer"])
         ids.append(case.pk)
     return ids
 
@@ -126,7 +126,7 @@ def _threaded_claims(cw: Any, claimers: list[Any]) -> None:
             for cid in case_ids:
                 barrier.wait(timeout=60)
                 try:
-                    services.perform(cid, "claim", user)
+                    services.perform(cid, "claim", actor=user)
                     result: Any = user.pk
                 except CaseError as exc:
                     result = exc
@@ -180,7 +180,7 @@ def test_fifty_claims_on_one_stale_view_exactly_one_wins_sequential(race):
         assert len(offered) == CLAIMERS  # all fifty see the 接单 button
         for user in claimers:
             try:
-                services.perform(seen, "claim", user)
+                services.perform(seen, "claim", actor=user)
                 outcomes[cid].append(user.pk)
             except CaseError as exc:
                 outcomes[cid].append(exc)
@@ -203,7 +203,7 @@ def _stale_race(case_id: int, moves: list[tuple[Any, str, dict[str, Any]]], vers
         actor, code, params = moves[i]
         try:
             barrier.wait(timeout=30)
-            services.perform(case_id, code, actor, expected_version=version, **params)
+            services.perform(case_id, code, actor=actor, expected_version=version, **params)
             results[i] = "ok"
         except CaseError as exc:
             results[i] = exc
@@ -274,10 +274,12 @@ def test_stale_form_is_refused_and_changes_nothing_sequential(race):
         location=locate(building=cw.world.building_a),
     )
     form_version = case.version
-    services.perform(case, "accept", p["community_officer"], expected_version=form_version)
+    services.perform(case, "accept", actor=p["community_officer"], expected_version=form_version)
     before = Case.objects.get(pk=case.pk)
     with pytest.raises(Conflict, match="已被他人处理"):
-        services.perform(case, "request_info", other, note="请补充", expected_version=form_version)
+        services.perform(
+            case, "request_info", actor=other, note="请补充", expected_version=form_version
+        )
     after = Case.objects.get(pk=case.pk)
     assert (after.version, after.status, after.paused_at) == (2, S.ACCEPTED, None)
     assert (before.version, before.status) == (after.version, after.status)

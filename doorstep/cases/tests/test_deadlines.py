@@ -38,14 +38,14 @@ def file_and_accept(cw, *, urgency: str = "pressing", category=None) -> Case:
         description="楼道灯坏了",
         location=locate(building=cw.world.building_a),
     )
-    return services.perform(case, "accept", p["community_officer"], urgency=urgency)
+    return services.perform(case, "accept", actor=p["community_officer"], urgency=urgency)
 
 
 def to_party_member(cw, case: Case) -> Case:
     p = cw.personas
-    case = services.perform(case, "dispatch", p["community_officer"], lead=p["party_member"])
-    case = services.perform(case, "sign", p["party_member"])
-    return services.perform(case, "start", p["party_member"])
+    case = services.perform(case, "dispatch", actor=p["community_officer"], lead=p["party_member"])
+    case = services.perform(case, "sign", actor=p["party_member"])
+    return services.perform(case, "start", actor=p["party_member"])
 
 
 def fresh(case: Case) -> Case:
@@ -120,13 +120,13 @@ def test_suspension_pushes_the_deadline_by_the_paused_working_time(cw):
         assert case.due_at == at(2026, 10, 10, 10)
 
         clock.move_to(at(2026, 10, 8, 10))
-        services.perform(case, "suspend", p["party_member"], note="等物业配件")
+        services.perform(case, "suspend", actor=p["party_member"], note="等物业配件")
         clock.move_to(at(2026, 10, 10, 10))  # two days later: the old deadline has passed
         assert sweep().overdue == 0  # paused: not overdue
         assert fresh(case).flag == Flag.NORMAL
         assert fresh(case).status == S.SUSPENDED
 
-        case = services.perform(case, "resume", p["party_member"])
+        case = services.perform(case, "resume", actor=p["party_member"])
     # Paused Thu 10-08 10:00 → Sat 10-10 10:00: 14 + 24 + 10 = 48 h of working time. The
     # old deadline plus 48 working hours: 14 h on Sat 10-10, Sun off, 24 h Mon, 10 h Tue.
     paused = cal.working_seconds(at(2026, 10, 8, 10), at(2026, 10, 10, 10))
@@ -181,9 +181,14 @@ def test_approving_an_extension_pushes_the_deadline_and_clears_the_overdue_flag(
         clock.move_to(at(2026, 10, 10, 10))
         assert sweep().overdue == 1
         services.perform(
-            case, "request_extension", p["party_member"], note="等配件", amount=2, unit="workdays"
+            case,
+            "request_extension",
+            actor=p["party_member"],
+            note="等配件",
+            amount=2,
+            unit="workdays",
         )
-        case = services.perform(case, "approve_extension", p["community_officer"])
+        case = services.perform(case, "approve_extension", actor=p["community_officer"])
         # 10-10 10:00 + 2 working days: 14 h Sat, Sun off, 24 h Mon, 10 h Tue → 10-13 10:00.
         assert case.due_at == at(2026, 10, 13, 10)
         assert fresh(case).flag == Flag.NORMAL

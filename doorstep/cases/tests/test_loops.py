@@ -37,19 +37,21 @@ def test_resident_pool_claim_loop(cw, settings, tmp_path):
     )
     assert case.status == S.SUBMITTED and case.owner == w.community_1
     before = rates_for(w.street)
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "publish", p["community_officer"])
-    case = services.perform(case, "claim", p["party_member"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "publish", actor=p["community_officer"])
+    case = services.perform(case, "claim", actor=p["party_member"])
     assert case.status == S.SIGNED
     with pytest.raises(Conflict):
-        services.perform(case, "claim", p["volunteer"])
-    case = services.perform(case, "start", p["party_member"])
-    case = services.perform(case, "resolve", p["party_member"], note="已更换灯泡", photos=[png()])
-    case = services.perform(case, "verify", p["community_officer"])
+        services.perform(case, "claim", actor=p["volunteer"])
+    case = services.perform(case, "start", actor=p["party_member"])
+    case = services.perform(
+        case, "resolve", actor=p["party_member"], note="已更换灯泡", photos=[png()]
+    )
+    case = services.perform(case, "verify", actor=p["community_officer"])
     assert case.status == S.PENDING_RATING
     with pytest.raises(NotAllowed):
-        services.perform(case, "rate", p["grid_worker_a"], rating="satisfied", solved=True)
-    case = services.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+        services.perform(case, "rate", actor=p["grid_worker_a"], rating="satisfied", solved=True)
+    case = services.perform(case, "rate", actor=p["resident"], rating="satisfied", solved=True)
     assert case.status == S.CLOSED
     after = rates_for(w.street)
     assert after["closed"] == before["closed"] + 1
@@ -72,30 +74,30 @@ def test_patrol_whistle_loop(cw):
         draft=True,
     )
     assert case.status == S.DRAFT and case.owner == w.grid_a
-    case = services.perform(case, "submit", p["grid_worker_a"])
+    case = services.perform(case, "submit", actor=p["grid_worker_a"])
     assert case.owner == w.community_1
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "escalate", p["community_officer"], note="需多部门处置")
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "escalate", actor=p["community_officer"], note="需多部门处置")
     assert case.owner == w.street
     case = services.perform(
         case,
         "whistle",
-        p["street_officer"],
+        actor=p["street_officer"],
         departments=[cw.dept_city, cw.dept_housing],
         note="井盖缺失",
     )
     assert case.status == S.IN_PROGRESS
-    case = services.perform(case, "report_in", p["liaison_city"])
-    case = services.perform(case, "report_in", p["liaison_housing"])
-    case = services.perform(case, "resolve", p["liaison_city"], note="已补装井盖")
-    case = services.perform(case, "verify_close", p["street_officer"])
+    case = services.perform(case, "report_in", actor=p["liaison_city"])
+    case = services.perform(case, "report_in", actor=p["liaison_housing"])
+    case = services.perform(case, "resolve", actor=p["liaison_city"], note="已补装井盖")
+    case = services.perform(case, "verify_close", actor=p["street_officer"])
     assert case.status == S.CLOSED
     summonses = list(case.whistles.get().summonses.order_by("id"))
     assert all(s.reported_at for s in summonses)
     case = services.perform(
         case,
         "evaluate",
-        p["street_officer"],
+        actor=p["street_officer"],
         scores={summonses[0].pk: (5, "快"), summonses[1].pk: (4, "")},
     )
     assert sorted(

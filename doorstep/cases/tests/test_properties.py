@@ -308,7 +308,7 @@ def test_random_moves_never_break_the_invariants(cw, data, settings, tmp_path):
                 params["expected_version"] = case.version - 1
             before = snapshot(cid)
             try:
-                services.perform(cid, code, actor, system=who == "system", **params)
+                services.perform(cid, code, actor=actor, system=who == "system", **params)
             except CaseError as exc:
                 assert snapshot(cid) == before, f"{code} by {who} failed but wrote: {exc}"
                 if stale:
@@ -353,7 +353,7 @@ def test_moves_not_offered_are_refused_as_not_allowed_or_conflict(cw, code):
         if code in offered:
             continue
         with pytest.raises((NotAllowed, Conflict)):
-            services.perform(case, code, p[who], note="说明")
+            services.perform(case, code, actor=p[who], note="说明")
     assert Case.objects.get(pk=case.pk).version == 1
 
 

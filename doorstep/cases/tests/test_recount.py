@@ -35,27 +35,27 @@ def mixed_history(cw) -> None:
     officer, member = p["community_officer"], p["party_member"]
     with time_machine.travel(dt.datetime(2026, 9, 28, 23, 30, tzinfo=TZ)) as clock:
         # pool → claim → resolve → verify → rate 满意
-        a = services.perform(file(cw, "甲"), "accept", officer)
-        a = services.perform(a, "publish", officer)
-        a = services.perform(a, "claim", member)
+        a = services.perform(file(cw, "甲"), "accept", actor=officer)
+        a = services.perform(a, "publish", actor=officer)
+        a = services.perform(a, "claim", actor=member)
         clock.shift(dt.timedelta(hours=1))  # past local midnight: a new day's rows
-        a = services.perform(a, "start", member)
-        a = services.perform(a, "resolve", member, note="已修")
-        a = services.perform(a, "verify", officer)
-        services.perform(a, "rate", p["resident"], rating="satisfied", solved=True)
+        a = services.perform(a, "start", actor=member)
+        a = services.perform(a, "resolve", actor=member, note="已修")
+        a = services.perform(a, "verify", actor=officer)
+        services.perform(a, "rate", actor=p["resident"], rating="satisfied", solved=True)
         # dispatch → return → dispatch again → sign → resolve → 不满意 重办 → resolve
-        b = services.perform(file(cw, "乙"), "accept", officer)
-        b = services.perform(b, "dispatch", officer, lead=w.grid_a)
-        b = services.perform(b, "return", p["grid_worker_a"], note="不属本网格")
-        b = services.perform(b, "dispatch", officer, lead=member)
-        b = services.perform(b, "sign", member)
-        b = services.perform(b, "start", member)
-        b = services.perform(b, "resolve", member, note="处理完毕")
-        b = services.perform(b, "verify", officer)
-        b = services.perform(b, "reopen", p["resident"], solved=False, comment="没修好")
+        b = services.perform(file(cw, "乙"), "accept", actor=officer)
+        b = services.perform(b, "dispatch", actor=officer, lead=w.grid_a)
+        b = services.perform(b, "return", actor=p["grid_worker_a"], note="不属本网格")
+        b = services.perform(b, "dispatch", actor=officer, lead=member)
+        b = services.perform(b, "sign", actor=member)
+        b = services.perform(b, "start", actor=member)
+        b = services.perform(b, "resolve", actor=member, note="处理完毕")
+        b = services.perform(b, "verify", actor=officer)
+        b = services.perform(b, "reopen", actor=p["resident"], solved=False, comment="没修好")
         clock.shift(dt.timedelta(days=2))
-        b = services.perform(b, "resolve", member, note="重新处理")
-        b = services.perform(b, "verify", officer)
+        b = services.perform(b, "resolve", actor=member, note="重新处理")
+        b = services.perform(b, "verify", actor=officer)
         # patrol → escalate → whistle → report in → close
         c = services.create_case(
             actor=p["grid_worker_a"],
@@ -66,20 +66,20 @@ def mixed_history(cw) -> None:
             source="patrol",
             draft=True,
         )
-        c = services.perform(c, "submit", p["grid_worker_a"])
-        c = services.perform(c, "accept", officer)
-        c = services.perform(c, "escalate", officer, note="需部门")
+        c = services.perform(c, "submit", actor=p["grid_worker_a"])
+        c = services.perform(c, "accept", actor=officer)
+        c = services.perform(c, "escalate", actor=officer, note="需部门")
         c = services.perform(
-            c, "whistle", p["street_officer"], departments=[cw.dept_city, cw.dept_housing]
+            c, "whistle", actor=p["street_officer"], departments=[cw.dept_city, cw.dept_housing]
         )
-        c = services.perform(c, "report_in", p["liaison_city"])
+        c = services.perform(c, "report_in", actor=p["liaison_city"])
         clock.shift(dt.timedelta(hours=2))  # the housing office reports late
-        c = services.perform(c, "report_in", p["liaison_housing"])
-        c = services.perform(c, "resolve", p["liaison_city"], note="已补装")
-        services.perform(c, "verify_close", p["street_officer"])
+        c = services.perform(c, "report_in", actor=p["liaison_housing"])
+        c = services.perform(c, "resolve", actor=p["liaison_city"], note="已补装")
+        services.perform(c, "verify_close", actor=p["street_officer"])
         # a request still waiting, and a cancelled one
         file(cw, "丙")
-        d = services.perform(file(cw, "丁"), "cancel", officer, note="重复")
+        d = services.perform(file(cw, "丁"), "cancel", actor=officer, note="重复")
         assert d.status == "cancelled"
         # the sweep closes b when its rating window ends, and archives later
         clock.shift(dt.timedelta(days=8))

@@ -55,7 +55,7 @@ def test_a_failed_move_leaves_no_photo_on_disk(cw, settings, tmp_path, monkeypat
     monkeypatch.setattr(rollups, "apply", boom)
     with pytest.raises(RuntimeError):
         services.perform(
-            case, "self_handle", p["grid_worker_a"], note="已清理", photos=[_png(8, 8, "RGB")]
+            case, "self_handle", actor=p["grid_worker_a"], note="已清理", photos=[_png(8, 8, "RGB")]
         )
     assert not Attachment.objects.exists()
     assert CaseEvent.objects.filter(case=case).count() == 1

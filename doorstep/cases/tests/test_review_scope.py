@@ -34,9 +34,9 @@ def _dispatched(cw):
     """A case dispatched to grid A (lead) with community 1 as co-handler."""
     p, w = cw.personas, cw.world
     case = _filed_by_grid_worker(cw)
-    case = services.perform(case, "accept", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
     return services.perform(
-        case, "dispatch", p["community_officer"], lead=w.grid_a, co=[w.community_1]
+        case, "dispatch", actor=p["community_officer"], lead=w.grid_a, co=[w.community_1]
     )
 
 
@@ -47,13 +47,13 @@ def test_a_volunteer_of_the_grid_may_not_sign_for_the_grid(cw):
     assert R.ASSIGNEE not in facts.relations
     assert "sign" not in {m.code for m in services.moves_for(case, p["volunteer"])}
     with pytest.raises(NotAllowed):
-        services.perform(case, "sign", p["volunteer"])
+        services.perform(case, "sign", actor=p["volunteer"])
     # The grid's own staff may.
-    case = services.perform(case, "sign", p["grid_worker_a"])
+    case = services.perform(case, "sign", actor=p["grid_worker_a"])
     assert case.status == S.SIGNED
-    case = services.perform(case, "start", p["grid_worker_a"])
+    case = services.perform(case, "start", actor=p["grid_worker_a"])
     with pytest.raises(NotAllowed):
-        services.perform(case, "resolve", p["volunteer"], note="已清理")
+        services.perform(case, "resolve", actor=p["volunteer"], note="已清理")
 
 
 def test_a_resident_of_the_community_does_not_see_or_hear_of_its_cases(
@@ -85,12 +85,12 @@ def test_a_party_member_living_in_community_2_takes_orders_in_community_1_only(c
         accepted=True,
         owner=w.community_2,
     )
-    case = services.perform(case, "publish", p["street_officer"])
+    case = services.perform(case, "publish", actor=p["street_officer"])
     assert case.status == S.POOL
     fresh = type(member).objects.get(pk=member.pk)
     assert not Case.objects.visible_to(fresh).filter(pk=case.pk).exists()
     with pytest.raises(NotAllowed):
-        services.perform(case, "claim", fresh)
+        services.perform(case, "claim", actor=fresh)
 
 
 def test_overdue_reminders_go_to_the_grid_staff_not_its_residents(

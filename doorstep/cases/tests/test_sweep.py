@@ -34,14 +34,14 @@ def accepted(cw, category=None, text="楼道灯坏了") -> Case:
         description=text,
         location=locate(building=cw.world.building_a),
     )
-    return services.perform(case, "accept", p["community_officer"])
+    return services.perform(case, "accept", actor=p["community_officer"])
 
 
 def handled_by(cw, case: Case, lead) -> Case:
     p = cw.personas
-    case = services.perform(case, "dispatch", p["community_officer"], lead=lead)
+    case = services.perform(case, "dispatch", actor=p["community_officer"], lead=lead)
     signer = lead if not hasattr(lead, "kind") else p["grid_worker_a"]
-    return services.perform(case, "sign", signer)
+    return services.perform(case, "sign", actor=signer)
 
 
 def set_clock(case: Case, *, due: dt.timedelta, warn: dt.timedelta | None = None) -> None:
@@ -65,9 +65,9 @@ def test_sweep_flags_reminds_handlers_and_dispatchers_and_a_second_run_changes_n
     to_grid = handled_by(cw, accepted(cw, text="乙"), w.grid_a)
     soon = handled_by(cw, accepted(cw, text="丙"), p["volunteer"])
     paused = services.perform(
-        handled_by(cw, accepted(cw, text="丁"), p["party_member"]), "start", p["party_member"]
+        handled_by(cw, accepted(cw, text="丁"), p["party_member"]), "start", actor=p["party_member"]
     )
-    paused = services.perform(paused, "suspend", p["party_member"], note="等配件")
+    paused = services.perform(paused, "suspend", actor=p["party_member"], note="等配件")
     fine = handled_by(cw, accepted(cw, text="戊"), p["party_member"])
     set_clock(to_member, due=-HOUR)
     set_clock(to_grid, due=-HOUR)
@@ -148,7 +148,7 @@ def test_escalation_follows_the_category_rule_and_stops_at_the_street(cw):
     hazard = accepted(cw, cw.hazard, "井盖缺失")  # escalate_when_overdue
     repair = accepted(cw, cw.repair, "灯坏了")  # no rule
     at_street = services.perform(
-        accepted(cw, cw.hazard, "树倒了"), "escalate", p["community_officer"], note="需街道"
+        accepted(cw, cw.hazard, "树倒了"), "escalate", actor=p["community_officer"], note="需街道"
     )
     assert at_street.owner == w.street
     for case in (hazard, repair, at_street):
@@ -166,9 +166,9 @@ def test_escalation_follows_the_category_rule_and_stops_at_the_street(cw):
 def test_the_rating_window_expires_and_closed_cases_are_archived(cw, settings):
     p = cw.personas
     case = handled_by(cw, accepted(cw), p["party_member"])
-    case = services.perform(case, "start", p["party_member"])
-    case = services.perform(case, "resolve", p["party_member"], note="已修好")
-    case = services.perform(case, "verify", p["community_officer"])
+    case = services.perform(case, "start", actor=p["party_member"])
+    case = services.perform(case, "resolve", actor=p["party_member"], note="已修好")
+    case = services.perform(case, "verify", actor=p["community_officer"])
     assert case.status == S.PENDING_RATING
     start = timezone.now()
     with time_machine.travel(start + dt.timedelta(days=settings.CASE_RATING_DAYS, hours=1)):

@@ -208,9 +208,9 @@ def test_the_handlers_ask_for_nothing_the_table_does_not_say(cw):
     )  # fmt: skip
     before = CaseEvent.objects.count()
     with pytest.raises(CaseError) as no_note:
-        services.perform(draft, "self_handle", p["grid_worker_a"])
+        services.perform(draft, "self_handle", actor=p["grid_worker_a"])
     assert no_note.value.field == "note"
     with pytest.raises(CaseError) as no_photo:
-        services.perform(draft, "self_handle", p["grid_worker_a"], note="已处置")
+        services.perform(draft, "self_handle", actor=p["grid_worker_a"], note="已处置")
     assert no_photo.value.field == "photos"
     assert CaseEvent.objects.count() == before

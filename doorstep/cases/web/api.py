@@ -350,7 +350,7 @@ def make_move(request: HttpRequest, number: Number, code: MoveCode, payload: Cas
     user = _actor(request)
     params = move_params(code, payload, request, case)
     case = services.perform(
-        case, code, user, note=payload.note, expected_version=payload.version, **params
+        case, code, actor=user, note=payload.note, expected_version=payload.version, **params
     )
     return _detail(case, user)
 

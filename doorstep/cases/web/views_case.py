@@ -400,7 +400,7 @@ def move(request: HttpRequest, number: str, code: str) -> HttpResponse:
         done = perform(
             case.pk,
             code,
-            user,
+            actor=user,
             note=request.POST.get("note", ""),
             expected_version=version,
             photos=request.FILES.getlist("photos"),

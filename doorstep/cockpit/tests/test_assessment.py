@@ -38,7 +38,7 @@ def _case(cw, building, steps):
         location=locate(building=building),
     )  # fmt: skip
     for code, who, extra in steps:
-        case = cases.perform(case, code, p[who], **extra)
+        case = cases.perform(case, code, actor=p[who], **extra)
     return case
 
 

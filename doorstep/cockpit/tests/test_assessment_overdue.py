@@ -47,24 +47,26 @@ class Play:
             actor=self.p["resident"], category=self.cw.repair, description=title,
             title=title, location=locate(building=building),
         )  # fmt: skip
-        return services.perform(case, "accept", self.p[by], urgency="urgent")
+        return services.perform(case, "accept", actor=self.p[by], urgency="urgent")
 
     def handling(self, case: Case) -> Case:
         officer, member = self.p["community_officer"], self.p["party_member"]
-        case = services.perform(case, "dispatch", officer, lead=member)
-        case = services.perform(case, "sign", member)
-        return services.perform(case, "start", member)
+        case = services.perform(case, "dispatch", actor=officer, lead=member)
+        case = services.perform(case, "sign", actor=member)
+        return services.perform(case, "start", actor=member)
 
     def close(self, case: Case) -> Case:
         member, officer = self.p["party_member"], self.p["community_officer"]
         if case.status != "in_progress":
             case = self.handling(case)
-        case = services.perform(case, "resolve", member, note="已修好")
-        case = services.perform(case, "verify", officer)
-        return services.perform(case, "rate", self.p["resident"], rating="satisfied", solved=True)
+        case = services.perform(case, "resolve", actor=member, note="已修好")
+        case = services.perform(case, "verify", actor=officer)
+        return services.perform(
+            case, "rate", actor=self.p["resident"], rating="satisfied", solved=True
+        )
 
     def move(self, case: Case, code: str, who: str, **kw) -> Case:
-        return services.perform(case, code, self.p[who], **kw)
+        return services.perform(case, code, actor=self.p[who], **kw)
 
 
 @pytest.fixture

@@ -115,16 +115,16 @@ def test_a_case_closed_twice_counts_twice_and_the_list_says_so(cw, client):
         actor=p["resident"], category=cw.repair, description="回访未修好",
         location=locate(building=cw.world.building_a),
     )  # fmt: skip
-    case = cases.perform(case, "accept", p["community_officer"])
+    case = cases.perform(case, "accept", actor=p["community_officer"])
     for round_ in range(2):
-        case = cases.perform(case, "publish", p["community_officer"])
-        case = cases.perform(case, "claim", p["party_member"])
-        case = cases.perform(case, "start", p["party_member"])
-        case = cases.perform(case, "resolve", p["party_member"], note="办好了")
-        case = cases.perform(case, "verify", p["community_officer"])
-        case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+        case = cases.perform(case, "publish", actor=p["community_officer"])
+        case = cases.perform(case, "claim", actor=p["party_member"])
+        case = cases.perform(case, "start", actor=p["party_member"])
+        case = cases.perform(case, "resolve", actor=p["party_member"], note="办好了")
+        case = cases.perform(case, "verify", actor=p["community_officer"])
+        case = cases.perform(case, "rate", actor=p["resident"], rating="satisfied", solved=True)
         if round_ == 0:
-            case = cases.perform(case, "reopen_closed", p["community_officer"], note="未修好")
+            case = cases.perform(case, "reopen_closed", actor=p["community_officer"], note="未修好")
     org = cw.world.community_1
     client.force_login(p["community_officer"])
     page = client.get(f"/cockpit/{org.pk}/").content.decode()

@@ -45,7 +45,7 @@ def _play(cw, n: int, seed: int) -> None:
             description=f"诉求{i}", location=locate(building=building),
         )  # fmt: skip
         for code, who, extra in steps[: rng.randint(0, len(steps))]:
-            case = cases.perform(case, code, p[who], **extra)
+            case = cases.perform(case, code, actor=p[who], **extra)
 
 
 def _age(born: dt.date, today: dt.date) -> int:

@@ -94,7 +94,7 @@ class StoryMoves:
         def step(story: Story) -> None:
             assert story.case is not None
             actor = who(story)
-            story.case = services.perform(story.case, code, actor, **params)
+            story.case = services.perform(story.case, code, actor=actor, **params)
 
         return step
 
@@ -231,7 +231,9 @@ class StoryMoves:
                 found = s.category.default_handler
                 lead = found if found and found.pk in self.cast.liaisons else self.cast.city
                 s.handler = self.cast.liaisons[lead.pk]
-            s.case = services.perform(s.case, "dispatch", self.cast.dispatcher(s.case), lead=lead)
+            s.case = services.perform(
+                s.case, "dispatch", actor=self.cast.dispatcher(s.case), lead=lead
+            )
 
         return step
 
@@ -240,7 +242,7 @@ class StoryMoves:
             assert s.case is not None
             community = self.cast.community_of[s.grid.pk]
             s.handler = self.rng.choice(self.cast.claimers[community.pk])
-            s.case = services.perform(s.case, "claim", s.handler)
+            s.case = services.perform(s.case, "claim", actor=s.handler)
 
         return step
 

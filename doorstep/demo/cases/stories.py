@@ -78,7 +78,7 @@ class Storyteller(StoryMoves):
                 st.case = services.perform(
                     st.case,
                     "self_handle",
-                    self.cast.grid_workers[st.grid.pk],
+                    actor=self.cast.grid_workers[st.grid.pk],
                     note=self.resolution(st.category),
                     photos=[self.photo()],
                 )
@@ -121,7 +121,9 @@ class Storyteller(StoryMoves):
                 scores = {
                     x.pk: (rng.choice((5, 5, 4, 4, 3)), "响应及时，配合到位") for x in pending
                 }
-                st.case = services.perform(st.case, "evaluate", self.cast.officer, scores=scores)
+                st.case = services.perform(
+                    st.case, "evaluate", actor=self.cast.officer, scores=scores
+                )
 
             s.steps = [
                 (0, self.reported_on_patrol(s)),

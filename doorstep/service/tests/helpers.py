@@ -41,9 +41,9 @@ def claimed_wish(cw: Any, claimer: str = "party_member") -> Any:
         description="想请人帮忙修一下自行车",
         location=locate(building=w.building_a),
     )
-    case = cases.perform(case, "accept", p["community_officer"])
-    case = cases.perform(case, "publish", p["community_officer"])
-    return cases.perform(case, "claim", p[claimer])
+    case = cases.perform(case, "accept", actor=p["community_officer"])
+    case = cases.perform(case, "publish", actor=p["community_officer"])
+    return cases.perform(case, "claim", actor=p[claimer])
 
 
 def to_rating(cw: Any, case: Any, who: str = "party_member") -> Any:
@@ -51,6 +51,6 @@ def to_rating(cw: Any, case: Any, who: str = "party_member") -> Any:
     from doorstep.cases import services as cases
 
     p = cw.personas
-    case = cases.perform(case, "start", p[who])
-    case = cases.perform(case, "resolve", p[who], note="已修好")
-    return cases.perform(case, "verify", p["community_officer"])
+    case = cases.perform(case, "start", actor=p[who])
+    case = cases.perform(case, "resolve", actor=p[who], note="已修好")
+    return cases.perform(case, "verify", actor=p["community_officer"])

@@ -64,7 +64,7 @@ def test_a_failing_consumer_leaves_the_case_closed_and_catches_up_once(cw, clien
     assert case.status == S.CLOSED and case.rating == "satisfied"
     assert not ServiceRecord.objects.exists() and _balance(member) == 0
     # Archived later, all the same (the sweep's move; the consumer is still failing).
-    cases.perform(case, "archive", None, system=True)
+    cases.perform(case, "archive", actor=None, system=True)
     assert Case.objects.get(pk=case.pk).status == S.ARCHIVED
     with pytest.raises(RuntimeError):
         credit_cases.apply().get()  # the periodic run meets the fault too: nothing paid
@@ -94,7 +94,7 @@ def test_the_credit_follows_the_commit_without_being_asked(cw, client):
 def test_the_cursor_moves_past_settled_events_only_and_reruns_grant_nothing(cw):
     member = cw.personas["party_member"]
     case = to_rating(cw, claimed_wish(cw))
-    cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
+    cases.perform(case, "rate", actor=cw.personas["resident"], rating="satisfied", solved=True)
     assert _balance(member) == 15  # paid after the rating's commit
     cursor = EventCursor.objects.get(consumer=credits.CASE_CONSUMER)
     # Fresh events stay above the cursor (a lower id might still commit): marked handled.
@@ -116,8 +116,8 @@ def test_a_reopened_case_is_taken_back_after_its_closure_even_when_both_wait(cw,
     member = p["party_member"]
     case = to_rating(cw, claimed_wish(cw))
     monkeypatch.setattr(credits, "credit_case_event", lambda event: 1 / 0)
-    case = cases.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
-    cases.perform(case, "reopen_closed", p["community_officer"], note="回访发现未修好")
+    case = cases.perform(case, "rate", actor=p["resident"], rating="satisfied", solved=True)
+    cases.perform(case, "reopen_closed", actor=p["community_officer"], note="回访发现未修好")
     monkeypatch.undo()
     assert credits.credit_cases() == 2  # the closure, then its reversal, in order
     assert _balance(member) == 0
@@ -133,7 +133,7 @@ def test_a_run_that_started_before_another_moved_the_cursor_handles_nothing_agai
 
     member = cw.personas["party_member"]
     case = to_rating(cw, claimed_wish(cw))
-    cases.perform(case, "rate", cw.personas["resident"], rating="satisfied", solved=True)
+    cases.perform(case, "rate", actor=cw.personas["resident"], rating="satisfied", solved=True)
     rated = case.events.get(move="rate")
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
         credits.credit_cases()  # "run B": cursor past the rating, markers deleted

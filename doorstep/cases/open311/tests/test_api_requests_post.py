@@ -100,7 +100,7 @@ def test_post_then_get_round_trip_xml(api, o3):
     assert case.contact_name == "张伟" and case.contact_phone == "13700000099"
     assert case.urgency == "urgent"
 
-    perform(case, "accept", o3.cw.personas["community_officer"])  # starts the clock
+    perform(case, "accept", actor=o3.cw.personas["community_officer"])  # starts the clock
     got = api.get(f"requests/{number}.xml")
     [request] = got.xml.findall("request")
     fields = _xml_request(request)

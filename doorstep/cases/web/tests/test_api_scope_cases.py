@@ -64,8 +64,8 @@ def scoped(cw):
         description="A 楼道灯坏",
         location=locate(building=w.building_a),
     )
-    services.perform(a, "accept", p["community_officer"])
-    services.perform(a, "publish", p["community_officer"])
+    services.perform(a, "accept", actor=p["community_officer"])
+    services.perform(a, "publish", actor=p["community_officer"])
     b = services.create_case(
         actor=p["grid_worker_b"],
         category=cw.repair,
@@ -75,9 +75,9 @@ def scoped(cw):
         source="patrol",
         draft=True,
     )
-    services.perform(b, "submit", p["grid_worker_b"])
-    services.perform(b, "accept", p["community_officer"])
-    services.perform(b, "dispatch", p["community_officer"], lead=cw.dept_city)
+    services.perform(b, "submit", actor=p["grid_worker_b"])
+    services.perform(b, "accept", actor=p["community_officer"])
+    services.perform(b, "dispatch", actor=p["community_officer"], lead=cw.dept_city)
     c = services.create_case(
         actor=p["street_officer"],
         category=cw.repair,

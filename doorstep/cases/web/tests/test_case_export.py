@@ -44,7 +44,7 @@ def cases(cw):
     """王芳's case in grid A (anonymous to the public), one in grid B, one in grid C."""
     a = new_case(cw, description="甲网格楼道灯坏了", anonymous=True)
     b = new_case(cw, "community_officer", cw.world.building_b, "乙网格垃圾满溢")
-    b = services.perform(b, "accept", cw.personas["community_officer"])
+    b = services.perform(b, "accept", actor=cw.personas["community_officer"])
     c = new_case(cw, "street_officer", cw.world.building_c, "丙网格井盖缺失")
     return {"a": a, "b": b, "c": c}
 

@@ -213,8 +213,8 @@ def test_buttons_shown_equal_moves_for(cw, client):
         body = client.get(reverse("desk:case", args=[case.number])).content.decode()
         expected = {m.code for m in services.moves_for(case, p[persona])}
         assert shown_moves(body) == expected, persona
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "publish", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "publish", actor=p["community_officer"])
     for persona in ("party_member", "volunteer", "community_officer", "resident"):
         client.force_login(p[persona])
         body = client.get(reverse("desk:case", args=[case.number])).content.decode()
@@ -230,7 +230,7 @@ def test_a_stale_form_is_a_conflict_and_changes_nothing(cw, client):
     p = cw.personas
     case = new_case(cw)
     stale = case.version
-    services.perform(case, "urge", p["street_officer"], note="请尽快受理")
+    services.perform(case, "urge", actor=p["street_officer"], note="请尽快受理")
     case.refresh_from_db()
     events = CaseEvent.objects.filter(case=case).count()
     client.force_login(p["community_officer"])
@@ -269,7 +269,7 @@ def test_a_move_the_user_may_not_make_is_403(cw, client):
 def test_dispatch_with_co_handlers_and_default_handler(cw, client):
     p = cw.personas
     case = new_case(cw, category=cw.hazard)
-    case = services.perform(case, "accept", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
     client.force_login(p["community_officer"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
     assert f'value="o:{cw.dept_city.pk}" selected' in body  # the category's default handler
@@ -287,7 +287,7 @@ def test_dispatch_with_co_handlers_and_default_handler(cw, client):
     roles = sorted(case.assignments.values_list("role", flat=True))
     assert roles == ["co", "lead"]
     # a handler not offered (another street's or made up) is refused
-    case2 = services.perform(new_case(cw), "accept", p["community_officer"])
+    case2 = services.perform(new_case(cw), "accept", actor=p["community_officer"])
     r = client.post(
         reverse("desk:move", args=[case2.number, "dispatch"]),
         {"version": case2.version, "lead": "o:999999"},
@@ -304,9 +304,9 @@ def test_rating_form_rates_or_reopens(cw, client):
         ("claim", "party_member"),
         ("start", "party_member"),
     ]:
-        case = services.perform(case, code, p[who])
-    case = services.perform(case, "resolve", p["party_member"], note="已修好")
-    case = services.perform(case, "verify", p["community_officer"])
+        case = services.perform(case, code, actor=p[who])
+    case = services.perform(case, "resolve", actor=p["party_member"], note="已修好")
+    case = services.perform(case, "verify", actor=p["community_officer"])
     client.force_login(p["resident"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
     assert {"rate", "reopen"} <= shown_moves(body)
@@ -318,8 +318,8 @@ def test_rating_form_rates_or_reopens(cw, client):
     case.refresh_from_db()
     assert case.status == S.IN_PROGRESS and case.reopen_count == 1
     # missing 是否解决 → a message
-    case = services.perform(case, "resolve", p["party_member"], note="换了整套灯具")
-    case = services.perform(case, "verify", p["community_officer"])
+    case = services.perform(case, "resolve", actor=p["party_member"], note="换了整套灯具")
+    case = services.perform(case, "verify", actor=p["community_officer"])
     r = client.post(
         reverse("desk:move", args=[case.number, "rate"]),
         {"version": case.version, "rating": "satisfied"},
@@ -336,12 +336,12 @@ def test_rating_form_rates_or_reopens(cw, client):
 def test_pool_claim_and_too_late(cw, client):
     p = cw.personas
     case = new_case(cw)
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "publish", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "publish", actor=p["community_officer"])
     client.force_login(p["volunteer"])
     body = client.get(reverse("desk:pool")).content.decode()
     assert case.number in body and "接单" in body
-    services.perform(case, "claim", p["party_member"])
+    services.perform(case, "claim", actor=p["party_member"])
     r = client.post(reverse("desk:move", args=[case.number, "claim"]), {"next": "pool"})
     assert r.status_code == 409
     assert "手慢了，该工单已被他人接单" in r.content.decode()
@@ -351,8 +351,8 @@ def test_pool_claim_and_too_late(cw, client):
 def test_whistle_report_and_evaluate_on_the_page(cw, client):
     p = cw.personas
     case = new_case(cw, "grid_worker_a", category=cw.hazard, kind="patrol", source="patrol")
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "escalate", p["community_officer"], note="需多部门")
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "escalate", actor=p["community_officer"], note="需多部门")
     client.force_login(p["street_officer"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
     assert "whistle" in shown_moves(body) and "城管执法队" in body
@@ -436,8 +436,8 @@ def test_reporter_shown_to_staff_masked_and_hidden_from_the_public(cw, client):
     client.force_login(cw.personas["community_officer"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
     assert "居民王芳" in body and "139****5678" in body and "13912345678" not in body
-    case = services.perform(case, "accept", cw.personas["community_officer"])
-    case = services.perform(case, "publish", cw.personas["community_officer"])
+    case = services.perform(case, "accept", actor=cw.personas["community_officer"])
+    case = services.perform(case, "publish", actor=cw.personas["community_officer"])
     client.force_login(cw.personas["volunteer"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
     assert "居民王芳" not in body and "匿名" in body
@@ -447,7 +447,7 @@ def test_queue_tabs_filters_and_todo(cw, client):
     p = cw.personas
     a = new_case(cw, description="楼道灯坏了")
     b = new_case(cw, building=cw.world.building_b, description="垃圾桶满了")
-    b = services.perform(b, "accept", p["community_officer"])
+    b = services.perform(b, "accept", actor=p["community_officer"])
     client.force_login(p["community_officer"])
     todo = client.get(reverse("desk:list")).content.decode()
     assert a.number in todo and b.number in todo
@@ -518,7 +518,7 @@ def test_garbage_in_any_move_form_is_never_a_server_error(cw, client, persona):
 
     p = cw.personas
     case = new_case(cw)
-    case = services.perform(case, "accept", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
     client.force_login(p[persona])
     for code in MOVES_BY_CODE:
         before = Case.objects.get(pk=case.pk).version
@@ -533,7 +533,9 @@ def test_garbage_in_any_move_form_is_never_a_server_error(cw, client, persona):
 def test_resident_supplements_when_asked_and_may_withdraw(cw, client):
     p = cw.personas
     case = new_case(cw)
-    case = services.perform(case, "request_info", p["community_officer"], note="请拍一张灯的照片")
+    case = services.perform(
+        case, "request_info", actor=p["community_officer"], note="请拍一张灯的照片"
+    )
     client.force_login(p["resident"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
     assert shown_moves(body) == {"supplement", "withdraw"}

@@ -44,12 +44,12 @@ def file(cw, description: str, building=None) -> Case:
 def close(cw, case: Case) -> Case:
     """Through the pool to 已办结 (the community publishes, the party member handles)."""
     p = cw.personas
-    case = services.perform(case, "publish", p["community_officer"])
-    case = services.perform(case, "claim", p["party_member"])
-    case = services.perform(case, "start", p["party_member"])
-    case = services.perform(case, "resolve", p["party_member"], note="办好了")
-    case = services.perform(case, "verify", p["community_officer"])
-    return services.perform(case, "rate", p["resident"], rating="satisfied", solved=True)
+    case = services.perform(case, "publish", actor=p["community_officer"])
+    case = services.perform(case, "claim", actor=p["party_member"])
+    case = services.perform(case, "start", actor=p["party_member"])
+    case = services.perform(case, "resolve", actor=p["party_member"], note="办好了")
+    case = services.perform(case, "verify", actor=p["community_officer"])
+    return services.perform(case, "rate", actor=p["resident"], rating="satisfied", solved=True)
 
 
 @pytest.fixture
@@ -59,15 +59,15 @@ def played(cw) -> dict[str, Case]:
     officer = cw.personas["community_officer"]
     out: dict[str, Case] = {}
     with time_machine.travel(beijing(10, 31, 23, 30), tick=False) as clock:
-        out["october"] = services.perform(file(cw, "十月受理十一月办结"), "accept", officer)
+        out["october"] = services.perform(file(cw, "十月受理十一月办结"), "accept", actor=officer)
         out["midnight"] = file(cw, "十月提交十一月受理")
         clock.move_to(beijing(11, 1, 0, 30))  # still 31 October in UTC
-        out["midnight"] = services.perform(out["midnight"], "accept", officer)
+        out["midnight"] = services.perform(out["midnight"], "accept", actor=officer)
         clock.move_to(beijing(11, 2, 9))
         out["october"] = close(cw, out["october"])
         clock.move_to(beijing(11, 15, 10))
         out["grid_b"] = services.perform(
-            file(cw, "乙网格十一月受理", cw.world.building_b), "accept", officer
+            file(cw, "乙网格十一月受理", cw.world.building_b), "accept", actor=officer
         )
         out["other_community"] = services.create_case(
             actor=cw.personas["street_officer"],
@@ -77,7 +77,7 @@ def played(cw) -> dict[str, Case]:
             accepted=True,
         )
         clock.move_to(beijing(11, 30, 23, 50))
-        out["late"] = services.perform(file(cw, "月末受理次日办结"), "accept", officer)
+        out["late"] = services.perform(file(cw, "月末受理次日办结"), "accept", actor=officer)
         clock.move_to(beijing(12, 1, 0, 10))
         out["late"] = close(cw, out["late"])
         out["waiting"] = file(cw, "尚未受理")
@@ -187,9 +187,13 @@ def test_the_active_period_shows_as_a_chip_that_can_be_removed(cw, played, clien
 def test_a_case_closed_twice_is_listed_once_and_the_page_says_it_closed_twice(cw, client):
     p = cw.personas
     with time_machine.travel(beijing(11, 3, 9), tick=False) as clock:
-        case = close(cw, services.perform(file(cw, "回访未修好"), "accept", p["community_officer"]))
+        case = close(
+            cw, services.perform(file(cw, "回访未修好"), "accept", actor=p["community_officer"])
+        )
         clock.move_to(beijing(11, 10, 9))
-        case = services.perform(case, "reopen_closed", p["community_officer"], note="回访未修好")
+        case = services.perform(
+            case, "reopen_closed", actor=p["community_officer"], note="回访未修好"
+        )
         clock.move_to(beijing(11, 12, 9))
         close(cw, case)
     client.force_login(p["community_officer"])

@@ -30,8 +30,8 @@ def _case(cw, **kw):
 def test_api_hides_an_anonymous_filer_from_pool_takers(cw, client):
     p = cw.personas
     case = _case(cw, anonymous=True, contact_phone="13912345678")
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "publish", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "publish", actor=p["community_officer"])
     for name in ("party_member", "volunteer"):
         client.force_login(p[name])
         body = client.get(f"/api/cases/{case.number}").json()
@@ -78,12 +78,12 @@ def test_nul_in_a_move_note_is_refused_and_changes_nothing(cw, client):
 def test_nul_in_rating_comment_is_refused(cw, client):
     p = cw.personas
     case = _case(cw)
-    case = services.perform(case, "accept", p["community_officer"])
-    case = services.perform(case, "dispatch", p["community_officer"], lead=cw.world.grid_a)
-    case = services.perform(case, "sign", p["grid_worker_a"])
-    case = services.perform(case, "start", p["grid_worker_a"])
-    case = services.perform(case, "resolve", p["grid_worker_a"], note="已修好")
-    case = services.perform(case, "verify", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
+    case = services.perform(case, "dispatch", actor=p["community_officer"], lead=cw.world.grid_a)
+    case = services.perform(case, "sign", actor=p["grid_worker_a"])
+    case = services.perform(case, "start", actor=p["grid_worker_a"])
+    case = services.perform(case, "resolve", actor=p["grid_worker_a"], note="已修好")
+    case = services.perform(case, "verify", actor=p["community_officer"])
     client.force_login(p["resident"])
     r = client.post(
         reverse("desk:move", args=[case.number, "rate"]),
@@ -126,7 +126,7 @@ def test_api_may_not_hand_a_case_to_another_street(cw, client):
     far_dept = create_organisation(name="花园路城管", kind=Kind.DEPARTMENT, parent=other)
     far_member = make_user("far_member", "外街道党员", ("party_member", far_grid))
     case = _case(cw)
-    case = services.perform(case, "accept", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
     client.force_login(p["community_officer"])
     url = f"/api/cases/{case.number}/moves/dispatch"
     for body in (
@@ -201,9 +201,9 @@ def test_nul_in_a_merge_target_is_a_message_not_a_500(cw, client):
 def test_garbled_numbers_in_move_forms_are_messages(cw, client, bad):
     p = cw.personas
     case = _case(cw)
-    case = services.perform(case, "accept", p["community_officer"])
+    case = services.perform(case, "accept", actor=p["community_officer"])
     case = services.perform(
-        case, "dispatch", p["community_officer"], lead=cw.world.grid_a, co=[cw.dept_city]
+        case, "dispatch", actor=p["community_officer"], lead=cw.world.grid_a, co=[cw.dept_city]
     )
     client.force_login(p["community_officer"])
     r = client.post(
@@ -211,7 +211,7 @@ def test_garbled_numbers_in_move_forms_are_messages(cw, client, bad):
         {"version": str(case.version), "remove": bad},
     )
     assert r.status_code == 400
-    case = services.perform(case, "sign", p["grid_worker_a"])
+    case = services.perform(case, "sign", actor=p["grid_worker_a"])
     client.force_login(p["grid_worker_a"])
     r = client.post(
         reverse("desk:move", args=[case.number, "request_extension"]),

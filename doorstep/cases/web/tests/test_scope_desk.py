@@ -92,11 +92,13 @@ def cases(cw, settings, tmp_path):
     a = make("resident", w.building_a, "甲网格楼道灯坏了")
     b = make("community_officer", w.building_b, "乙网格垃圾满溢")
     c = make("street_officer", w.building_c, "丙网格井盖缺失")
-    c = services.perform(c, "accept", p["street_officer"])
-    c = services.perform(c, "whistle", p["street_officer"], departments=[cw.dept_city], note="井盖")
+    c = services.perform(c, "accept", actor=p["street_officer"])
+    c = services.perform(
+        c, "whistle", actor=p["street_officer"], departments=[cw.dept_city], note="井盖"
+    )
     pool = make("grid_worker_a", w.building_a, "甲网格老人需要买菜")
-    pool = services.perform(pool, "accept", p["community_officer"])
-    pool = services.perform(pool, "publish", p["community_officer"])
+    pool = services.perform(pool, "accept", actor=p["community_officer"])
+    pool = services.perform(pool, "publish", actor=p["community_officer"])
     return {"a": a, "b": b, "c": c, "pool": pool}
 
 

@@ -36,7 +36,7 @@ def test_the_me_page_of_a_member_after_a_wish_and_a_self_report(
         ("rate", "resident", {"rating": "satisfied", "solved": True}),
     ):
         with django_capture_on_commit_callbacks(execute=True):  # credits follow the commit
-            case = cases.perform(case, code, p[who], **extra)
+            case = cases.perform(case, code, actor=p[who], **extra)
     start, end = hours_ago(30, 28)
     records.self_report(
         user=member, organisation=w.community_1, started_at=start, ended_at=end,
