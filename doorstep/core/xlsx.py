@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText
 from openpyxl.styles import Font
 
@@ -24,11 +25,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
+def cell_text(value: str) -> str:
+    """The text as a cell can hold it: control characters (U+0000–U+001F but tab, newline
+    and carriage return) cannot be stored in an .xlsx file — openpyxl refuses the whole
+    workbook — so they are dropped from what an export writes (rows stored before input
+    refused them still export)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def _text(value: Any) -> Any:
     """A string typed as "=…" stays text: openpyxl would write it as a formula that runs
     when the file is opened (the same for "+", "-" and "@", which Excel also evaluates)."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return CellRichText(value)
+    if isinstance(value, str):
+        value = cell_text(value)
+        if value[:1] in FORMULA_STARTS:
+            return CellRichText(value)
     return value
 
 
@@ -47,11 +58,11 @@ def workbook(
     sheet = book.create_sheet(
         (sheet_name or title)[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
     )
-    sheet.append([title])
+    sheet.append([cell_text(title)])
     bold = Font(bold=True)
     heads = []
     for name in header:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=cell_text(name))
         cell.font = bold
         heads.append(cell)
     sheet.append(heads)

@@ -25,6 +25,7 @@ from doorstep.atlas.people.models import TAG_LABELS, Relation, ResidenceType, Re
 from doorstep.core import audit
 from doorstep.core.masking import mask_id_card, mask_phone
 from doorstep.core.models import AuditAction
+from doorstep.core.xlsx import cell_text
 
 from .columns import RESIDENT_COLUMNS
 
@@ -46,7 +47,7 @@ class Export:
 
 def _text_cell(ws: Any, value: str) -> WriteOnlyCell:
     # Always a string, never a formula: a name like "=HYPERLINK(…)" must not run in Excel.
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=cell_text(value))
     cell.data_type = "s"
     return cell
 
