@@ -128,6 +128,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 # Login lockout: this many failures for one username from one IP within the window.
+# The proxies (addresses or networks, comma-separated) whose X-Real-IP header names the
+# client; from anyone else the header is ignored. Empty: no proxy in front (the demo).
+TRUSTED_PROXIES = [
+    p for p in os.environ.get("DOORSTEP_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 LOGIN_LOCKOUT_FAILURES = int(os.environ.get("DOORSTEP_LOCKOUT_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DOORSTEP_LOCKOUT_MINUTES", "15"))
 

@@ -48,3 +48,29 @@ def test_healthz_answers_when_the_database_is_reachable(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=5)
+def test_forged_client_addresses_neither_dodge_the_lockout_nor_enter_the_audit_log(world, client):
+    """Trust probe, finding 5: 20 wrong passwords from 20 forged X-Real-IP addresses never
+    locked the account, and the audit log recorded the forged addresses."""
+    for i in range(20):
+        client.post(
+            reverse("accounts:login"),
+            {"username": "street", "password": "nope-nope-nope"},
+            HTTP_X_REAL_IP=f"203.0.113.{i + 1}",
+        )
+    response = _login(client, "street", PASSWORD)
+    assert "登录失败次数过多" in response.content.decode()
+    failed = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED)
+    assert set(failed.values_list("ip", flat=True)) == {"127.0.0.1"}
+
+
+@override_settings(TRUSTED_PROXIES=["127.0.0.0/8"])
+def test_behind_a_listed_proxy_its_x_real_ip_is_the_client(world, client):
+    client.post(
+        reverse("accounts:login"),
+        {"username": "street", "password": PASSWORD},
+        HTTP_X_REAL_IP="198.51.100.7",
+    )
+    assert AuditEntry.objects.get(action=AuditAction.LOGIN).ip == "198.51.100.7"
