@@ -135,6 +135,8 @@ TRUSTED_PROXIES = [
 ]
 LOGIN_LOCKOUT_FAILURES = int(os.environ.get("DOORSTEP_LOCKOUT_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DOORSTEP_LOCKOUT_MINUTES", "15"))
+# Failures from one address, whatever the usernames, before it must wait as well.
+LOGIN_LOCKOUT_IP_FAILURES = int(os.environ.get("DOORSTEP_LOCKOUT_IP_FAILURES", "30"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("DOORSTEP_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

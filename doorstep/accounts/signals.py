@@ -8,7 +8,6 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from doorstep.core import audit
-from doorstep.core.crypto import lookup_hash
 from doorstep.core.models import AuditAction
 
 
@@ -28,9 +27,7 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
     # The password never reaches the log; Django already masks it in `credentials`. People
     # type phone or ID numbers (even passwords) into the username box: an unknown username
     # is kept only as a keyed hash, enough to count repeats, never readable.
-    from django.contrib.auth import get_user_model
+    from .lockout import recorded_name
 
-    username = str(credentials.get("username", ""))[:150]
-    if not get_user_model().objects.filter(username=username).exists():
-        username = "未知账号:" + lookup_hash(username)[:16]
+    username = recorded_name(str(credentials.get("username", "")))
     audit.record(actor=None, actor_name=username, action=AuditAction.LOGIN_FAILED)

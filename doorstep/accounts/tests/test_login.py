@@ -74,3 +74,27 @@ def test_behind_a_listed_proxy_its_x_real_ip_is_the_client(world, client):
         HTTP_X_REAL_IP="198.51.100.7",
     )
     assert AuditEntry.objects.get(action=AuditAction.LOGIN).ip == "198.51.100.7"
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=5)
+def test_the_lockout_does_not_tell_which_usernames_exist(world, client):
+    """Trust probe, finding 6: an existing user was locked from the 6th try, a made-up one
+    never, which told an attacker which accounts exist."""
+    answers = {}
+    for username in ("street", "no-such-user-4711"):
+        for _ in range(5):
+            _login(client, username, "nope-nope-nope")
+        answers[username] = _login(client, username, "nope-nope-nope").content.decode()
+    assert all("登录失败次数过多" in body for body in answers.values())
+    # The made-up name is never written down in clear.
+    names = set(AuditEntry.objects.values_list("actor_name", flat=True))
+    assert "no-such-user-4711" not in " ".join(names)
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=5, LOGIN_LOCKOUT_IP_FAILURES=8)
+def test_one_address_trying_many_names_must_wait(world, client):
+    for i in range(8):
+        _login(client, f"guess{i}", "nope-nope-nope")
+    response = _login(client, "street", PASSWORD)  # a real account, the right password
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
