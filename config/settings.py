@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "doorstep.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -169,6 +170,9 @@ IMPORT_MAX_BYTES = int(os.environ.get("DOORSTEP_IMPORT_MAX_BYTES", str(20 * 1024
 # Rows per committed batch of a ledger import (a crash keeps whole batches only).
 IMPORT_BATCH_SIZE = int(os.environ.get("DOORSTEP_IMPORT_BATCH_SIZE", "500"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole upload (multipart: ledger files, case photos) may be larger; anything above is
+# answered 413 before it is read.
+REQUEST_MAX_BYTES = int(os.environ.get("DOORSTEP_REQUEST_MAX_BYTES", str(50 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Background jobs: in-process when no broker is configured (embedded default).
