@@ -48,6 +48,8 @@ class RoadImport:
     network: Network
     dropped_nodes: int  # nodes outside the largest connected component
     ways: int  # walkable ways read
+    references: int = 0  # node references of the walkable ways
+    missing: int = 0  # of them, nodes the file does not hold (the way is cut there)
 
 
 def _walkable(tags: osmium.osm.TagList) -> bool:
@@ -68,7 +70,7 @@ def read_roads(path: Path | str) -> RoadImport:
     lats: list[float] = []
     lons: list[float] = []
     pairs: list[int] = []  # occurrence indices, two per edge
-    ways = 0
+    ways = references = missing = 0
     try:
         processor = (
             osmium.FileProcessor(str(path))
@@ -81,8 +83,10 @@ def read_roads(path: Path | str) -> RoadImport:
             ways += 1
             previous = -1
             for ref in obj.nodes:
+                references += 1
                 loc = ref.location
                 if not loc.valid():  # a node outside the extract: the way is cut here
+                    missing += 1
                     previous = -1
                     continue
                 here = len(ids)
@@ -92,6 +96,12 @@ def read_roads(path: Path | str) -> RoadImport:
                 if previous >= 0:
                     pairs.extend((previous, here))
                 previous = here
+    except osmium.InvalidLocationError as exc:
+        # osmium's message names the bad value: "wrong format for coordinate: '391.99'"
+        value = str(exc).rpartition(":")[2].strip().strip("'") or "?"
+        raise BadOsmFile(
+            f"OSM文件“{path.name}”中有无效的坐标 {value}（纬度应在 ±90、经度在 ±180 之间），未导入。"
+        ) from exc
     except (RuntimeError, OSError, ValueError) as exc:
         raise BadOsmFile(f"无法读取OSM文件“{path.name}”，请确认是 .osm 或 .osm.pbf 文件。") from exc
     if not pairs:
@@ -106,4 +116,4 @@ def read_roads(path: Path | str) -> RoadImport:
     if full.edge_count == 0:
         raise NoRoads(f"文件“{path.name}”中没有可步行的道路，无法建立路网。")
     network, dropped = full.largest_component()
-    return RoadImport(network=network, dropped_nodes=dropped, ways=ways)
+    return RoadImport(network, dropped, ways, references=references, missing=missing)

@@ -14,6 +14,7 @@ import numpy as np
 from django.db import transaction
 
 from .engine import Network
+from .errors import BadOsmFile, CircleError
 from .models import RoadNetwork, RoadNetworkData
 from .osm import RoadImport, read_roads
 
@@ -68,10 +69,35 @@ def save_network(
     return rn
 
 
-def import_roads(path: Path | str, *, name: str | None = None) -> tuple[RoadNetwork, RoadImport]:
-    """Read an OSM file and store its network; raises CircleError on bad input (nothing stored)."""
+# A file whose ways miss more of their nodes than this share is an incomplete extract.
+MAX_MISSING_SHARE = 0.05
+# A new network smaller than this share of the one in use would quietly shrink every
+# walking time and coverage figure.
+MIN_SIZE_SHARE = 0.5
+
+
+def import_roads(
+    path: Path | str, *, name: str | None = None, force: bool = False
+) -> tuple[RoadNetwork, RoadImport]:
+    """Read an OSM file and store its network, which becomes the one in use (the newest).
+    Raises CircleError on bad input, nothing stored: an unreadable file or coordinate, an
+    incomplete extract (ways referring to nodes the file lacks) and a network far smaller
+    than the one in use are refused unless `force`."""
     path = Path(path)
     imported = read_roads(path)
+    if not force and imported.missing > imported.references * MAX_MISSING_SHARE:
+        share = imported.missing / max(imported.references, 1)
+        raise BadOsmFile(
+            f"OSM文件“{path.name}”的道路引用了 {imported.missing} 个文件中没有的节点"
+            f"（占 {share:.0%}），文件可能不完整，未导入；确认无误请加 --force。"
+        )
+    current = RoadNetwork.objects.order_by("-created_at", "-id").first()
+    size = imported.network.node_count
+    if not force and current is not None and size < current.node_count * MIN_SIZE_SHARE:
+        raise CircleError(
+            f"新路网只有 {size} 个节点，不到当前路网“{current.name}”（{current.node_count} 个节点）"
+            "的一半，未导入；确认无误请加 --force。"
+        )
     rn = save_network(imported, name=name or path.stem, source_name=path.name)
     return rn, imported
 

@@ -182,3 +182,47 @@ def test_pbf_reads_the_same_network(tmp_path: Path, real: engine.Network) -> Non
     net = read_roads(pbf).network
     assert np.array_equal(net.osm_ids, real.osm_ids)
     assert np.array_equal(net.weights, real.weights)
+
+
+def _way(refs: list[int], way_id: int = 1) -> str:
+    nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+    return f'<way id="{way_id}" version="1">{nds}<tag k="highway" v="footway"/></way>'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["391.99", "abc"])
+def test_an_invalid_coordinate_is_refused_clearly(tmp_path: Path, value: str) -> None:
+    """Trust probe, finding 8: an invalid coordinate crashed import_roads with a traceback."""
+    body = NODES.replace('lat="39.992000"', f'lat="{value}"') + _way([1, 2, 3])
+    path = osm_xml(tmp_path, body, name="bad.osm")
+    with pytest.raises(CommandError, match=f"无效的坐标 {value}"):
+        call_command("import_roads", str(path), stdout=StringIO())
+    assert not RoadNetwork.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ways_missing_their_nodes_are_refused_unless_forced(tmp_path: Path) -> None:
+    """Trust probe, finding 8: a file whose ways referred to missing nodes was imported as
+    a 4-node network."""
+    path = osm_xml(tmp_path, NODES + _way([1, 2, 50, 51, 52, 53, 3, 4]), name="cut.osm")
+    with pytest.raises(CommandError, match="4 个文件中没有的节点"):
+        call_command("import_roads", str(path), stdout=StringIO())
+    assert not RoadNetwork.objects.exists()
+    out = StringIO()
+    call_command("import_roads", str(path), "--force", stdout=out)
+    assert RoadNetwork.objects.count() == 1 and "4 处道路引用的节点不在文件中" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_much_smaller_network_does_not_replace_the_one_in_use(tmp_path: Path) -> None:
+    whole = osm_xml(tmp_path, NODES + _way(list(range(1, 9))), name="whole.osm")
+    call_command("import_roads", str(whole), stdout=StringIO())
+    small = osm_xml(tmp_path, NODES + _way([1, 2, 3]), name="small.osm")
+    with pytest.raises(
+        CommandError, match="新路网只有 3 个节点，不到当前路网“whole”（8 个节点）的一半"
+    ):
+        call_command("import_roads", str(small), stdout=StringIO())
+    assert list(RoadNetwork.objects.values_list("name", flat=True)) == ["whole"]
+    call_command("import_roads", str(small), "--force", stdout=StringIO())
+    newest = RoadNetwork.objects.order_by("-created_at", "-id").first()
+    assert newest.name == "small" and newest.node_count == 3
