@@ -292,6 +292,9 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     last_row = models.PositiveIntegerField(_("已提交至第几行"), default=0)
     message = models.CharField(_("说明"), max_length=500, blank=True)
+    # "host:pid" of the process running it: a run whose process is gone may be continued
+    # at once (ledger/importer.py: can_resume).
+    worker = models.CharField(_("执行进程"), max_length=80, blank=True, editable=False)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +47,8 @@ from .rows import RowHandler
 logger = logging.getLogger(__name__)
 
 MAX_REPORTED_ERRORS = 5000  # the error table keeps the first 5,000; the count stays exact
-# A "running" job untouched this long is taken to have died (its worker was killed).
+# A "running" job untouched this long is taken to have died (its worker was killed). A run
+# on this machine whose process is gone is known dead at once (`worker_gone`).
 STALE_AFTER_SECONDS = int(os.environ.get("DOORSTEP_IMPORT_STALE_SECONDS", "600"))
 
 PERMISSION = "people.import_ledger"
@@ -105,8 +107,29 @@ def resume_import(*, job: ImportJob, actor: Any) -> ImportJob:
 def can_resume(job: ImportJob) -> bool:
     if job.status == ImportStatus.FAILED:
         return True
+    if job.status == ImportStatus.RUNNING and worker_gone(job.worker):
+        return True
     if job.status in {ImportStatus.RUNNING, ImportStatus.PENDING}:
         return (timezone.now() - job.updated_at).total_seconds() >= STALE_AFTER_SECONDS
+    return False
+
+
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def worker_gone(worker: str) -> bool:
+    """Whether the process that ran a job is known to be gone: it ran on this machine and
+    no process has its id any more. A run elsewhere is judged by STALE_AFTER_SECONDS."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # another user's process has that id: alive
     return False
 
 
@@ -125,7 +148,7 @@ def run_job(job_id: int, *, size: int | None = None) -> str:
     if not actor.is_active or not may_import(actor, job.kind):
         return _finish(job, ImportStatus.FAILED, "导入人已没有导入台账的权限")
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, message="", updated_at=timezone.now()
+        status=ImportStatus.RUNNING, message="", worker=this_worker(), updated_at=timezone.now()
     )
     try:
         with (

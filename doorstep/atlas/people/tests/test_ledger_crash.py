@@ -123,3 +123,27 @@ def test_a_batch_already_committed_by_another_run_is_not_written_twice(world, qu
     job = ImportJob.objects.get(pk=queued_job.pk)
     assert (job.total, job.imported) == (ROWS, ROWS)
     assert Resident.objects.count() == residents
+
+
+def test_a_run_whose_process_is_gone_may_be_continued_at_once(tmp_path):
+    """Trust probe, finding 8: a crashed import could be resumed only 10 minutes later."""
+    import socket
+    import subprocess
+    import sys
+
+    from django.utils import timezone
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    here = socket.gethostname()
+    job = ImportJob(status=ImportStatus.RUNNING, updated_at=timezone.now())
+    job.worker = f"{here}:{gone.stdout.strip()}"
+    assert importer.can_resume(job)
+    job.worker = importer.this_worker()  # this very process: alive
+    assert not importer.can_resume(job)
+    job.worker = f"another-host:{gone.stdout.strip()}"  # cannot tell: wait for the timeout
+    assert not importer.can_resume(job)
