@@ -51,6 +51,15 @@ def home_street_paths(user: Any) -> tuple[str, ...]:
     return result
 
 
+def home_street_q(user: Any, path_field: str) -> Q:
+    """Rows whose materialised path (`path_field`) lies in one of the user's home streets
+    (what residents see of their street: its public sites, posts, rewards …)."""
+    q = Q(pk__in=[])
+    for p in home_street_paths(user):
+        q |= Q(**{f"{path_field}__startswith": p})
+    return q
+
+
 def public_site_q(user: Any) -> Q:
     """The sites anyone signed in sees whatever their roles: those their organisations run
     and the active sites of their own street (public). The staff half of the rule (a
@@ -59,10 +68,7 @@ def public_site_q(user: Any) -> Q:
     orgs = member_org_ids(user)
     if orgs:
         q |= Q(organisation_id__in=orgs)
-    public = Q(pk__in=[])
-    for p in home_street_paths(user):
-        public |= Q(territory_path__startswith=p)
-    return q | (Q(active=True) & public)
+    return q | (Q(active=True) & home_street_q(user, "territory_path"))
 
 
 def own_booking_q(user: Any) -> Q:

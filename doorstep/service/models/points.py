@@ -182,12 +182,9 @@ class RewardQuerySet(ScopedQuerySet["Reward"]):
 
     def always(self, user: Any) -> Q | None:
         """The active catalogue of one's own street, to redeem from."""
-        from doorstep.nearby.sites.scoping import home_street_paths
+        from doorstep.nearby.sites.scoping import home_street_q
 
-        q = Q(pk__in=[])
-        for p in home_street_paths(user):
-            q |= Q(organisation_path__startswith=p)
-        return q & Q(active=True)
+        return home_street_q(user, "organisation_path") & Q(active=True)
 
 
 class Reward(models.Model):

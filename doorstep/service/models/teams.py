@@ -131,12 +131,9 @@ class PostQuerySet(ScopedQuerySet["Post"]):
     joins_many = True
 
     def always(self, user: Any) -> Q | None:
-        from doorstep.nearby.sites.scoping import home_street_paths
+        from doorstep.nearby.sites.scoping import home_street_q
 
-        q = Q(holdings__user=user)
-        for p in home_street_paths(user):
-            q |= Q(organisation_path__startswith=p, active=True)
-        return q
+        return Q(holdings__user=user) | (home_street_q(user, "organisation_path") & Q(active=True))
 
 
 class Post(models.Model):

@@ -7,23 +7,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.typing import actor_of
-from doorstep.nearby.sites.scoping import home_street_paths
+from doorstep.nearby.sites.scoping import home_street_q
 from doorstep.service import ledger
 from doorstep.service.errors import ServiceError
 from doorstep.service.models import PointLine, Redemption, Reward
 
 
 def _catalogue(user: Any) -> Any:
-    q = Q(pk__in=[])
-    for p in home_street_paths(user):
-        q |= Q(organisation_path__startswith=p)
-    return Reward.objects.visible_to(user).filter(q, active=True).select_related("organisation")
+    street = home_street_q(user, "organisation_path")
+    return (
+        Reward.objects.visible_to(user).filter(street, active=True).select_related("organisation")
+    )
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import HouseholdLink
-from doorstep.nearby.sites.scoping import home_street_paths
+from doorstep.nearby.sites.scoping import home_street_q
 from doorstep.service import records, visits
 from doorstep.service.errors import ServiceError
 from doorstep.service.models import ServiceRecord
@@ -25,13 +25,8 @@ from doorstep.service.models import ServiceRecord
 
 def _service_orgs(user: Any) -> Any:
     """Where one may report service: the communities of one's home street(s)."""
-    from django.db.models import Q
-
-    q = Q(pk__in=[])
-    for p in home_street_paths(user):
-        q |= Q(path__startswith=p)
     choices = Organisation.objects.outside_door("the communities one may report service in")
-    return choices.filter(q, kind=Kind.COMMUNITY).order_by("path")
+    return choices.filter(home_street_q(user, "path"), kind=Kind.COMMUNITY).order_by("path")
 
 
 class RecordForm(forms.Form):
