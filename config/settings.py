@@ -138,6 +138,9 @@ LOGIN_LOCKOUT_FAILURES = int(os.environ.get("DOORSTEP_LOCKOUT_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DOORSTEP_LOCKOUT_MINUTES", "15"))
 # Failures from one address, whatever the usernames, before it must wait as well.
 LOGIN_LOCKOUT_IP_FAILURES = int(os.environ.get("DOORSTEP_LOCKOUT_IP_FAILURES", "30"))
+# ID numbers someone may try in a day that turn out registered outside their scope (each
+# goes to the staff queue); once spent, every write with an ID number waits until tomorrow.
+IDENTITY_CONFLICT_DAILY_LIMIT = int(os.environ.get("DOORSTEP_ID_CONFLICTS_PER_DAY", "5"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("DOORSTEP_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -263,9 +266,31 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every handler carries the redacting filter: no full ID or mobile number in any log line
+# (core/redact.py). django.server is runserver's access log, which quotes query strings.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "doorstep.core.redact.RedactFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
+    "loggers": {
+        # Django's own default handlers (a DEBUG console, mail to ADMINS) are replaced.
+        "django": {"handlers": [], "level": os.environ.get("DOORSTEP_LOG_LEVEL", "WARNING")},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DOORSTEP_LOG_LEVEL", "WARNING")},
 }

@@ -20,6 +20,8 @@ _VIEW_MAP = [
     "people.view_resident",
     "people.view_partymember",
 ]
+# Numbers that collided with a resident out of the registering person's scope (conflicts.py).
+_CONFLICTS = ["people.view_identityconflict", "people.change_identityconflict"]
 _KEEP_LEDGER = [
     "people.add_resident",
     "people.change_resident",
@@ -131,6 +133,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "places.add_building",
             "places.change_building",
         ]
+        + _CONFLICTS
         + _CASE_DISPATCH
         + ["cases.handle_case"]
         + _ACTIVITIES
@@ -143,6 +146,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "scope": ScopeKind.SUBTREE,
         "perms": _VIEW_MAP
         + ["people.export_ledger"]
+        + _CONFLICTS
         + _CASE_DISPATCH
         + ["cases.whistle_case"]
         + _ACTIVITIES

@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", _("修改")
     TOKEN = "token", _("接口令牌")
     VIEW = "view", _("查看敏感名单")  # e.g. a list of people in a vulnerable group
+    CONFLICT = "number_conflict", _("身份证号冲突")
 
 
 GENESIS_HASH = "0" * 64

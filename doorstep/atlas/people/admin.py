@@ -23,7 +23,7 @@ from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.places.models import Household
 from doorstep.core import audit
 from doorstep.core.admin import ScopedAdminMixin, ScopedChoicesMixin
-from doorstep.core.masking import mask_id_card, mask_phone
+from doorstep.core.masking import mask_birth_date, mask_id_card, mask_phone
 from doorstep.core.models import AuditAction
 
 from . import households, services
@@ -75,7 +75,19 @@ class ResidentAdmin(DeletesThroughService, ScopedAdminMixin, admin.ModelAdmin):
         "masked_id_card",
         "masked_phone",
     )
-    readonly_fields = ("household", "grid", "masked_id_card", "masked_phone")
+    readonly_fields = ("household", "grid", "masked_id_card", "masked_phone", "birth_year")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The birth date is eight digits of the ID number: only the year to those who may
+        # not unmask (and the form leaves the stored date alone).
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm("people.unmask_personal_data"):
+            fields[fields.index("birth_date")] = "birth_year"
+        return fields
+
+    @admin.display(description=_("出生年份"))
+    def birth_year(self, obj: Resident) -> str:
+        return mask_birth_date(obj.birth_date) or "—"
 
     @admin.display(description=_("身份证号"))
     def masked_id_card(self, obj: Resident) -> str:

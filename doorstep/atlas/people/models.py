@@ -314,5 +314,69 @@ class ImportJob(models.Model):
         return self.status in {ImportStatus.DONE, ImportStatus.REJECTED}
 
 
+class IdentityConflictQuerySet(ScopedQuerySet["IdentityConflict"]):
+    """Seen by staff whose scope holds the resident who already has the number: the one
+    who tried is told only that the number went for checking (conflicts.py)."""
+
+    scope_paths = ("holder__grid__path",)
+
+
+class IdentityConflict(models.Model):
+    """身份证号冲突: someone tried to register an ID number that a resident outside their
+    scope already holds. Nothing was written; staff who can see both sides sort it out
+    (a person who moved is moved, a typing error corrected) and close it."""
+
+    class Source(models.TextChoices):
+        PAGE = "page", _("页面")
+        API = "api", _("接口")
+        IMPORT = "import", _("台账导入")
+
+    holder = models.ForeignKey(
+        Resident,
+        verbose_name=_("已登记的居民"),
+        on_delete=models.CASCADE,
+        related_name="identity_conflicts",
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("拟登记的户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("拟登记的姓名"), max_length=64, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution = models.CharField(_("处理说明"), max_length=200, blank=True)
+
+    objects = IdentityConflictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("身份证号冲突")
+        verbose_name_plural = _("身份证号冲突")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["requested_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"身份证号冲突 #{self.pk}"
+
+
 # The population counters live in counters.py; imported here so Django registers them.
 from .counters import Dimension, PopulationTally  # noqa: E402, F401

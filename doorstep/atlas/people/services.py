@@ -16,7 +16,7 @@ from doorstep.core.crypto import lookup_hash
 from doorstep.core.models import AuditAction
 from doorstep.core.search import search_text_for
 
-from . import households, tallies
+from . import conflicts, households, tallies
 from .models import VULNERABLE_TAGS, PartyMember, Resident
 
 TAG_CODES = {code for code, _ in VULNERABLE_TAGS}
@@ -65,10 +65,39 @@ def _save(resident: Resident) -> None:
         with transaction.atomic():
             resident.save()
     except IntegrityError as exc:
-        raise ValidationError({"id_card": "该身份证号已登记在其他居民名下"}) from exc
+        # Registered meanwhile (screen() ran before): no word on where.
+        raise ValidationError({"id_card": "该身份证号暂不能登记，请核对后重试"}) from exc
 
 
-@transaction.atomic
+def _screen(
+    actor: Actor | None,
+    id_card: str | None,
+    *,
+    source: str,
+    household: Household | int | None,
+    name: str,
+    resident: int | None = None,
+) -> None:
+    """Refuse a number already registered, in words that fit the caller (conflicts.py).
+    Runs before the write's transaction, so a forwarded conflict stays recorded."""
+    if actor is None or not id_card or not id_card.strip():
+        return
+    try:
+        number = idcard.validate(id_card)
+    except idcard.IdCardError:
+        return  # the write itself says what is wrong with it
+    refusal = conflicts.screen(
+        actor=actor,
+        id_hash=lookup_hash(number),
+        source=source,
+        household=household,
+        name=name,
+        resident=resident,
+    )
+    if refusal:
+        raise ValidationError({"id_card": refusal})
+
+
 def create_resident(
     *,
     household: Household,
@@ -82,32 +111,34 @@ def create_resident(
     birth_date: dt.date | None = None,
     relation: str = "other",
     note: str = "",
+    source: str = "page",
 ) -> Resident:
     """Register a resident in a household (新增居民)."""
     if not name.strip():
         raise ValidationError({"name": "请填写姓名"})
-    # The household's grid as stored now (the caller's object may predate a move).
-    grid_id = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True).get()
-    resident = Resident(
-        household=household,
-        grid_id=grid_id,
-        name=name.strip(),
-        residence_type=residence_type,
-        relation=relation,
-        gender=gender,
-        birth_date=birth_date,
-        note=note,
-        tags=_check_tags(tags) or [],
-    )
-    _apply_numbers(resident, id_card=id_card, phone=phone)
-    resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
-    _save(resident)
-    tallies.changed(None, tallies.facts_of(resident))
-    audit.record(actor=actor, action=AuditAction.CREATE, target=resident)
+    _screen(actor, id_card, source=source, household=household, name=name)
+    with transaction.atomic():
+        # The household's grid as stored now (the caller's object may predate a move).
+        grid_id = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True).get()
+        resident = Resident(
+            household=household,
+            grid_id=grid_id,
+            name=name.strip(),
+            residence_type=residence_type,
+            relation=relation,
+            gender=gender,
+            birth_date=birth_date,
+            note=note,
+            tags=_check_tags(tags) or [],
+        )
+        _apply_numbers(resident, id_card=id_card, phone=phone)
+        resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
+        _save(resident)
+        tallies.changed(None, tallies.facts_of(resident))
+        audit.record(actor=actor, action=AuditAction.CREATE, target=resident)
     return resident
 
 
-@transaction.atomic
 def update_resident(
     *,
     resident: Resident,
@@ -115,32 +146,43 @@ def update_resident(
     id_card: str | None = None,
     phone: str | None = None,
     tags: list[str] | None = None,
+    source: str = "page",
     **fields: Any,
 ) -> Resident:
     """Change a resident's details (修改居民信息). Only the named fields change."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
-    before = tallies.facts_of(Resident.objects.select_for_update().get(pk=resident.pk))
-    changed = [k for k, v in fields.items() if getattr(resident, k) != v]
-    for k, v in fields.items():
-        setattr(resident, k, v)
-    if id_card is not None and id_card != resident.id_card:
-        changed.append("id_card")
-    if phone is not None and phone != resident.phone:
-        changed.append("phone")
-    _apply_numbers(resident, id_card=id_card, phone=phone)
-    checked = _check_tags(tags)
-    if checked is not None and checked != sorted(resident.tags or []):
-        resident.tags = checked
-        changed.append("tags")
-    resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
-    _save(resident)
-    tallies.changed(before, tallies.facts_of(resident))
-    # Field names only: the values are personal data and stay out of the log.
-    audit.record(
-        actor=actor, action=AuditAction.UPDATE, target=resident, detail={"fields": changed}
-    )
+    if id_card and id_card != resident.id_card:
+        _screen(
+            actor,
+            id_card,
+            source=source,
+            household=resident.household_id,
+            name=resident.name,
+            resident=resident.pk,
+        )
+    with transaction.atomic():
+        before = tallies.facts_of(Resident.objects.select_for_update().get(pk=resident.pk))
+        changed = [k for k, v in fields.items() if getattr(resident, k) != v]
+        for k, v in fields.items():
+            setattr(resident, k, v)
+        if id_card is not None and id_card != resident.id_card:
+            changed.append("id_card")
+        if phone is not None and phone != resident.phone:
+            changed.append("phone")
+        _apply_numbers(resident, id_card=id_card, phone=phone)
+        checked = _check_tags(tags)
+        if checked is not None and checked != sorted(resident.tags or []):
+            resident.tags = checked
+            changed.append("tags")
+        resident.full_clean(exclude=["household", "grid", "id_card_hash", "user"])
+        _save(resident)
+        tallies.changed(before, tallies.facts_of(resident))
+        # Field names only: the values are personal data and stay out of the log.
+        audit.record(
+            actor=actor, action=AuditAction.UPDATE, target=resident, detail={"fields": changed}
+        )
     return resident
 
 
@@ -214,8 +256,11 @@ def move_household(
 
 
 def unmask(
-    *, resident: Resident, actor: Actor, fields: tuple[str, ...] = ("id_card", "phone")
-) -> dict[str, str]:
+    *,
+    resident: Resident,
+    actor: Actor,
+    fields: tuple[str, ...] = ("id_card", "phone", "birth_date"),
+) -> dict[str, Any]:
     """Return personal numbers in clear to someone allowed to see them; always audited."""
     if not actor.has_perm("people.unmask_personal_data"):
         raise PermissionDenied("没有查看明文的权限")

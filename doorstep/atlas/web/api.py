@@ -270,7 +270,9 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> Any:
     if household is None:
         raise ValidationError({"household": "户不存在或不在您的负责范围内"})
     data = payload.model_dump(exclude={"household"})
-    resident = services.create_resident(household=household, actor=_actor(request), **data)
+    resident = services.create_resident(
+        household=household, actor=_actor(request), source="api", **data
+    )
     return Status(201, get_object_or_404(_residents(request), pk=resident.pk))
 
 
@@ -282,6 +284,7 @@ def update_resident(request: HttpRequest, payload: ResidentPatch, id: PathId) ->
     services.update_resident(
         resident=resident,
         actor=_actor(request),
+        source="api",
         **payload.model_dump(exclude_unset=True),
     )
     return get_object_or_404(_residents(request), pk=id)

@@ -31,6 +31,11 @@ class EditResidentForm(ResidentForm):
 
     id_card = forms.CharField(label="身份证号（不修改请留空）", max_length=18, required=False)
     phone = forms.CharField(label="联系电话（不修改请留空）", max_length=20, required=False)
+    birth_date = forms.DateField(
+        label="出生日期（不修改请留空）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class MoveHouseholdForm(forms.Form):

@@ -194,12 +194,14 @@ class TagOut(Schema):
 
 
 class ResidentOut(Schema):
-    """A resident as anyone in scope sees them: ID-card and phone always masked."""
+    """A resident as anyone in scope sees them: ID-card and phone always masked, and the
+    birth date (eight digits of the ID number) only as a year; the audited unmask endpoint
+    gives all three in clear."""
 
     id: int
     name: str
     gender: str
-    birth_date: dt.date | None
+    birth_year: int | None
     household: int
     address: str
     grid: int
@@ -209,6 +211,10 @@ class ResidentOut(Schema):
     phone: str
     tags: list[TagOut]
     note: str
+
+    @staticmethod
+    def resolve_birth_year(obj: Any) -> int | None:
+        return obj.birth_date.year if obj.birth_date else None
 
     @staticmethod
     def resolve_household(obj: Any) -> int:
@@ -293,6 +299,7 @@ class UnmaskOut(Schema):
 
     id_card: str
     phone: str
+    birth_date: dt.date | None
 
 
 # --- input ------------------------------------------------------------------------------

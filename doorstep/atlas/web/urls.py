@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_ledger, views_people
+from . import views, views_conflicts, views_ledger, views_people
 
 app_name = "atlas"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("residents/<int:pk>/delete/", views_people.resident_delete, name="resident_delete"),
     path("residents/<int:pk>/unmask/", views_people.resident_unmask, name="resident_unmask"),
     path("party/", views_people.party_members, name="party_members"),
+    path("conflicts/", views_conflicts.conflict_list, name="conflicts"),
+    path("conflicts/<int:pk>/resolve/", views_conflicts.conflict_resolve, name="conflict_resolve"),
     path("search/", views.search, name="search"),
     path("audit/", views.audit_log, name="audit"),
     path("ledger/", views_ledger.ledger, name="ledger"),

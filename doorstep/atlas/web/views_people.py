@@ -17,7 +17,7 @@ from doorstep.accounts.typing import actor_of
 from doorstep.atlas.people import services
 from doorstep.atlas.people.models import PartyMember, PartyStatus, Resident
 from doorstep.atlas.places.models import Building, Household
-from doorstep.core.masking import mask_id_card, mask_phone
+from doorstep.core.masking import mask_birth_date, mask_id_card, mask_phone
 
 from .forms import MoveHouseholdForm
 
@@ -31,7 +31,11 @@ def _form_errors(form: Form, exc: ValidationError) -> None:
 
 
 def masked(resident: Resident) -> dict[str, str]:
-    return {"id_card": mask_id_card(resident.id_card), "phone": mask_phone(resident.phone)}
+    return {
+        "id_card": mask_id_card(resident.id_card),
+        "phone": mask_phone(resident.phone),
+        "birth": mask_birth_date(resident.birth_date),
+    }
 
 
 @login_required
@@ -72,14 +76,16 @@ def resident_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _resident_kwargs(data: dict[str, Any]) -> dict[str, Any]:
-    return {
+    kwargs = {
         "name": data["name"],
         "residence_type": data["residence_type"],
         "relation": data["relation"],
         "gender": data.get("gender") or "",
-        "birth_date": data.get("birth_date"),
         "note": data.get("note") or "",
     }
+    if data.get("birth_date"):  # blank when editing keeps the stored date (never shown)
+        kwargs["birth_date"] = data["birth_date"]
+    return kwargs
 
 
 @require_POST
@@ -138,10 +144,11 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "residence_type": resident.residence_type,
         "relation": resident.relation,
         "gender": resident.gender,
-        "birth_date": resident.birth_date,
         "tags": resident.tags or [],
         "note": resident.note,
     }
+    # The birth date is never put into the form: it would show in clear what the page masks.
+    # Left blank, the stored one stays.
     form = EditResidentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

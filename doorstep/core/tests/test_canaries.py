@@ -17,8 +17,10 @@ and the OpenAPI document); what it must not show is fixed here.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
+import zipfile
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -129,8 +131,16 @@ def _api_paths(client, ids: list[int], numbers: list[str], method: str = "get") 
     return urls
 
 
+def _text(body: bytes) -> str:
+    """The body as text; an Excel or Word file (a zip) as the text of its parts."""
+    if body[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return body.decode("utf-8", "replace")
+
+
 def _leaks(body: bytes, canaries=CANARIES) -> list[str]:
-    text = body.decode("utf-8", "replace")
+    text = _text(body)
     return [c for c in canaries if c in text]
 
 
@@ -226,7 +236,50 @@ def test_no_write_out_of_scope_leaks_a_canary_or_changes_its_rows(planted, cw, c
 def test_those_in_scope_never_get_the_full_id_number_outside_the_unmask(planted, cw, client):
     ids, numbers = planted
     found = walk(client, cw, ids, numbers, personas=sorted(SEES_THE_CANARY), canaries=(CANARY_ID,))
-    assert [f for f in found if UNMASK not in f[1]] == [], "\n".join(map(str, found))
+    # The two audited ways to numbers in clear: the unmask, and the export for a role that
+    # may unmask (its audit entry is tested with the exporter).
+    audited = [
+        f
+        for f in found
+        if UNMASK in f[1]
+        or (
+            f[1].startswith("/ledger/export/")
+            and cw.personas[f[0]].has_perm("people.unmask_personal_data")
+        )
+    ]
+    assert [f for f in found if f not in audited] == [], "\n".join(map(str, found))
+
+
+# The canary's birth date in the forms a page, an export or a JSON body could give it.
+BIRTH = ("1977-03-03", "19770303", "1977年3月3日", "1977年03月03日", "1977/03/03")
+
+
+def test_no_role_without_the_unmask_can_derive_the_number(planted, cw, client):
+    """Those who see the canary but may not unmask: no page, API answer or export gives the
+    birth date (with it, the mask left ~2 candidates), and the number itself is no oracle —
+    writing it elsewhere answers as for any number in their scope, or generically."""
+    from doorstep.atlas.people import conflicts
+
+    ids, numbers = planted
+    blind = sorted(
+        p for p in SEES_THE_CANARY if not cw.personas[p].has_perm("people.unmask_personal_data")
+    )
+    assert {"grid_worker_a", "street_officer"} <= set(blind)
+    found = walk(client, cw, ids, numbers, personas=blind, canaries=(CANARY_ID, *BIRTH))
+    assert found == [], "\n".join(map(str, found))
+    # The oracle: another resident's number set to the canary's.
+    for persona, home in (
+        ("grid_worker_a", cw.world.planted),
+        ("grid_worker_b", cw.world.resident_b),
+    ):
+        client.force_login(cw.personas[persona])
+        answer = client.patch(
+            f"/api/residents/{home.pk}",
+            f'{{"id_card": "{CANARY_ID}"}}',
+            "application/json",
+        ).content.decode()
+        expected = conflicts.IN_SCOPE if persona == "grid_worker_a" else conflicts.FORWARDED
+        assert expected in answer and CANARY_NAME not in answer and CANARY_ROOM not in answer
 
 
 def test_a_view_that_skips_the_door_is_caught(planted, cw, client, settings):

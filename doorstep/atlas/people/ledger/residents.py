@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db import connection
 
-from doorstep.atlas.people import tallies
-from doorstep.atlas.people.models import Relation, Resident
+from doorstep.atlas.people import conflicts, tallies
+from doorstep.atlas.people.models import IdentityConflict, Relation, Resident
 from doorstep.atlas.places.models import Building, Household, Unit
 from doorstep.core import idcard
 from doorstep.core.crypto import lookup_hash
@@ -192,31 +192,50 @@ class ResidentRows(RowHandler):
             return outcome
         self._load({i.building_id for i in items})
         hashes = [i.id_hash for i in items if i.id_hash]
-        registered = dict(
-            Resident.objects.filter(id_card_hash__in=hashes).values_list(
-                "id_card_hash", "household_id"
+        registered = {
+            h: (pk, home)
+            for pk, h, home in Resident.objects.filter(id_card_hash__in=hashes).values_list(
+                "id", "id_card_hash", "household_id"
             )
-        )
+        }
         homes = {i.row: self._household_of(i) for i in items}
         unnumbered = set(
             Resident.objects.filter(
                 household_id__in={h[0] for h in homes.values() if h}, id_card_hash__isnull=True
             ).values_list("household_id", "name")
         )
+        # Numbers held by residents the importer can see may be named; others may not
+        # (conflicts.py), and a day's budget of those bounds what a file of guesses learns.
+        seen = set(
+            Resident.objects.visible_to(self.actor)
+            .filter(pk__in=[pk for pk, _ in registered.values()])
+            .values_list("id_card_hash", flat=True)
+        )
+        budget = conflicts.remaining(self.actor) if hashes else 0
         fresh: list[ResidentRow] = []
         for item in items:
             home = homes[item.row]
-            if item.id_hash and item.id_hash in registered:
-                if home and registered[item.id_hash] == home[0]:
-                    outcome.skipped += 1
-                else:
-                    outcome.errors.append(
-                        rows.error(
-                            item.row,
-                            self.header["id_card"],
-                            "该身份证号已登记在其他住址的居民名下，同一人不能重复登记",
-                        )
-                    )
+            held = registered.get(item.id_hash) if item.id_hash else None
+            if held and home and held[1] == home[0]:
+                outcome.skipped += 1
+            elif item.id_hash and budget <= 0:
+                outcome.errors.append(rows.error(item.row, self.header["id_card"], conflicts.SPENT))
+            elif held and item.id_hash in seen:
+                outcome.errors.append(
+                    rows.error(item.row, self.header["id_card"], conflicts.IN_SCOPE)
+                )
+            elif held:
+                conflicts.forward(
+                    actor=self.actor,
+                    holder=Resident(pk=held[0]),
+                    source=IdentityConflict.Source.IMPORT,
+                    household=home[0] if home else None,
+                    name=item.name,
+                )
+                budget -= 1
+                outcome.errors.append(
+                    rows.error(item.row, self.header["id_card"], conflicts.FORWARDED)
+                )
             elif not item.id_hash and home and (home[0], item.name) in unnumbered:
                 outcome.skipped += 1
             else:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -40,7 +42,7 @@ def test_create_derives_birth_date_and_gender_from_the_id(world):
 
 def test_a_duplicate_id_card_is_refused_and_nothing_is_written(world):
     before = Resident.objects.count()
-    with pytest.raises(ValidationError, match="已登记"):
+    with pytest.raises(ValidationError, match="暂不能登记"):
         services.create_resident(
             household=world.household_b,
             name="冒名",
@@ -117,7 +119,11 @@ def test_moving_onto_an_occupied_room_is_refused(world):
 
 def test_unmask_is_audited_and_denied_without_permission(world):
     values = services.unmask(resident=world.planted, actor=world.personas["grid_leader_a"])
-    assert values == {"id_card": PLANTED_ID_CARD, "phone": PLANTED_PHONE}
+    assert values == {
+        "id_card": PLANTED_ID_CARD,
+        "phone": PLANTED_PHONE,
+        "birth_date": dt.date(1985, 3, 7),
+    }
     assert AuditEntry.objects.filter(action=AuditAction.UNMASK, actor_name="leader_a").count() == 1
     with pytest.raises(PermissionDenied):
         services.unmask(resident=world.planted, actor=world.personas["grid_worker_a"])

@@ -135,7 +135,7 @@ def test_resident_detail_is_masked_with_tag_labels(world, client):
         "id": world.planted.pk,
         "name": "王芳",
         "gender": "F",
-        "birth_date": "1985-03-07",
+        "birth_year": 1985,  # the date is eight digits of the number: with the unmask only
         "household": world.household_a.pk,
         "address": "静淑苑1号楼1单元101室",
         "grid": world.grid_a.pk,

@@ -138,7 +138,11 @@ def test_a_session_needs_the_csrf_token_for_a_post(world):
     client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
     allowed = client.post(url, HTTP_X_CSRFTOKEN="a" * 32)
     assert allowed.status_code == 200
-    assert body(allowed) == {"id_card": PLANTED_ID_CARD, "phone": PLANTED_PHONE}
+    assert body(allowed) == {
+        "id_card": PLANTED_ID_CARD,
+        "phone": PLANTED_PHONE,
+        "birth_date": "1985-03-07",
+    }
 
 
 def test_a_token_needs_no_csrf_token(world):

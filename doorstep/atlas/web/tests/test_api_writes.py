@@ -110,7 +110,7 @@ def test_creating_a_resident_answers_masked_and_is_audited(world, client):
     created = body(response)
     resident = Resident.objects.get(pk=created["id"])
     assert resident.id_card == "110108201001010028" and resident.grid_id == world.grid_a.pk
-    assert created["name"] == "李小红" and created["birth_date"] == "2010-01-01"
+    assert created["name"] == "李小红" and created["birth_year"] == 2010
     assert (created["id_card"], created["phone"]) == ("110***********0028", "136****0001")
     assert created["tags"] == [{"code": "left_behind_child", "label": "留守儿童"}]
     assert AuditEntry.objects.filter(action="create", target_id=str(resident.pk)).count() == 1
@@ -242,7 +242,11 @@ def test_unmask_returns_clear_numbers_and_writes_one_audit_entry_each_time(world
     for n in (1, 2):
         response = c.post(url)
         assert response.status_code == 200
-        assert body(response) == {"id_card": PLANTED_ID_CARD, "phone": PLANTED_PHONE}
+        assert body(response) == {
+            "id_card": PLANTED_ID_CARD,
+            "phone": PLANTED_PHONE,
+            "birth_date": "1985-03-07",
+        }
         entries = AuditEntry.objects.filter(action="unmask")
         assert entries.count() == n
     entry = AuditEntry.objects.filter(action="unmask").first()

@@ -111,6 +111,8 @@ LIST_PAGES = {
     "atlas:ledger_import",
     "atlas:ledger_import_result",
     "atlas:ledger_export",
+    "atlas:conflicts",  # atlas/people/tests/test_conflicts.py
+    "atlas:conflict_resolve",
 }
 
 
