@@ -1,4 +1,5 @@
-"""Keeps the current request's client address at hand for audit entries."""
+"""Request-wide guards: the client address for audit entries, body limits, no personal
+numbers in URLs."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import contextvars
 import functools
 import ipaddress
 from collections.abc import Callable
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .redact import ID_NUMBER, PHONE
 
 client_ip: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
 # The path of the request this thread is answering, "" when none (read by the test-time
@@ -92,6 +96,54 @@ class BodyLimitMiddleware:
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:
     message = TOO_LARGE.format(mb=max(1, limit // (1024 * 1024)))
     if request.path.startswith(("/api/", "/open311/")):
-        return JsonResponse({"error": "too_large", "detail": message}, status=413)
+        return JsonResponse(
+            {"error": "too_large", "detail": message},
+            status=413,
+            json_dumps_params={"ensure_ascii": False},
+        )
     page = f'<!doctype html><html lang="zh-Hans"><meta charset="utf-8"><title>{message}</title><p>{message}</p></html>'
     return HttpResponse(page, status=413)
+
+
+NUMBER_IN_URL = (
+    "完整的身份证号或手机号不能放在网址里（会留在浏览记录和服务器日志中）。"
+    "请在搜索框中输入后按“搜索”提交；接口请用 POST /api/search 或 POST /api/residents/search。"
+)
+
+
+class NumbersOutOfUrlsMiddleware:
+    """A full ID or mobile number in a query string is refused (400) before anything uses
+    it: in a URL it lands in browser history, proxies and access logs. Searches by number
+    go by POST (the search page's form, POST /api/search). The refused request's own log
+    line is masked by the redacting filter (core/redact.py), and nginx logs no query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if query and carries_number(query):
+            if request.path.startswith(("/api/", "/open311/")):
+                return JsonResponse(
+                    {"error": "number_in_url", "detail": NUMBER_IN_URL},
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            page = (
+                '<!doctype html><html lang="zh-Hans"><meta charset="utf-8">'
+                f"<title>请勿在网址中填写完整号码</title><p>{NUMBER_IN_URL}</p>"
+                '<p><a href="/search/">返回搜索</a></p></html>'
+            )
+            return HttpResponse(page, status=400)
+        return self.get_response(request)
+
+
+def carries_number(query: str) -> bool:
+    """Whether a query string holds a full ID or mobile number (decimals of a coordinate,
+    which follow a dot, are not a number of a person)."""
+    text = unquote_plus(query)
+    for pattern in (ID_NUMBER, PHONE):
+        for match in pattern.finditer(text):
+            if match.start() == 0 or text[match.start() - 1] != ".":
+                return True
+    return False

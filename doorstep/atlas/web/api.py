@@ -39,6 +39,8 @@ from .schemas import (
     ResidentIn,
     ResidentOut,
     ResidentPatch,
+    ResidentSearchIn,
+    SearchIn,
     SearchOut,
     UnmaskOut,
 )
@@ -243,7 +245,27 @@ def list_residents(
     residence_type: ResidenceTypeCode | None = None,
     q: FilterText = None,
 ) -> Any:
-    """居民 in the caller's scope; `q` finds by name, pinyin, address or number tail."""
+    """居民 in the caller's scope; `q` finds by name, pinyin, address or number tail (a full
+    number goes by POST /residents/search: a URL with one is refused)."""
+    return _find_residents(request, q, household, grid, residence_type)
+
+
+@router.post("/residents/search", response=list[ResidentOut], tags=["people"])
+@paginate(Page)
+def search_residents(request: HttpRequest, payload: ResidentSearchIn) -> Any:
+    """居民 by a full ID or phone number (or anything `q` of the list takes), in the body."""
+    return _find_residents(
+        request, payload.q, payload.household, payload.grid, payload.residence_type
+    )
+
+
+def _find_residents(
+    request: HttpRequest,
+    q: str | None,
+    household: int | None,
+    grid: int | None,
+    residence_type: str | None,
+) -> QuerySet[Resident]:
     qs = _residents(request)
     if q and q.strip():
         found = search_queries.resident_matches(_actor(request), q)
@@ -330,7 +352,18 @@ def get_party_member(request: HttpRequest, id: PathId) -> Any:
 
 @router.get("/search", response=SearchOut, tags=["search"])
 def search(request: HttpRequest, q: SearchText) -> Any:
-    """搜索: residents (masked), buildings, compounds and organisations in scope."""
+    """搜索: residents (masked), buildings, compounds and organisations in scope. A full ID
+    or phone number goes by POST /search instead: a URL with one is refused."""
+    return _search(request, q)
+
+
+@router.post("/search", response=SearchOut, tags=["search"])
+def search_by_body(request: HttpRequest, payload: SearchIn) -> Any:
+    """搜索 with the text in the body (for full ID or phone numbers)."""
+    return _search(request, payload.q)
+
+
+def _search(request: HttpRequest, q: str) -> dict[str, Any]:
     user = _actor(request)
     if not q.strip():  # blank would match everything: answer nothing instead
         return {"residents": [], "buildings": [], "compounds": [], "organisations": [], "total": 0}

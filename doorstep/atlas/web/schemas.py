@@ -305,6 +305,24 @@ class UnmaskOut(Schema):
 # --- input ------------------------------------------------------------------------------
 
 
+QueryText = Annotated[str, StringConstraints(min_length=1, max_length=100), _Storable]
+
+
+class SearchIn(Schema):
+    """A search whose text may be a full ID or phone number: sent in the body, never in a
+    URL (browser history, proxies and access logs keep URLs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: QueryText
+
+
+class ResidentSearchIn(SearchIn):
+    household: Id | None = None
+    grid: Id | None = None
+    residence_type: ResidenceTypeCode | None = None
+
+
 class ResidentIn(Schema):
     """新增居民."""
 

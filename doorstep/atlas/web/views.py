@@ -151,8 +151,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """搜索: people, buildings, compounds and organisations, within the user's scope."""
+    # The form posts, so a full ID or phone number never sits in the URL (a GET with one
+    # is refused by NumbersOutOfUrlsMiddleware); a GET still serves links to a name.
     # NUL cannot be stored or matched by PostgreSQL; very long patterns overwhelm SQLite.
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    source = request.POST if request.method == "POST" else request.GET
+    q = source.get("q", "").replace("\x00", "").strip()[:100]
     results = search_queries.search_all(request.user, q) if q else None
     return render(request, "atlas/search.html", {"q": q, "results": results})
 

@@ -263,6 +263,22 @@ def _create(client: Any, w: Any, persona: str, exp: dict[str, set[int]]) -> None
             assert Resident.objects.get(pk=json.loads(response.content)["id"]).household_id == pk
 
 
+def _by_number(url: str, key: str) -> Callable[..., None]:
+    """A full ID or phone number, in the body: found exactly when its resident is in scope."""
+
+    def case(client: Any, w: Any, persona: str, exp: dict[str, set[int]]) -> None:
+        people = Resident.objects.exclude(id_card_hash=None).order_by("id")
+        assert people.count() >= 4
+        for r in people:
+            for number in filter(None, (r.id_card, r.phone)):
+                response = client.post(url, {"q": number}, "application/json")
+                assert response.status_code == 200, response.content[:200]
+                got = {x["id"] for x in json.loads(response.content)[key]}
+                assert got == ({r.pk} & exp["resident"]), (r.name, number[-4:])
+
+    return case
+
+
 CASES: dict[tuple[str, str], Callable[..., None]] = {
     ("get", "/api/organisations"): _list("org", "/api/organisations"),
     ("get", "/api/organisations/{id}"): _detail("org", "/api/organisations/{id}"),
@@ -285,6 +301,8 @@ CASES: dict[tuple[str, str], Callable[..., None]] = {
     ("get", "/api/party-members"): _list("party_member", "/api/party-members"),
     ("get", "/api/party-members/{id}"): _detail("party_member", "/api/party-members/{id}"),
     ("get", "/api/search"): _search,
+    ("post", "/api/search"): _by_number("/api/search", "residents"),
+    ("post", "/api/residents/search"): _by_number("/api/residents/search", "items"),
 }
 
 

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from doorstep.atlas.web.search import search_all
+from doorstep.core.testing import PLANTED_ID_CARD, PLANTED_PHONE
 
 
 @pytest.mark.parametrize("query", ["张伟", "張偉", "zhangwei", "ZhangWei", "zw"])
@@ -43,3 +44,57 @@ def test_search_page_lists_results(world, client):
     client.force_login(world.personas["grid_worker_b"])
     body = client.get(reverse("atlas:search"), {"q": "zw"}).content.decode()
     assert "張偉" in body and "王芳" not in body
+
+
+# A full number never sits in a URL (trust probe, finding 7): it lands in browser history,
+# proxies and access logs. The page's form posts; a GET or an API URL with one is refused
+# before any search runs.
+FULL = [PLANTED_ID_CARD, PLANTED_PHONE, PLANTED_ID_CARD.lower(), f"电话 {PLANTED_PHONE}"]
+
+
+def test_the_search_form_posts_and_finds_a_full_number(world, client):
+    client.force_login(world.personas["grid_worker_a"])
+    form = client.get(reverse("atlas:search")).content.decode()
+    assert 'method="post"' in form
+    for number in (PLANTED_ID_CARD, PLANTED_PHONE):
+        page = client.post(reverse("atlas:search"), {"q": number}).content.decode()
+        assert "王芳" in page and "共找到 1 条结果" in page
+
+
+@pytest.mark.parametrize("number", FULL)
+def test_a_url_with_a_full_number_is_refused_everywhere(world, client, number):
+    client.force_login(world.personas["grid_worker_a"])
+    for url, params in [
+        (reverse("atlas:search"), {"q": number}),
+        ("/api/residents", {"q": number}),
+        ("/api/search", {"q": number}),
+        ("/cases/", {"q": number}),
+    ]:
+        response = client.get(url, params)
+        assert response.status_code == 400, url
+        text = response.content.decode()
+        assert "王芳" not in text and "不能放在网址里" in text
+        if url.startswith("/api/"):
+            assert response.json()["error"] == "number_in_url"
+
+
+def test_the_api_finds_a_full_number_in_the_body(world, client):
+    client.force_login(world.personas["grid_worker_a"])
+    for url in ("/api/residents/search", "/api/search"):
+        response = client.post(url, {"q": PLANTED_ID_CARD}, "application/json")
+        assert response.status_code == 200
+        found = response.json()
+        items = found["items"] if "items" in found else found["residents"]
+        assert [r["id"] for r in items] == [world.planted.pk]
+    out_of_scope = client.post("/api/search", {"q": "110108198803030042"}, "application/json")
+    assert out_of_scope.json()["total"] == 0  # 赵磊, grid C
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["lat=39.13912345678&lng=116.3", "q=5678", "page=2", "number=20261203000012345678"],
+)
+def test_other_long_digits_in_a_url_pass(query):
+    from doorstep.core.middleware import carries_number
+
+    assert not carries_number(query)
