@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,9 +63,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _fast_password_hashing(settings, tmp_path_factory):
     # Personas are created with passwords; PBKDF2's deliberate slowness only slows tests.
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # Each test's audit checkpoints (if it writes any) in a file of its own, never var/'s.
+    settings.AUDIT_CHECKPOINT_FILE = str(
+        tmp_path_factory.getbasetemp() / f"audit-checkpoints-{uuid.uuid4().hex}.jsonl"
+    )
 
 
 def _wants_transactional_db(request: pytest.FixtureRequest) -> bool:

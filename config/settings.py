@@ -32,6 +32,18 @@ FIELD_ENCRYPTION_KEY = os.environ.get("DOORSTEP_FIELD_KEY", "")
 FIELD_LOOKUP_KEY = os.environ.get("DOORSTEP_LOOKUP_KEY", "")
 if not FIELD_ENCRYPTION_KEY and not DEBUG:
     raise RuntimeError("DOORSTEP_FIELD_KEY must be set when DOORSTEP_DEBUG=0")
+# The audit log proves itself with keys kept outside the database (core/auditkeys.py): MAC
+# keys for the hash chain (comma-separated, the first writes, all verify) and an Ed25519
+# private key (PEM file) that signs checkpoints, appended to a file outside the database.
+AUDIT_MAC_KEY = os.environ.get("DOORSTEP_AUDIT_KEY", "")
+AUDIT_SIGNING_KEY_FILE = os.environ.get("DOORSTEP_AUDIT_SIGNING_KEY_FILE", "")
+AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "DOORSTEP_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
+if not DEBUG and not (AUDIT_MAC_KEY and AUDIT_SIGNING_KEY_FILE):
+    raise RuntimeError(
+        "DOORSTEP_AUDIT_KEY and DOORSTEP_AUDIT_SIGNING_KEY_FILE must be set when DOORSTEP_DEBUG=0"
+    )
 
 ALLOWED_HOSTS = os.environ.get("DOORSTEP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
     ","
@@ -203,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
     # appended to its log; see doorstep/core/events.py).
     "credit-cases": {"task": "doorstep.service.credit_cases", "schedule": 60.0},
     "credit-activities": {"task": "doorstep.service.credit_activities", "schedule": 60.0},
+    # A signed checkpoint of the audit chain outside the database (core/checkpoints.py):
+    # the interval bounds how much of a cut tail could go unseen.
+    "audit-checkpoint": {
+        "task": "doorstep.core.audit_checkpoint",
+        "schedule": float(os.environ.get("DOORSTEP_AUDIT_CHECKPOINT_SECONDS", "600")),
+    },
 }
 if CASE_SWEEP_MINUTES > 0:
     CELERY_BEAT_SCHEDULE["case-deadline-sweep"] = {
@@ -292,6 +310,7 @@ LOGGING = {
         # Django's own default handlers (a DEBUG console, mail to ADMINS) are replaced.
         "django": {"handlers": [], "level": os.environ.get("DOORSTEP_LOG_LEVEL", "WARNING")},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "doorstep.audit": {"level": "INFO"},  # checkpoints, also to syslog in production
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DOORSTEP_LOG_LEVEL", "WARNING")},
 }

@@ -8,12 +8,14 @@ SQLite has a single writer already) so two writers cannot both chain to the same
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import auditkeys
 from .middleware import client_ip
 from .models import GENESIS_HASH, AuditEntry
 
@@ -51,8 +53,12 @@ def record(
             detail=detail or {},
             ip=client_ip.get() if ip is None else ip,
             prev_hash=last or GENESIS_HASH,
+            key_id=auditkeys.writing_key_id(),
         )
-        entry.hash = entry.compute_hash()
+        digest = entry.compute_hash()
+        if digest is None:  # cannot happen: the writing key is the first configured one
+            raise RuntimeError("audit MAC key missing")
+        entry.hash = digest
         entry.save()
     return entry
 
@@ -68,11 +74,12 @@ class ChainReport:
         return self.broken_id is None
 
 
-def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the log in order; name the first entry whose hash or link does not hold."""
-    prev = GENESIS_HASH
+def verify_chain(batch: int = 5000, *, after: int = 0, prev: str = GENESIS_HASH) -> ChainReport:
+    """Walk the log in order (from entry `after`, whose hash is `prev`); name the first
+    entry whose MAC or link does not hold."""
     checked = 0
-    last_id = 0
+    last_id = after
+    keyed = False
     while True:
         rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:
@@ -82,7 +89,18 @@ def verify_chain(batch: int = 5000) -> ChainReport:
                 entry.at = entry.at.replace(tzinfo=dt.UTC)
             if entry.prev_hash != prev:
                 return ChainReport(checked, entry.id, "上一条哈希不匹配（记录被删除或插入）")
-            if entry.compute_hash() != entry.hash:
+            if entry.key_id:
+                keyed = True
+            elif keyed:
+                return ChainReport(
+                    checked, entry.id, "未加密钥的记录出现在加密钥记录之后（日志疑被重写）"
+                )
+            expected = entry.compute_hash()
+            if expected is None:
+                return ChainReport(
+                    checked, entry.id, f"签名密钥 {entry.key_id} 未配置，无法核验（请检查密钥设置）"
+                )
+            if not hmac.compare_digest(expected, entry.hash):
                 return ChainReport(checked, entry.id, "内容与哈希不符（记录被篡改）")
             prev = entry.hash
             checked += 1

@@ -51,6 +51,9 @@ class AuditEntry(models.Model):
     ip = models.CharField(_("IP"), max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which MAC key made `hash` (auditkeys.key_id); "" for entries written before the
+    # chain was keyed (a plain SHA-256, accepted only before the first keyed entry).
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("审计日志")
@@ -71,8 +74,10 @@ class AuditEntry(models.Model):
 
     def payload(self) -> str:
         """The canonical text the hash covers (everything but the hash itself)."""
+        key = {"key": self.key_id} if self.key_id else {}
         return json.dumps(
             {
+                **key,
                 "at": self.at.isoformat(),
                 "actor": self.actor_id,
                 "actor_name": self.actor_name,
@@ -88,7 +93,13 @@ class AuditEntry(models.Model):
             separators=(",", ":"),
         )
 
-    def compute_hash(self) -> str:
+    def compute_hash(self) -> str | None:
+        """The entry's MAC under its key (None: that key is not configured here); the
+        plain SHA-256 of entries from before the chain was keyed."""
+        if self.key_id:
+            from .auditkeys import mac
+
+            return mac(self.payload(), self.key_id)
         return hashlib.sha256(self.payload().encode()).hexdigest()
 
 
