@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "doorstep.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "doorstep.core.middleware.RequestContextMiddleware",
@@ -154,6 +155,9 @@ LOGIN_LOCKOUT_IP_FAILURES = int(os.environ.get("DOORSTEP_LOCKOUT_IP_FAILURES", "
 # ID numbers someone may try in a day that turn out registered outside their scope (each
 # goes to the staff queue); once spent, every write with an ID number waits until tomorrow.
 IDENTITY_CONFLICT_DAILY_LIMIT = int(os.environ.get("DOORSTEP_ID_CONFLICTS_PER_DAY", "5"))
+
+# A reset link works once, and for a day at most.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 SESSION_COOKIE_AGE = int(os.environ.get("DOORSTEP_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -4,6 +4,11 @@ Every grant or withdrawal of a role, and every change to what a role may do, wri
 entry in the same transaction as the change itself (Django admin wraps add, change and delete
 views in a transaction; the bulk delete action is wrapped here). Nobody but a superuser may
 change their own roles or a role they hold: the three admin duties stay apart (三员分立).
+
+Two-person rules (approvals.py): a grant of a role that reads personal data is filed for a
+second admin's approval instead of saved, and the password of an account holding such a
+role (or its e-mail address, where a reset link would go) cannot be set here at all —
+a reset is requested and approved the same way.
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,43 +32,23 @@ from doorstep.core import audit
 from doorstep.core.admin import ScopedChoicesMixin
 from doorstep.core.models import AuditAction
 
+from . import approvals, grants
 from .models import ApiToken, Membership, Role, User
+from .typing import actor_of
 
 # Roles replace Django's groups (RoleBackend ignores groups), so the group admin would only
 # mislead.
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
 
+_PENDING = "“{role}”可查看个人信息：授予已提交双人审批，须由另一位安全或审计管理员批准后生效。"
+
 # User fields whose change alters what the account may do.
 PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser")
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _membership_facts(m: Membership) -> dict[str, Any]:
-    return {
-        "user": m.user.get_username(),
-        "organisation": m.organisation_id,
-        "organisation_name": m.organisation.name,
-        "role": m.role.code,
-        "valid_from": _iso(m.valid_from),
-        "valid_to": _iso(m.valid_to),
-    }
-
-
 def _record_membership(request: HttpRequest, m: Membership, op: str, before: Any = None) -> None:
-    detail: dict[str, Any] = {"op": op, **_membership_facts(m)}
-    if before is not None:
-        detail["before"] = before
-    audit.record(actor=request.user, action=AuditAction.ROLE_CHANGE, target=m, detail=detail)
-
-
-def _grant_staff_if_needed(m: Membership) -> None:
-    """A role that opens the back office makes its holder staff (never the reverse here)."""
-    if m.role.is_staff_role:
-        User.objects.filter(pk=m.user_id, is_staff=False).update(is_staff=True)
+    grants.record(request.user, m, op, before)
 
 
 def _holds_role(user: Any, role: Role) -> bool:
@@ -127,7 +115,24 @@ class UserAdmin(DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields.append("is_superuser")
+            if obj is not None and grants.holds_personal_data(obj):
+                fields.append("email")  # where a reset link would go
         return fields
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Nobody sets the password of an account that reads personal data here: the
+        page offers to request a reset that a second admin approves."""
+        user = self.get_object(request, unquote(id))
+        if user is not None and not request.user.is_superuser and grants.holds_personal_data(user):
+            return TemplateResponse(
+                request,
+                "accounts/password_needs_approval.html",
+                {**self.admin_site.each_context(request), "target": user},
+                status=403,
+            )
+        return super().user_change_password(request, id, form_url)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Only a superuser may touch a superuser's account.
@@ -168,16 +173,28 @@ class UserAdmin(DjangoUserAdmin):
             super().save_formset(request, form, formset, change)
             return
         before = {
-            m.pk: _membership_facts(m)
+            m.pk: grants.facts(m)
             for m in Membership.objects.filter(user=form.instance).select_related(
                 "user", "organisation", "role"
             )
         }
         for m in formset.save(commit=False):
             is_new = m.pk is None
+            if approvals.grant_needs_approval(actor_of(request), m.role):
+                approvals.request_grant(
+                    actor=actor_of(request),
+                    user=form.instance,
+                    organisation=m.organisation,
+                    role=m.role,
+                    valid_from=m.valid_from,
+                    valid_to=m.valid_to,
+                    membership_id=m.pk,
+                )
+                self.message_user(request, _PENDING.format(role=m.role.name), messages.WARNING)
+                continue
             m.save()
             _record_membership(request, m, "add" if is_new else "change", before.get(m.pk))
-            _grant_staff_if_needed(m)
+            grants.grant_staff_if_needed(m)
         for m in formset.deleted_objects:
             _record_membership(request, m, "delete")
             m.delete()
@@ -185,8 +202,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def _record_delete(self, request: HttpRequest, obj: User) -> None:
         memberships = [
-            _membership_facts(m)
-            for m in obj.memberships.select_related("user", "organisation", "role")
+            grants.facts(m) for m in obj.memberships.select_related("user", "organisation", "role")
         ]
         audit.record(
             actor=request.user,
@@ -315,13 +331,37 @@ class MembershipAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if approvals.grant_needs_approval(actor_of(request), obj.role):
+            approvals.request_grant(
+                actor=actor_of(request),
+                user=obj.user,
+                organisation=obj.organisation,
+                role=obj.role,
+                valid_from=obj.valid_from,
+                valid_to=obj.valid_to,
+                membership_id=obj.pk,
+            )
+            request._pending_grant = True  # type: ignore[attr-defined]
+            return
         before = None
         if change:
             old = Membership.objects.select_related("user", "organisation", "role").get(pk=obj.pk)
-            before = _membership_facts(old)
+            before = grants.facts(old)
         super().save_model(request, obj, form, change)
         _record_membership(request, obj, "change" if change else "add", before)
-        _grant_staff_if_needed(obj)
+        grants.grant_staff_if_needed(obj)
+
+    def _pending(self, request: HttpRequest, obj: Membership) -> HttpResponse | None:
+        if not getattr(request, "_pending_grant", False):
+            return None
+        self.message_user(request, _PENDING.format(role=obj.role.name), messages.WARNING)
+        return HttpResponseRedirect(reverse("accounts:approvals"))
+
+    def response_add(self, request: HttpRequest, obj: Membership, *args: Any) -> HttpResponse:
+        return self._pending(request, obj) or super().response_add(request, obj, *args)
+
+    def response_change(self, request: HttpRequest, obj: Membership) -> HttpResponse:
+        return self._pending(request, obj) or super().response_change(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
         _record_membership(request, obj, "delete")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, Permission
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from doorstep.core.access import ScopedQuerySet
+
 
 class User(AbstractUser):
     """A person who logs in. What they may see comes from their memberships, not from here."""
 
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    # Set by a reset to a temporary password: every page asks for a new one first.
+    must_change_password = models.BooleanField(_("下次登录须改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -113,3 +119,65 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class ApprovalQuerySet(ScopedQuerySet["Approval"]):
+    """Approvers (security and audit admins, ALL scope) see every request; anyone sees the
+    requests they made."""
+
+    def always(self, user: Any) -> Q | None:
+        return Q(requested_by=user)
+
+
+class Approval(models.Model):
+    """双人复核: a sensitive action one admin asked for, waiting for a second one (who holds
+    `accounts.decide_approval` and is not the requester) to approve or reject it.
+
+    One mechanism for every two-person rule (approvals.py registers what each kind does
+    once approved): granting a role that reads personal data, resetting the password of an
+    account that holds one, and whatever later rules name."""
+
+    class Kind(models.TextChoices):
+        ROLE_GRANT = "role_grant", _("授予涉及个人信息的角色")
+        PASSWORD_RESET = "password_reset", _("重置密码")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    kind = models.CharField(_("事项"), max_length=32, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    target = models.ForeignKey(
+        User, verbose_name=_("对象账号"), on_delete=models.CASCADE, related_name="+"
+    )
+    summary = models.CharField(_("内容"), max_length=200)
+    payload = models.JSONField(_("参数"), default=dict, blank=True)
+    reason = models.CharField(_("申请理由"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    objects = ApprovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("双人审批")
+        verbose_name_plural = _("双人审批")
+        ordering = ["-id"]
+        permissions = [("decide_approval", "审批敏感操作（双人复核）")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

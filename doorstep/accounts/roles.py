@@ -218,6 +218,9 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
             "open311.add_apikey",
             "open311.change_apikey",
             "organisations.view_organisation",
+            # Two-person rules: files requests, decides those of others (approvals.py).
+            "accounts.view_approval",
+            "accounts.decide_approval",
         ],
     },
     {
@@ -225,7 +228,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "name": "审计管理员",
         "scope": ScopeKind.ALL,
         "staff": True,
-        "perms": ["core.view_auditentry"],
+        "perms": ["core.view_auditentry", "accounts.view_approval", "accounts.decide_approval"],
     },
 ]
 

@@ -26,8 +26,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import auditkeys
-from .errors import Conflict
 from .audit import verify_chain
+from .errors import Conflict
 from .models import GENESIS_HASH, AuditEntry
 
 log = logging.getLogger("doorstep.audit")

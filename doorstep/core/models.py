@@ -25,6 +25,8 @@ class AuditAction(models.TextChoices):
     TOKEN = "token", _("接口令牌")
     VIEW = "view", _("查看敏感名单")  # e.g. a list of people in a vulnerable group
     CONFLICT = "number_conflict", _("身份证号冲突")
+    PASSWORD = "password", _("密码")
+    APPROVAL = "approval", _("双人审批")
 
 
 GENESIS_HASH = "0" * 64

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-
-from doorstep.accounts.typing import Actor
 
 from .channels import Message, channels
 
@@ -57,9 +56,9 @@ def _send(messages: list[Message]) -> None:
     send_notifications.delay([m.__dict__ for m in messages])
 
 
-def unread_count(user: Actor) -> int:
+def unread_count(user: AbstractBaseUser) -> int:
     from .models import Notification
 
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()

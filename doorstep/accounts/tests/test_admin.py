@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from doorstep.accounts.models import ApiToken, Membership, Role, User
+from doorstep.accounts.models import ApiToken, Approval, Membership, Role, User
 from doorstep.accounts.tokens import issue_token
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core.models import AuditAction, AuditEntry
@@ -26,7 +26,10 @@ def _role_changes():
     return AuditEntry.objects.filter(action=AuditAction.ROLE_CHANGE)
 
 
-def test_security_admin_adds_a_membership_and_it_is_audited(world, client):
+def test_a_grant_of_a_personal_data_role_waits_for_a_second_admin(world, client):
+    """The security admin alone cannot hand out the ledger (trust probe, finding 2): the
+    grant is filed; the audit admin approves; only then the membership exists, audited
+    with both names."""
     outsider = world.personas["outsider"]
     assert not _fresh(outsider).has_perm("people.view_resident")
     client.force_login(world.personas["security_admin"])
@@ -46,12 +49,31 @@ def test_security_admin_adds_a_membership_and_it_is_audited(world, client):
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == reverse("accounts:approvals")
+    assert not Membership.objects.filter(user=outsider).exists()
+    approval = Approval.objects.get()
+    assert (approval.kind, approval.status, approval.target) == ("role_grant", "pending", outsider)
+    # The requester cannot approve their own request.
+    client.post(reverse("accounts:approval_decide", args=[approval.pk]), {"decision": "approve"})
+    approval.refresh_from_db()
+    assert approval.status == "pending"
+    assert not Membership.objects.filter(user=outsider).exists()
+
+    client.force_login(world.personas["audit_admin"])
+    client.post(reverse("accounts:approval_decide", args=[approval.pk]), {"decision": "approve"})
+
     membership = Membership.objects.get(user=outsider, role=grid_worker)
     entry = _role_changes().get(target_id=str(membership.pk))
-    assert entry.actor_id == world.personas["security_admin"].pk
+    assert entry.actor_id == world.personas["audit_admin"].pk
     assert entry.detail["op"] == "add"
     assert entry.detail["role"] == "grid_worker"
     assert entry.detail["user"] == "outsider"
+    assert entry.detail["requested_by"] == "secadmin"
+    steps = AuditEntry.objects.filter(action=AuditAction.APPROVAL).order_by("id")
+    assert [(e.actor_name, e.detail["op"]) for e in steps] == [
+        ("secadmin", "request"),
+        ("auditor", "approve"),
+    ]
     assert _fresh(outsider).has_perm("people.view_resident")
 
 
@@ -115,6 +137,13 @@ def test_memberships_changed_on_the_user_page_are_audited(world, client):
     response = client.post(reverse("admin:accounts_user_change", args=[worker.pk]), data)
 
     assert response.status_code == 302, response.content.decode()[:3000]
+    # Taking a role away is immediate; the new one reads personal data: it waits for a
+    # second admin (approvals.py).
+    assert [e.detail["op"] for e in _role_changes()] == ["delete"]
+    assert not Membership.objects.filter(user=worker).exists()
+    client.force_login(world.personas["audit_admin"])
+    approval = Approval.objects.get(kind="role_grant", target=worker)
+    client.post(reverse("accounts:approval_decide", args=[approval.pk]), {"decision": "approve"})
     ops = sorted(e.detail["op"] for e in _role_changes())
     assert ops == ["add", "delete"]
     assert list(Membership.objects.filter(user=worker).values_list("role__code", flat=True)) == [
