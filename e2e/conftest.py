@@ -64,7 +64,7 @@ def open_page(
 ) -> Iterator[Callable[..., Any]]:
     """open_page(phone=False) -> a new page in a fresh context (own cookies), on the live server.
 
-    JavaScript errors on any page fail the test; a failing test leaves a screenshot of each of
+    JavaScript errors and Content-Security-Policy violations on any page fail the test; a failing test leaves a screenshot of each of
     its pages in e2e/artifacts/failed-<test>-<n>.png.
     """
     contexts: list[Any] = []
@@ -84,6 +84,15 @@ def open_page(
         context.set_default_timeout(10_000)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # A Content-Security-Policy violation is logged to the console, not thrown.
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         contexts.append(context)
         pages.append(page)
         return page

@@ -1,0 +1,47 @@
+// Filing a case: the category filter and the where-is-it map (cases/file.html).
+(function () {
+  var filter = document.getElementById("category-filter");
+  var select = document.getElementById("id_category");
+  filter.addEventListener("input", function () {
+    var q = filter.value.trim();
+    var first = null;
+    select.querySelectorAll("optgroup").forEach(function (g) {
+      var any = false;
+      g.querySelectorAll("option").forEach(function (o) {
+        var hit = !q || o.text.indexOf(q) >= 0 || g.label.indexOf(q) >= 0;
+        o.hidden = !hit; o.disabled = !hit;
+        if (hit) { any = true; if (!first) first = o; }
+      });
+      g.hidden = !any;
+    });
+    if (q && first && (!select.value || select.selectedOptions[0].hidden)) select.value = first.value;
+  });
+
+  var panes = document.querySelectorAll(".where-pane");
+  var map = null, marker = null;
+  function show() {
+    var checked = document.querySelector("input[name=where]:checked");
+    var where = checked ? checked.value : "building";
+    panes.forEach(function (p) { p.hidden = p.dataset.where !== where; });
+    if (where === "point") drawMap();
+  }
+  function drawMap() {
+    if (map) { map.invalidateSize(); return; }
+    var el = document.getElementById("map");
+    var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
+    map = L.map(el, { attributionControl: false }).setView([+el.dataset.lat, +el.dataset.lon], 16);
+    var points = JSON.parse(document.getElementById("building-points").textContent);
+    points.forEach(function (b) {
+      L.circleMarker([b.lat, b.lon], { radius: 6, color: "#c8161d", weight: 1, fillOpacity: 0.5 })
+        .bindTooltip(b.name).addTo(map);
+    });
+    function put(ll) {
+      lat.value = ll.lat.toFixed(6); lon.value = ll.lng.toFixed(6);
+      if (marker) marker.setLatLng(ll); else marker = L.marker(ll).addTo(map);
+    }
+    if (lat.value && lon.value) put(L.latLng(+lat.value, +lon.value));
+    map.on("click", function (e) { put(e.latlng); });
+  }
+  document.querySelectorAll("input[name=where]").forEach(function (r) { r.addEventListener("change", show); });
+  show();
+})();
