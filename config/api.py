@@ -1,13 +1,16 @@
 """The JSON API router (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs."""
 
+from typing import Any
+
 from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
 from doorstep.accounts.tokens import SessionAuth, TokenAuth
 from doorstep.atlas.web.api import router as atlas_router
 from doorstep.cases.web.api import router as cases_router
 from doorstep.cockpit.api import router as cockpit_router
-from doorstep.core.api_errors import install_error_handlers
+from doorstep.core.api_errors import declare_error_responses, install_error_handlers
 from doorstep.nearby.web.api import router as places_router
 
 
@@ -17,7 +20,16 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class DoorstepAPI(NinjaAPI):
+    """The document declares every error answer an operation can give (api_errors)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        document = super().get_openapi_schema(**kwargs)
+        declare_error_responses(document)
+        return document
+
+
+api = DoorstepAPI(
     renderer=ChineseJSONRenderer(),
     title="家门口 Doorstep API",
     version="1",

@@ -6,7 +6,9 @@ DOORSTEP_FIELD_KEY, DOORSTEP_DEBUG=0, DOORSTEP_ALLOWED_HOSTS.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -135,21 +137,40 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'doorstep.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DOORSTEP_CONN_MAX_AGE", "60")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
-        # BEGIN so two writers queue instead of failing with "database is locked" mid-way.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA busy_timeout=10000;",
-        "transaction_mode": "IMMEDIATE",
-    }
+
+
+def database(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The default database from the environment.
+
+    No persistent connections by default (DOORSTEP_CONN_MAX_AGE=0): runserver opens a thread
+    per request, and each thread's kept connection would stay open until PostgreSQL's
+    max_connections ran out. Production sets DOORSTEP_DB_POOL_SIZE instead: each process
+    keeps a pool of at most that many connections (psycopg_pool, Django's OPTIONS["pool"]),
+    so gunicorn workers × pool size + Celery stays under the server's limit whatever the
+    load (deploy/doorstep.env explains the sum)."""
+    url = environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'doorstep.sqlite3'}")
+    db = dj_database_url.parse(url, conn_max_age=int(environ.get("DOORSTEP_CONN_MAX_AGE", "0")))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"] = {
+            # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock
+            # at BEGIN so two writers queue instead of failing with "database is locked".
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA busy_timeout=10000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    elif int(environ.get("DOORSTEP_DB_POOL_SIZE", "0")) > 0:
+        size = int(environ["DOORSTEP_DB_POOL_SIZE"])
+        db["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": size,
+            "timeout": 10,  # seconds to wait for a free connection before an error
+        }
+    return db
+
+
+DATABASES = {"default": database(os.environ)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

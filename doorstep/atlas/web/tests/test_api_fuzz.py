@@ -9,9 +9,8 @@ documented schema and content type.
 Random ids almost never name a row, so positive cases have their `{id}` (and the body's
 `household` / `building`) swapped, most of the time, for an object of the persona world.
 
-The document lists only each operation's success answer, so the (intended) 400/403/404/422
-JSON errors are undocumented: the status-code check is left out, and the schema checks
-apply to the documented answers only.
+The document declares every error answer an operation gives (400/401/403/404/409/413/422,
+core.api_errors), so the status-code check runs too: an undeclared status fails.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from config.wsgi import application
@@ -78,6 +78,7 @@ CHECKS = [
     accepts_valid_data_shape,
     response_schema_conformance,
     content_type_conformance,
+    status_code_conformance,
 ]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -182,3 +183,22 @@ def test_fuzzing_every_operation_finds_no_server_error_or_schema_mismatch(world,
         except Exception as exc:  # collect every operation's failure, then fail once
             failures.append(f"{operation.label}: {exc}")
     assert failures == [], "\n\n".join(failures)
+
+
+def test_every_operation_declares_its_error_answers():
+    """Finding 8: the document declared no error response; clients (and schemathesis)
+    could not know the API answers 400/403/404/409/422 with a JSON error body."""
+    from config.api import api
+
+    document = api.get_openapi_schema()
+    assert "Error" in document["components"]["schemas"]
+    missing = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            wanted = {"400", "401", "403", "404", "422"}
+            if method != "get":
+                wanted |= {"409", "413"}
+            lacking = wanted - set(operation["responses"])
+            if lacking:
+                missing.append((method, path, sorted(lacking)))
+    assert missing == []
