@@ -149,7 +149,9 @@ def database(environ: Mapping[str, str]) -> dict[str, Any]:
     so gunicorn workers × pool size + Celery stays under the server's limit whatever the
     load (deploy/doorstep.env explains the sum)."""
     url = environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'doorstep.sqlite3'}")
-    db = dj_database_url.parse(url, conn_max_age=int(environ.get("DOORSTEP_CONN_MAX_AGE", "0")))
+    db: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=int(environ.get("DOORSTEP_CONN_MAX_AGE", "0")))
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["CONN_MAX_AGE"] = 0
         db["OPTIONS"] = {
