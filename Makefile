@@ -9,7 +9,7 @@ JOBS ?= auto
 BENCH ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test install browser lint bench serve clean
+.PHONY: demo test install browser nginx prod-check lint bench serve clean
 
 install: .venv/.installed node_modules/.installed
 
@@ -32,6 +32,21 @@ browser:
 			echo "Please install chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk)"; exit 1; \
 		fi; \
 	fi
+
+# The production profile needs Debian's nginx; install it when missing.
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+		else \
+			echo "Please install nginx (apt-get install nginx-light)"; exit 1; \
+		fi; \
+	fi
+
+# The production profile (deploy/) on loopback: nginx over HTTPS, gunicorn, Celery worker
+# and beat on Redis, PostgreSQL; check --deploy and a browser smoke test through nginx.
+prod-check: install browser nginx
+	$(PY) deploy/prod_check.py
 
 demo: install
 	$(PY) manage.py migrate --noinput
