@@ -14,7 +14,10 @@ freshly made keys. Steps:
    in, finds the case and opens the cockpit. Every page has the CSP header and the browser
    reports no JavaScript error and no CSP violation.
 5. Beat → Redis → worker: signed audit checkpoints appear, and `verify_audit` passes.
-6. The logs: no query string in nginx's access log.
+6. The restore drill: `manage.py backup` of the running site, `manage.py restore` into a
+   new empty database (same row counts and checksums per table, audit chain and
+   checkpoints intact, same keys), and the recount commands agree with the restored data.
+7. The logs: no query string in nginx's access log.
 
 Everything is torn down afterwards (processes, database, Redis databases, files). Prints
 each step's time and one line at the end; exit 1 on the first failure.
@@ -121,6 +124,7 @@ class Check:
         self.db = f"doorstep_prodcheck_{uuid.uuid4().hex[:8]}"
         self.app, self.http, self.https = free_port(), free_port(), free_port()
         self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.extra_dbs: list[str] = []
         self.timings: list[tuple[str, float]] = []
         self.env = self._env()
 
@@ -200,7 +204,8 @@ class Check:
         import psycopg
 
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+            for name in (self.db, *self.extra_dbs):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def start(self, name: str, argv: list[str]) -> None:
         log = (self.tmp / f"{name}.log").open("wb")
@@ -377,6 +382,32 @@ http {{
             raise SystemExit(out)
         print("  " + out.strip().splitlines()[-1])
 
+    def restore_drill(self) -> None:
+        """Back up the running site, restore into a fresh database, compare, recount."""
+        import psycopg
+
+        out = self.manage("backup", str(self.tmp / "backups"))
+        (done,) = [line for line in out.splitlines() if line.startswith("备份完成：")]
+        folder = done.split("：", 1)[1].strip()
+        restored = f"{self.db}_restored"
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{restored}"')
+        self.extra_dbs.append(restored)
+        source_env = self.env
+        self.env = {
+            **source_env,
+            "DATABASE_URL": f"{PG_SERVER}/{restored}",
+            "DOORSTEP_MEDIA_ROOT": str(self.tmp / "var" / "media-restored"),
+            "DOORSTEP_AUDIT_CHECKPOINT_FILE": str(self.tmp / "var" / "restored-checkpoints.jsonl"),
+        }
+        try:
+            print("  " + self.manage("restore", folder).strip().splitlines()[-1])
+            for command in ("recount_case_rollups", "recount_population", "recount_points"):
+                self.manage(command)  # exit 1 on any difference
+            print("  " + self.manage("verify_audit").strip().splitlines()[-1])
+        finally:
+            self.env = source_env
+
     def access_log_has_no_query(self) -> None:
         log = (self.tmp / "nginx-doorstep.access.log").read_text()
         if not log.strip():
@@ -414,6 +445,7 @@ http {{
             step("port 80 redirects", self.redirects_to_https, t)
             step("browser smoke test through nginx", self.browser, t)
             step("beat → Redis → worker: audit checkpoints", self.checkpoints_from_beat, t)
+            step("backup, restore into a new database, compare, recount", self.restore_drill, t)
             step("access log", self.access_log_has_no_query, t)
         finally:
             self.teardown()
