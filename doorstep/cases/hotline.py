@@ -38,6 +38,7 @@ from doorstep.atlas.organisations.models import Organisation
 from doorstep.core import audit
 from doorstep.core.idcard import validate_phone
 from doorstep.core.models import AuditAction
+from doorstep.core.text import refusal
 
 from . import services
 from .calendar import TZ, WorkCalendar
@@ -411,6 +412,9 @@ def import_rows(
     seen: dict[str, int] = {}
     for row_no, record in rows:
         try:
+            for label, value in record.items():
+                if isinstance(value, str) and (message := refusal(value)):
+                    raise RowError(f"“{label}”{message}")
             order = parse_row(record, index, cal, now)
             if order.external_no in seen:
                 raise RowError(f"工单编号与第{seen[order.external_no]}行重复")

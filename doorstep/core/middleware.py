@@ -1,19 +1,22 @@
 """Request-wide guards: the client address for audit entries, body limits, no personal
-numbers in URLs."""
+numbers in URLs, no control characters in what is sent."""
 
 from __future__ import annotations
 
 import contextvars
 import functools
 import ipaddress
+import json
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from .redact import ID_NUMBER, PHONE
+from .text import refusal
 
 client_ip: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
 # The path of the request this thread is answering, "" when none (read by the test-time
@@ -147,3 +150,75 @@ def carries_number(query: str) -> bool:
             if match.start() == 0 or text[match.start() - 1] != ".":
                 return True
     return False
+
+
+class ControlCharactersMiddleware:
+    """Refuse control characters in anything a page or the API is sent to store: form
+    fields (not uploaded files) and every string of a JSON body (keys too). Answered
+    400 before any view runs: a JSON error naming the field under /api/, a Chinese page
+    elsewhere (core/text.py says why). Open311 does the same check in its own views."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Open311 checks its own parameters (core.text.refusal) and answers in its own
+        # error format (a list of {code, description}), after the api_key check.
+        found = None if request.path.startswith("/open311/") else self._find(request)
+        if found is not None:
+            field, message = found
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": "invalid",
+                        "detail": (f"“{field}”" if field else "请求") + message,
+                        "field": field,
+                    },
+                    status=400,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            label = f"“{field}”" if field else "提交的内容"
+            return render(
+                request, "core/refused.html", {"label": label, "message": message}, status=400
+            )
+        return self.get_response(request)
+
+    def _find(self, request: HttpRequest) -> tuple[str, str] | None:
+        # Bodies only: what is sent to be stored. A query string is a filter, read by its
+        # view, which answers a bad value in place (and stores nothing).
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
+            try:
+                fields = request.POST.lists()
+            except Exception:  # unreadable body: the view (or Django) answers it
+                return None
+            for key, values in fields:
+                for value in [key, *values]:
+                    if message := refusal(value):
+                        return key, message
+        elif "json" in content_type and request.body:
+            try:
+                data = json.loads(request.body)
+            except ValueError:
+                return None  # not JSON: the API answers that itself
+            return _in_json(data, "")
+        return None
+
+
+def _in_json(data: object, field: str) -> tuple[str, str] | None:
+    if isinstance(data, str):
+        message = refusal(data)
+        return (field, message) if message else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if message := refusal(str(key)):
+                return str(key), message
+            if found := _in_json(value, str(key)):
+                return found
+    if isinstance(data, list):
+        for value in data:
+            if found := _in_json(value, field):
+                return found
+    return None

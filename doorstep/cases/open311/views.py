@@ -28,6 +28,7 @@ from doorstep.cases.locating import locate
 from doorstep.cases.models import CaseKind, Category, Source
 from doorstep.cases.services import create_case
 from doorstep.core.idcard import validate_phone
+from doorstep.core.text import refusal
 
 from . import keys
 from .public import (
@@ -96,8 +97,8 @@ def _param(request: HttpRequest, name: str, *, post: bool = False, many: bool = 
         value = ",".join(request.GET.getlist(name))
     else:
         value = (request.POST.get(name) if post else None) or request.GET.get(name) or ""
-    if "\x00" in value:
-        raise ApiError(400, f"参数 {name} 含有非法字符")
+    if message := refusal(value):
+        raise ApiError(400, f"参数 {name} {message}")
     return value.strip()
 
 
@@ -244,8 +245,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if not keys.take(key):
         raise ApiError(429, f"请求过于频繁：每个密钥每分钟最多 {key.rate_limit_per_minute} 次")
     for name, values in request.POST.lists():
-        if any("\x00" in v for v in values):
-            raise ApiError(400, f"参数 {name[:40]} 含有非法字符")
+        for value in values:
+            if message := refusal(value):
+                raise ApiError(400, f"参数 {name[:40]} {message}")
 
     code = _param(request, "service_code", post=True)
     if not code:

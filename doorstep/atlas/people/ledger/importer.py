@@ -202,7 +202,10 @@ def _run_batches(job: ImportJob, ledger: LedgerFile, handler: RowHandler, size: 
     count = 0
     last = 0
     for number, values in ledger.rows():
-        checked = handler.prepare(number, values)  # also rebuilds in-file duplicate state
+        # A refused row is never prepared, on the first run as on a resumed one.
+        checked = handler.control_characters(number, values) or handler.prepare(
+            number, values
+        )  # prepare also rebuilds the in-file duplicate state
         if number <= resume_after:
             continue
         count += 1

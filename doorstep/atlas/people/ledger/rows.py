@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from doorstep.core.search import search_text_for
+from doorstep.core.text import refusal
 
 from . import columns as C
 
@@ -58,6 +59,15 @@ class RowHandler:
     def __init__(self, actor: Any, columns: dict[str, int]) -> None:
         self.actor = actor
         self.columns = columns
+
+    def control_characters(self, number: int, values: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """A cell holding a control character refuses its row (core/text.py)."""
+        errors = []
+        for key, index in self.columns.items():
+            value = values[index] if index < len(values) else None
+            if isinstance(value, str) and (message := refusal(value)):
+                errors.append(error(number, self.header.get(key, key), message))
+        return errors
 
     def get(self, values: tuple[Any, ...], key: str) -> Any:
         index = self.columns.get(key)

@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from doorstep.atlas.people import households
-from doorstep.atlas.people.models import PartyMember, PartyStatus, Resident
+from doorstep.atlas.people.models import ImportJob, PartyMember, PartyStatus, Resident
 from doorstep.core.models import AuditAction, AuditEntry
 
 
@@ -56,7 +56,7 @@ def test_an_unknown_username_is_not_kept_readable_in_the_audit_log(world, client
     assert entry.actor_name.startswith("未知账号:")
 
 
-def test_a_csv_cell_with_a_nul_byte_still_imports(
+def test_a_csv_cell_with_a_nul_byte_is_refused_with_its_row_number(
     world, client, django_capture_on_commit_callbacks
 ):
     client.force_login(world.personas["community_officer"])
@@ -70,7 +70,11 @@ def test_a_csv_cell_with_a_nul_byte_still_imports(
             reverse("atlas:ledger_import"), {"kind": "residents", "file": upload}
         )
     assert response.status_code == 302
-    assert Resident.objects.filter(name="李四").count() == 1
+    assert not Resident.objects.filter(name__in=["李四", "李\x00四"]).exists()
+    job = ImportJob.objects.get()
+    assert job.errors == [
+        {"row": 2, "field": "姓名", "message": "含有不可见的控制字符（U+0000），请删除后再提交"}
+    ]
 
 
 def test_a_buildings_grid_cannot_be_changed_in_admin(world, client):

@@ -70,7 +70,7 @@ def test_nul_in_a_move_note_is_refused_and_changes_nothing(cw, client):
         {"version": str(case.version), "note": "请补充\x00照片"},
     )
     assert r.status_code == 400
-    assert "非法字符" in r.content.decode()
+    assert "“note”含有不可见的控制字符（U+0000）" in r.content.decode()
     case.refresh_from_db()
     assert case.status == "submitted" and CaseEvent.objects.filter(case=case).count() == 1
 
