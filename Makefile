@@ -9,7 +9,7 @@ JOBS ?= auto
 BENCH ?=
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo test install browser nginx prod-check lint bench serve clean
+.PHONY: demo test install browser nginx prod-check bundle bundle-check lint bench serve clean
 
 install: .venv/.installed node_modules/.installed
 
@@ -47,6 +47,17 @@ nginx:
 # and beat on Redis, PostgreSQL; check --deploy and a browser smoke test through nginx.
 prod-check: install browser nginx
 	$(PY) deploy/prod_check.py
+
+# Offline install bundle for an intranet machine (runtime wheels, npm cache, INSTALL.md) in
+# dist/doorstep-bundle; rebuilt when its inputs change (rm -rf dist to force it).
+bundle: dist/doorstep-bundle/SHA256SUMS
+
+dist/doorstep-bundle/SHA256SUMS: requirements.in requirements.lock package.json package-lock.json deploy/bundle.sh | install
+	bash deploy/bundle.sh
+
+# Proves the bundle installs with no network: fresh venv, plain pip and npm ci offline, Django check.
+bundle-check: bundle
+	bash deploy/bundle_check.sh
 
 demo: install
 	$(PY) manage.py migrate --noinput
