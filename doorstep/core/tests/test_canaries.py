@@ -254,12 +254,16 @@ def test_those_in_scope_never_get_the_full_id_number_outside_the_unmask(planted,
 BIRTH = ("1977-03-03", "19770303", "1977年3月3日", "1977年03月03日", "1977/03/03")
 
 
-def test_no_role_without_the_unmask_can_derive_the_number(planted, cw, client):
-    """Those who see the canary but may not unmask: no page, API answer or export gives the
-    birth date (with it, the mask left ~2 candidates), and the number itself is no oracle —
-    writing it elsewhere answers as for any number in their scope, or generically."""
+def test_no_role_without_the_unmask_can_derive_the_number(planted, cw, client, caplog):
+    """Those who see the canary but may not unmask: no page, API answer, export or log line
+    gives the birth date (with it, the mask left ~2 candidates) or the number, and the
+    number itself is no oracle — writing it elsewhere answers as for any number in their
+    scope, or generically."""
+    import logging
+
     from doorstep.atlas.people import conflicts
 
+    caplog.set_level(logging.DEBUG)
     ids, numbers = planted
     blind = sorted(
         p for p in SEES_THE_CANARY if not cw.personas[p].has_perm("people.unmask_personal_data")
@@ -280,6 +284,9 @@ def test_no_role_without_the_unmask_can_derive_the_number(planted, cw, client):
         ).content.decode()
         expected = conflicts.IN_SCOPE if persona == "grid_worker_a" else conflicts.FORWARDED
         assert expected in answer and CANARY_NAME not in answer and CANARY_ROOM not in answer
+    # Whatever was logged meanwhile (the raw records, before the redacting filter).
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged and _leaks(logged.encode(), (CANARY_ID, CANARY_PHONE, *BIRTH)) == []
 
 
 def test_a_view_that_skips_the_door_is_caught(planted, cw, client, settings):

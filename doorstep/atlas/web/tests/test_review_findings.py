@@ -70,7 +70,7 @@ def test_a_csv_cell_with_a_nul_byte_is_refused_with_its_row_number(
             reverse("atlas:ledger_import"), {"kind": "residents", "file": upload}
         )
     assert response.status_code == 302
-    assert not Resident.objects.filter(name__in=["李四", "李\x00四"]).exists()
+    assert not Resident.objects.filter(name="李四").exists()
     job = ImportJob.objects.get()
     assert job.errors == [
         {"row": 2, "field": "姓名", "message": "含有不可见的控制字符（U+0000），请删除后再提交"}
