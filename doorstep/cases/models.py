@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from doorstep.core.access import Scope, ScopedQuerySet
 from doorstep.core.crypto import EncryptedTextField
 from doorstep.core.models import AppendOnlyModel
+from doorstep.core.search import normalise_query
 
 from .workflow import STATUS_CHOICES, S
 
@@ -141,6 +142,15 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         from .workflow import OPEN
 
         return self.filter(status__in=OPEN)
+
+
+def matching(text: str) -> Q:
+    """Cases whose number, title, request text or address holds `text`, forgiving script
+    and spelling like the atlas search: 繁体 or simplified, pinyin, initials (`search_text`
+    is kept in that form; the query is brought to it). The desk, its export and the API."""
+    text = text.strip()
+    needle = normalise_query(text)
+    return Q(number__icontains=text) | Q(title__icontains=text) | Q(search_text__contains=needle)
 
 
 class Case(models.Model):

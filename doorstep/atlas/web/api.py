@@ -368,7 +368,7 @@ def _search(request: HttpRequest, q: str) -> dict[str, Any]:
     if not q.strip():  # blank would match everything: answer nothing instead
         return {"residents": [], "buildings": [], "compounds": [], "organisations": [], "total": 0}
     # search_all already leaves out each kind the caller has no view permission for.
-    found = search_queries.search_all(user, q)
+    found = search_queries.search_all(user, q, limit=50)
     return {
         "residents": found.residents,
         "buildings": found.buildings,

@@ -156,8 +156,23 @@ def search(request: HttpRequest) -> HttpResponse:
     # NUL cannot be stored or matched by PostgreSQL; very long patterns overwhelm SQLite.
     source = request.POST if request.method == "POST" else request.GET
     q = source.get("q", "").replace("\x00", "").strip()[:100]
+    kind = source.get("kind", "")
+    if q and kind in search_queries.KINDS:
+        # Every match of one kind, page by page: the count is the rows paged through.
+        page = Paginator(search_queries.matches(request.user, q, kind), 50).get_page(
+            source.get("page")
+        )
+        return render(
+            request,
+            "atlas/search_kind.html",
+            {"q": q, "kind": kind, "label": search_queries.KIND_LABELS[kind], "page": page},
+        )
     results = search_queries.search_all(request.user, q) if q else None
-    return render(request, "atlas/search.html", {"q": q, "results": results})
+    return render(
+        request,
+        "atlas/search.html",
+        {"q": q, "results": results, "labels": search_queries.KIND_LABELS},
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,7 +23,7 @@ from doorstep.atlas.places.models import Building
 from doorstep.cases import services
 from doorstep.cases.errors import CaseError
 from doorstep.cases.locating import home_building, locate
-from doorstep.cases.models import Case, CaseKind, Category, Source
+from doorstep.cases.models import Case, CaseKind, Category, Source, matching
 from doorstep.cases.rates import rates_for
 from doorstep.cases.workflow import MOVES_BY_CODE, STATUS_LABELS
 from doorstep.core.masking import mask_phone
@@ -241,7 +241,9 @@ def list_cases(
     if category:
         qs = qs.filter(category__code=category)
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(number=q))
+        qs = qs.filter(
+            matching(q)
+        )  # number, title, the request's text, address; 繁体 and pinyin too
     return qs.order_by("-created_at", "-id")
 
 

@@ -24,6 +24,7 @@ from doorstep.cases.models import (
     CaseEvent,
     Category,
     Summons,
+    matching,
 )
 from doorstep.cases.rates import RATE_LABELS, rates_for
 from doorstep.cases.scoping import handler_org_ids
@@ -141,12 +142,7 @@ def queue(user: Any, params: QueryDict) -> Queue:
     if form.is_valid():
         d = form.cleaned_data
         if d["q"]:
-            text = d["q"].strip()
-            qs = qs.filter(
-                Q(number__icontains=text)
-                | Q(title__icontains=text)
-                | Q(search_text__icontains=text)
-            )
+            qs = qs.filter(matching(d["q"]))
         if d["status"]:
             qs = qs.filter(status=d["status"])
         if d["flag"]:

@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from doorstep.atlas.places.models import Building
 from doorstep.atlas.web.search import search_all
+from doorstep.core.search import search_text_for
 from doorstep.core.testing import PLANTED_ID_CARD, PLANTED_PHONE
 
 
@@ -98,3 +100,33 @@ def test_other_long_digits_in_a_url_pass(query):
     from doorstep.core.middleware import carries_number
 
     assert not carries_number(query)
+
+
+def test_the_count_is_the_number_of_rows_paged_through(world, client):
+    """The overview said 共找到 70 条 when thousands matched; now each kind's count is true
+    and its 全部 link pages through exactly that many."""
+    Building.objects.bulk_create(
+        [
+            Building(name=f"测试苑{n}号楼", grid=world.grid_a, address=f"学院路{n}号")
+            for n in range(1, 124)
+        ]
+    )
+    for b in Building.objects.filter(name__startswith="测试苑"):
+        Building.objects.filter(pk=b.pk).update(search_text=search_text_for(b.name, b.address))
+    client.force_login(world.personas["street_officer"])
+    overview = client.get(reverse("atlas:search"), {"q": "测试苑"}).content.decode()
+    assert "共找到 123 条结果" in overview and "查看全部 123 栋" in overview
+    seen, page = [], 1
+    while True:
+        body = client.get(
+            reverse("atlas:search"), {"q": "测试苑", "kind": "buildings", "page": page}
+        ).content.decode()
+        assert "共 123 条" in body
+        names = [line for line in body.split("<li>") if "测试苑" in line and "号楼" in line]
+        seen += names
+        if "下一页" not in body:
+            break
+        page += 1
+    assert len(seen) == 123 and page == 3
+    api = client.get("/api/search", {"q": "测试苑"}).json()
+    assert api["total"] == 123 and len(api["buildings"]) == 50
