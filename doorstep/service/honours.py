@@ -20,7 +20,7 @@ from django.utils import timezone
 from doorstep.accounts.scopes import scope_of
 from doorstep.accounts.typing import Actor, Viewer
 from doorstep.atlas.organisations.models import Kind, Organisation
-from doorstep.atlas.people.models import PartyMember, Resident
+from doorstep.atlas.people.models import PartyMember, PartyStatus, Resident
 from doorstep.cases.calendar import TZ
 from doorstep.core import audit
 from doorstep.core.models import AuditAction
@@ -182,10 +182,13 @@ def ranking(
         .order_by()
     }
     people = {pk for pk in set(points) | set(served) if points.get(pk, 0) > 0 or pk in served}
+    # 先锋榜 names party members only: an 入党积极分子 has a PartyMember row but is not one
+    # (and is listed with the volunteers).
     party = set(
-        PartyMember.objects.filter(resident__user_id__in=people).values_list(
-            "resident__user_id", flat=True
-        )
+        PartyMember.objects.filter(
+            resident__user_id__in=people,
+            status__in=(PartyStatus.FORMAL, PartyStatus.PROBATIONARY),
+        ).values_list("resident__user_id", flat=True)
     )
     chosen = people & party if kind == HonourKind.PIONEER else people - party
     names = _names(chosen)

@@ -341,3 +341,35 @@ def test_home_community_comes_from_where_a_person_lives_or_serves(world):
     assert honours.home_community(p["party_member"]) == world.community_1
     assert honours.home_community(vol) == world.community_1
     assert honours.home_community(p["outsider"]) is None
+
+
+def test_an_activist_is_not_on_the_party_members_list(world):
+    """先锋榜 is the party members' list: an 入党积极分子 (a PartyMember row with status
+    activist) served as much as a member but is listed with the volunteers (issue 14:
+    residents were named on the 党员 list)."""
+    from doorstep.atlas.people.models import PartyMember, PartyStatus
+    from doorstep.atlas.people.services import create_resident
+
+    member = world.member.resident
+    member.user = make_user("member_user", "李建国", ("party_member", world.grid_a))
+    member.save(update_fields=["user"])
+    activist_user = make_user("activist", "积极分子", ("volunteer", world.grid_a))
+    activist = create_resident(
+        household=world.household_a, name="积极分子", residence_type="registered", actor=None
+    )
+    activist.user = activist_user
+    activist.save(update_fields=["user"])
+    PartyMember.objects.create(
+        resident=activist, status=PartyStatus.ACTIVIST, organisation=world.branch_a
+    )
+    _points(member.user, world.grid_a, 2)
+    _points(activist_user, world.grid_a, 2)
+    month = _this_month()
+    pioneers = honours.ranking(
+        world.grid_a, kind="pioneer", period_kind="month", period_start=month
+    )
+    volunteers = honours.ranking(
+        world.grid_a, kind="volunteer", period_kind="month", period_start=month
+    )
+    assert [e.name for e in pioneers] == ["李建国"]
+    assert [e.name for e in volunteers] == ["积极分子"]

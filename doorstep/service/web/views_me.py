@@ -84,7 +84,9 @@ def me(request: HttpRequest) -> HttpResponse:
         "month_points": _month_points(user),
         "lines": PointLine.objects.visible_to(user)
         .filter(user=user)
-        .order_by("-created_at", "-id")[:10],
+        # The ledger's own order: each line's 余额 follows from the one before it. (A line's
+        # time may be earlier than an older line's, e.g. credits for work done before.)
+        .order_by("-id")[:10],
         "teams": TeamMember.objects.filter(user=user, left_at__isnull=True).select_related(
             "team__theme", "team__organisation"
         ),

@@ -33,7 +33,9 @@ def points(request: HttpRequest, status: int = 200) -> HttpResponse:
         "rewards": _catalogue(user),
         "lines": PointLine.objects.visible_to(user)
         .filter(user=user)
-        .order_by("-created_at", "-id")[:50],
+        # The ledger's own order: each line's 余额 follows from the one before it. (A line's
+        # time may be earlier than an older line's, e.g. credits for work done before.)
+        .order_by("-id")[:50],
         "redemptions": Redemption.objects.filter(user=user).select_related("reward")[:20],
     }
     return render(request, "service/points.html", context, status=status)

@@ -117,3 +117,23 @@ def test_redeeming_points_within_the_balance(cw, client):
     assert "已兑换 洗衣液×1" in r.content.decode()
     assert PointAccount.objects.get(user=member).balance == 4
     assert Reward.objects.get(pk=reward.pk).stock == 2
+
+
+def test_the_points_history_reads_in_ledger_order_with_its_running_balance(cw, client):
+    """A line may be dated before an older one (credits for work done earlier, the demo's
+    clock set back); sorted by date the 余额 column jumped about (issue 14). Now each line
+    shows the balance that follows from the one below it, on both pages."""
+    import re
+
+    import time_machine
+
+    w, member = cw.world, cw.personas["party_member"]
+    ledger.grant(user=member, code="case_resolved", source="case:1:1", organisation=w.grid_a)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=3)):
+        ledger.grant(user=member, code="case_resolved", source="case:2:1", organisation=w.grid_a)
+    ledger.grant(user=member, code="case_resolved", source="case:3:1", organisation=w.grid_a)
+    client.force_login(member)
+    for url in (reverse("serve:points"), reverse("serve:me")):
+        page = client.get(url).content.decode()
+        balances = [int(b) for b in re.findall(r"余额(\d+)", page)]
+        assert balances == [30, 20, 10], url
