@@ -157,6 +157,8 @@ class Case(models.Model):
     """A resident's need, a grid worker's finding or a hotline order (工单)."""
 
     number = models.CharField(_("工单编号"), max_length=32, unique=True)
+    # A short code a person can read out (tracking.py); the number stays the Open311 id.
+    code = models.CharField(_("查询码"), max_length=8, unique=True, null=True, editable=False)
     kind = models.CharField(_("类型"), max_length=16, choices=CaseKind.choices)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     category = models.ForeignKey(

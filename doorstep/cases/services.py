@@ -27,7 +27,7 @@ from doorstep.core import events
 from doorstep.core.search import search_text_for
 from doorstep.inbox.services import notify
 
-from . import category_rollups, rollups
+from . import category_rollups, rollups, tracking
 from .calendar import WorkCalendar
 from .deadlines import flag_for, start_clock
 from .errors import CaseError, Conflict, NotAllowed
@@ -315,6 +315,7 @@ def create_case(
             data["received"] = True
         for _attempt in range(5):
             case.number = _tracking_number(created)
+            case.code = tracking.new_code()
             try:
                 with transaction.atomic():
                     case.save()

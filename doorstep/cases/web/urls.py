@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views_case, views_export, views_hotline, views_inbox, views_queue, views_resident
+from . import (
+    views_case,
+    views_export,
+    views_hotline,
+    views_inbox,
+    views_public_track,
+    views_queue,
+    views_resident,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -12,6 +20,7 @@ urlpatterns = [
     path("cases/hotline/", views_hotline.hotline_import, name="hotline"),
     path("cases/mine/", views_resident.mine, name="mine"),
     path("cases/track/", views_resident.track, name="track"),
+    path("track/", views_public_track.track_public, name="public_track"),
     path("cases/<str:number>/filed/", views_resident.filed, name="filed"),
     path("cases/<str:number>/", views_case.case_detail, name="case"),
     path("cases/<str:number>/move/<str:code>/", views_case.move, name="move"),

@@ -110,6 +110,7 @@ def test_at_most_1000_requests(api, o3):
             **{
                 **fields,
                 "number": f"9{i:09d}",
+                "code": None,
                 "token": None,
                 "created_at": now - dt.timedelta(seconds=i),
             }

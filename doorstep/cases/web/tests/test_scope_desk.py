@@ -56,6 +56,9 @@ LIST_PAGES: dict[str, tuple[str, ...] | None] = {
     "desk:inbox": None,
 }
 POST_PAGES = {"desk:inbox_read", "desk:inbox_read_all"}  # covered in test_pages (own rows only)
+# Public by design: a case's progress by its code and phone tail, no personal data
+# (test_public_tracking.py).
+POST_PAGES |= {"desk:public_track"}
 EXPORT_PAGES = {"desk:export"}  # its scope matrix is in test_case_export
 
 
