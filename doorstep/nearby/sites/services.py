@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from doorstep.accounts.typing import Actor, Viewer
@@ -161,25 +161,34 @@ def _insert(
     if Booking.objects.overlapping(room.pk, blocked_from, blocked_until).exists():
         raise SlotTaken(TAKEN, field="start")
     status = BookingStatus.PENDING if room.needs_approval else BookingStatus.APPROVED
-    try:
-        with transaction.atomic():  # a savepoint: a refused insert leaves the rest usable
-            return Booking.objects.create(
-                room=room,
-                booker=actor,
-                organisation=organisation,
-                purpose=purpose.strip(),
-                start=start,
-                end=end,
-                blocked_from=blocked_from,
-                blocked_until=blocked_until,
-                attendees=attendees,
-                status=status,
-                series=series,
-            )
-    except IntegrityError as exc:
-        if _is_overlap(exc):
-            raise SlotTaken(TAKEN, field="start") from exc
-        raise
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert leaves the rest usable
+                return Booking.objects.create(
+                    room=room,
+                    booker=actor,
+                    organisation=organisation,
+                    purpose=purpose.strip(),
+                    start=start,
+                    end=end,
+                    blocked_from=blocked_from,
+                    blocked_until=blocked_until,
+                    attendees=attendees,
+                    status=status,
+                    series=series,
+                )
+        except OperationalError as exc:
+            # Two inserts checking the exclusion constraint against each other can
+            # deadlock on PostgreSQL; the one it aborts tries again (and then finds the
+            # slot taken, or free if the other one failed).
+            if getattr(exc.__cause__, "sqlstate", None) == "40P01":
+                continue
+            raise
+        except IntegrityError as exc:
+            if _is_overlap(exc):
+                raise SlotTaken(TAKEN, field="start") from exc
+            raise
+    raise SlotTaken(TAKEN, field="start")
 
 
 def _announce(booking: Booking, count: int = 1) -> None:
