@@ -180,16 +180,7 @@ class UserAdmin(DjangoUserAdmin):
         }
         for m in formset.save(commit=False):
             is_new = m.pk is None
-            if approvals.grant_needs_approval(actor_of(request), m.role):
-                approvals.request_grant(
-                    actor=actor_of(request),
-                    user=form.instance,
-                    organisation=m.organisation,
-                    role=m.role,
-                    valid_from=m.valid_from,
-                    valid_to=m.valid_to,
-                    membership_id=m.pk,
-                )
+            if approvals.grant_or_file(actor=actor_of(request), membership=m):
                 self.message_user(request, _PENDING.format(role=m.role.name), messages.WARNING)
                 continue
             m.save()
@@ -331,16 +322,7 @@ class MembershipAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        if approvals.grant_needs_approval(actor_of(request), obj.role):
-            approvals.request_grant(
-                actor=actor_of(request),
-                user=obj.user,
-                organisation=obj.organisation,
-                role=obj.role,
-                valid_from=obj.valid_from,
-                valid_to=obj.valid_to,
-                membership_id=obj.pk,
-            )
+        if approvals.grant_or_file(actor=actor_of(request), membership=obj):
             request._pending_grant = True  # type: ignore[attr-defined]
             return
         before = None

@@ -136,6 +136,22 @@ def request_grant(
     )
 
 
+def grant_or_file(*, actor: User, membership: Membership) -> Approval | None:
+    """A membership about to be saved (new or changed): file it for approval when its role
+    reads personal data (returns the Approval; the caller must not save), else None."""
+    if not grant_needs_approval(actor, membership.role):
+        return None
+    return request_grant(
+        actor=actor,
+        user=membership.user,
+        organisation=membership.organisation,
+        role=membership.role,
+        valid_from=membership.valid_from,
+        valid_to=membership.valid_to,
+        membership_id=membership.pk,
+    )
+
+
 @executor(Approval.Kind.ROLE_GRANT)
 def _grant(approval: Approval, actor: User) -> dict[str, Any]:
     p = approval.payload

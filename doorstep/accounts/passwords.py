@@ -59,6 +59,15 @@ def set_temporary(user: User) -> str:
     return temporary
 
 
+def set_by_owner(user: User, *, op: str) -> None:
+    """The owner has just set a new password (change form or reset link): the temporary
+    one, if any, is done with; audited and told."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+    record(user=user, actor=user, op=op)
+
+
 def record(*, user: User, actor: Any, op: str, **detail: Any) -> None:
     """Audit a password event and tell the owner."""
     audit.record(

@@ -35,11 +35,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        user = form.user
-        if user.must_change_password:
-            user.must_change_password = False
-            user.save(update_fields=["must_change_password"])
-        passwords.record(user=user, actor=user, op="changed")
+        passwords.set_by_owner(form.user, op="changed")
         return response
 
 
@@ -67,11 +63,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        user = form.user
-        if user.must_change_password:
-            user.must_change_password = False
-            user.save(update_fields=["must_change_password"])
-        passwords.record(user=user, actor=user, op="reset_by_link")
+        passwords.set_by_owner(form.user, op="reset_by_link")
         return response
 
 
