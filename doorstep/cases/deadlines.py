@@ -85,11 +85,13 @@ def extend(case: Any, amount: int, unit: str, cal: WorkCalendar) -> None:
 
 
 def flag_for(case: Any, now: dt.datetime) -> str:
-    """The flag the case should show now (a paused case keeps the one it had)."""
+    """The flag the case should show now (a paused case keeps the one it had). Only an
+    open case can be 已超期 or 将到期: a case closed late is 超期办结, counted from its
+    closing (rollups), so every count of flagged cases is a count of open ones."""
     from .workflow import OPEN
 
     if case.status not in OPEN or case.due_at is None:
-        return Flag.NORMAL if case.status in OPEN else case.flag
+        return Flag.NORMAL
     if case.paused_at is not None:
         return case.flag
     if now >= case.due_at:

@@ -143,6 +143,14 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
 
         return self.filter(status__in=OPEN)
 
+    def overdue(self) -> CaseQuerySet:
+        """已超期: open and past the deadline (a closed case never keeps the flag)."""
+        return self.open().filter(flag=Flag.OVERDUE)
+
+    def due_soon(self) -> CaseQuerySet:
+        """将到期: open, past the warning time, not yet the deadline."""
+        return self.open().filter(flag=Flag.SOON)
+
 
 def matching(text: str) -> Q:
     """Cases whose number, title, request text or address holds `text`, forgiving script
@@ -242,6 +250,8 @@ class Case(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     search_text = models.TextField(editable=False, default="")
+    # What the case counts for in the figures, folded from its events (tally.py).
+    tally = models.JSONField(default=dict, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseQuerySet.as_manager()

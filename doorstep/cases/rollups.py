@@ -1,80 +1,71 @@
-"""Counters per organisation and day, derived from case events.
+"""Counters per organisation and cohort day, kept with each case event.
 
-`deltas(event)` says what one event adds. `apply` adds it to every ancestor of the case's
-territory in the same transaction as the event; `recount` rebuilds the same numbers from
-the events alone, and must agree exactly (command `recount_case_rollups`).
+A case counts in the row of the local day it was received (`tally.py` says what it counts
+for and why). `record` moves a case's contribution when an event changes it, in the same
+transaction as the event, for every ancestor of the case's territory; `recount_from_events`
+folds the events afresh and must agree exactly (command `recount_case_rollups`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db import connection
 
-from .calendar import TZ
+from . import category_rollups, tally
 from .models import ROLLUP_FIELDS, Rollup
-from .workflow import S
+from .tally import local_day
 
-_SIGNS = ("sign", "claim")
+__all__ = ["local_day", "org_ids", "record", "recount_from_events", "stored"]
 
-
-def deltas(move: str, to_status: str, data: Mapping[str, Any]) -> dict[str, int]:
-    d: dict[str, int] = {}
-
-    def add(name: str, n: int = 1) -> None:
-        if n:
-            d[name] = d.get(name, 0) + n
-
-    if data.get("received"):
-        add("received")
-    if move in ("dispatch", "publish"):
-        add("dispatched")
-    if move in _SIGNS:
-        add("signed")
-        add("signed_on_time", int(bool(data.get("on_time"))))
-    if move == "return":
-        add("returned")
-    if data.get("first_response"):
-        add("responded")
-    if move in ("resolve", "self_handle"):
-        add("resolved")
-    if to_status == S.CLOSED and data.get("closing"):
-        add("closed")
-        add("closed_on_time", int(bool(data.get("on_time_close"))))
-        add("handling_seconds", int(data.get("handling_seconds") or 0))
-    if move in ("reopen", "reopen_closed"):
-        add("reopened")
-    rating = data.get("rating")
-    if move in ("rate", "reopen") and rating:
-        add("rated")
-        add(rating)
-        add("solved", int(bool(data.get("solved"))))
-    if move == "whistle":
-        add("whistles")
-        add("summoned", len(data.get("departments") or ()))
-    if move == "report_in" and data.get("on_time"):
-        add("reported_on_time")
-    return d
+Contribution = tuple[dt.date, dict[str, int]]
 
 
 def org_ids(path: str) -> list[int]:
     return [int(x) for x in path.strip("/").split("/") if x]
 
 
-def local_day(at: dt.datetime) -> dt.date:
-    return at.astimezone(TZ).date()
+def contribution(state: Mapping[str, Any]) -> Contribution | None:
+    day = tally.cohort_day(state)
+    if day is None:
+        return None
+    return day, tally.vector(state)
 
 
-def apply(territory_path: str, at: dt.datetime, d: Mapping[str, int]) -> None:
+def record(
+    territory_path: str,
+    old_state: Mapping[str, Any],
+    new_state: Mapping[str, Any],
+    category_id: int,
+    old_category_id: int | None = None,
+) -> None:
+    """Move the case's contribution from what `old_state` counted to what `new_state`
+    counts, in both counter tables (and from its old category to its new one)."""
+    old, new = contribution(old_state), contribution(new_state)
+    old_category = category_id if old_category_id is None else old_category_id
+    changes: list[tuple[dt.date, int, dict[str, int]]] = []
+    if old and new and old[0] == new[0] and old_category == category_id:
+        changes.append((new[0], category_id, tally.difference(new[1], old[1])))
+    else:
+        if old:
+            changes.append((old[0], old_category, tally.difference({}, old[1])))
+        if new:
+            changes.append((new[0], category_id, new[1]))
+    for day, category, d in changes:
+        if d:
+            add(territory_path, day, d)
+            category_rollups.add(territory_path, day.replace(day=1), category, d)
+
+
+def add(territory_path: str, day: dt.date, d: Mapping[str, int]) -> None:
     """Add `d` to the rows of every ancestor for that day (one upsert per organisation)."""
-    if not d:
-        return
     cols = [c for c in ROLLUP_FIELDS if d.get(c)]
+    if not cols:
+        return
     table = Rollup._meta.db_table
-    day = local_day(at)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
     others = [c for c in ROLLUP_FIELDS if c not in cols]
     all_cols = ", ".join(["organisation_id", "day", *cols, *others])
@@ -88,19 +79,61 @@ def apply(territory_path: str, at: dt.datetime, d: Mapping[str, int]) -> None:
         cursor.executemany(sql, [[oid, day, *values] for oid in org_ids(territory_path)])
 
 
-def recount(events: Iterable[tuple[str, str, str, dict[str, Any], dt.datetime]]) -> dict:
-    """{(org_id, day): {field: n}} from (territory_path, move, to_status, data, at) rows."""
+# One case's events, in order: (case id, territory path, category id, move, to_status,
+# data, at).
+EventRow = tuple[int, str, int, str, str, dict[str, Any], dt.datetime]
+
+
+def folded(rows: Iterable[EventRow]) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """(territory path, category id, final state) per case, from event rows ordered by
+    case and sequence."""
+    current: int | None = None
+    path, category = "", 0
+    state: dict[str, Any] = {}
+    for case_id, p, c, move, to_status, data, at in rows:
+        if case_id != current:
+            if current is not None:
+                yield path, category, state
+            current, path, category, state = case_id, p, c, {}
+        state = tally.step(state, move, to_status, data or {}, at)
+    if current is not None:
+        yield path, category, state
+
+
+def recount(rows: Iterable[EventRow]) -> dict:
+    """{(org_id, day): {field: n}} from ordered event rows (all-zero rows left out)."""
     totals: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(dict)
-    for path, move, to_status, data, at in events:
-        d = deltas(move, to_status, data or {})
-        if not d:
+    for path, _category, state in folded(rows):
+        c = contribution(state)
+        if c is None or not c[1]:
             continue
-        day = local_day(at)
         for oid in org_ids(path):
-            row = totals[(oid, day)]
-            for k, v in d.items():
+            row = totals[(oid, c[0])]
+            for k, v in c[1].items():
                 row[k] = row.get(k, 0) + v
-    return totals
+    return {k: v for k, v in totals.items() if any(v.values())}
+
+
+def event_rows(cases: Any = None) -> Iterator[EventRow]:
+    """The events (of `cases`, a queryset of ids, or all), ordered for `folded`."""
+    from .models import CaseEvent
+
+    qs = CaseEvent.objects.all()
+    if cases is not None:
+        qs = qs.filter(case_id__in=cases)
+    return (
+        qs.order_by("case_id", "seq")
+        .values_list(
+            "case_id",
+            "case__territory_path",
+            "case__category_id",
+            "move",
+            "to_status",
+            "data",
+            "at",
+        )
+        .iterator(chunk_size=5000)
+    )
 
 
 def stored() -> dict:
@@ -114,9 +147,23 @@ def stored() -> dict:
 
 
 def recount_from_events() -> dict:
-    from .models import CaseEvent
+    return recount(event_rows())
 
-    rows = CaseEvent.objects.values_list(
-        "case__territory_path", "move", "to_status", "data", "at"
-    ).iterator(chunk_size=5000)
-    return {k: v for k, v in recount(rows).items() if any(v.values())}
+
+def stored_states() -> dict[int, dict[str, Any]]:
+    """Each case's kept tally state (`Case.tally`), by case id."""
+    from .models import Case
+
+    return {pk: s or {} for pk, s in Case.objects.values_list("pk", "tally").iterator()}
+
+
+def states_from_events() -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    current: int | None = None
+    state: dict[str, Any] = {}
+    for case_id, _p, _c, move, to_status, data, at in event_rows():
+        if case_id != current:
+            current, state = case_id, {}
+        state = tally.step(state, move, to_status, data or {}, at)
+        out[case_id] = state
+    return out

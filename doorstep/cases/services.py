@@ -27,7 +27,7 @@ from doorstep.core import events
 from doorstep.core.search import search_text_for
 from doorstep.inbox.services import notify
 
-from . import category_rollups, rollups, tracking
+from . import rollups, tally, tracking
 from .calendar import WorkCalendar
 from .deadlines import flag_for, start_clock
 from .errors import CaseError, Conflict, NotAllowed
@@ -313,6 +313,7 @@ def create_case(
                 case.warn_at = min(case.warn_at or due_at, due_at)
             case.flag = flag_for(case, now)
             data["received"] = True
+        case.tally = tally.step({}, "create", case.status, data, created)
         for _attempt in range(5):
             case.number = _tracking_number(created)
             case.code = tracking.new_code()
@@ -341,9 +342,7 @@ def create_case(
             at=created,
         )
         save_photos(case, event, photos, actor, saved)
-        created_deltas = rollups.deltas("create", case.status, data)
-        rollups.apply(case.territory_path, created, created_deltas)
-        category_rollups.apply(case.territory_path, created, case.category_id, created_deltas)
+        rollups.record(case.territory_path, {}, case.tally, case.category_id)
         if case.status == S.SUBMITTED:
             notify(
                 staff_of(case.owner, "cases.receive_case"),
@@ -446,7 +445,9 @@ def perform(
         HANDLERS.get(code, _noop)(ctx)
         locked.status = ctx.to_status or move.to(from_status)
         locked.flag = flag_for(locked, now)
+        counted = tally.step(locked.tally or {}, code, locked.status, ctx.data, now)
         changes = {f: getattr(locked, f) for f in MUTABLE}
+        changes["tally"] = counted
         changes["version"] = old_version + 1
         changes["updated_at"] = now
         if Case.objects.filter(pk=locked.pk, version=old_version).update(**changes) != 1:
@@ -466,9 +467,8 @@ def perform(
         )
         save_photos(locked, event, photos, actor, saved)
         events.kick("cases")  # consumers above (service.credits) read the event after commit
-        move_deltas = rollups.deltas(code, locked.status, ctx.data)
-        rollups.apply(locked.territory_path, now, move_deltas)
-        category_rollups.apply(locked.territory_path, now, locked.category_id, move_deltas)
+        rollups.record(locked.territory_path, locked.tally or {}, counted, locked.category_id)
+        locked.tally = counted
         if ctx.notify_users:
             notify(
                 ctx.notify_users - ({actor.pk} if actor is not None and actor.pk else set()),

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, Rating
-from doorstep.cases.rates import rates_for
+from doorstep.cases.rates import DEFINITIONS, RATE_LABELS, rates_for
 from doorstep.core.errors import DomainError
 
 from .panels import Period, cockpit
@@ -204,6 +204,18 @@ def _charts(c: dict[str, Any], child_rates: list[tuple[Organisation, dict]]) -> 
     return charts
 
 
+NOTED: tuple[str, ...] = ("received", "closed", "closing_rate", "closed_late", "on_time_rate")
+NOTED = (*NOTED, "satisfaction_rate", "reopen_rate", "overdue", "due_soon")
+
+
+def _notes() -> Section:
+    """How each case figure of the briefing is counted, as cases/rates.py defines it."""
+    return Section(
+        "附：指标口径",
+        [f"{RATE_LABELS.get(code, '')}：{DEFINITIONS[code]}。" for code in NOTED],
+    )
+
+
 def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> Briefing:
     """The briefing of `org` for the month holding `month` (today's month: 截至今日)."""
     today = today or timezone.localdate()
@@ -221,8 +233,8 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
     cases = Section("一、群众诉求办理")
     received_change = change(r["received"], was_r["received"], "件")
     cases.sentences.append(
-        f"{this}共受理群众诉求 {number(r['received'])} 件，办结 {number(r['closed'])} 件，"
-        f"办结率 {percent(r['closing_rate'])}"
+        f"{this}共受理群众诉求 {number(r['received'])} 件，其中已办结 {number(r['closed'])} 件，"
+        f"办结率 {percent(r['closing_rate'])}，超期办结 {number(r['closed_late'])} 件"
         + (f"；受理量{received_change}" if received_change else "")
         + "。"
     )
@@ -291,7 +303,7 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
         org_name=org.name,
         period=period,
         so_far=so_far,
-        sections=[cases, examples, services, party, base],
+        sections=[cases, examples, services, party, base, _notes()],
         tables=tables,
         charts=_charts(c, child_rates),
         figures=now_f,

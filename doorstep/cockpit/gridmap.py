@@ -13,7 +13,7 @@ from scipy.spatial import ConvexHull, QhullError
 
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.places.models import Building, Household
-from doorstep.cases.models import Case, Flag, Rollup
+from doorstep.cases.models import Case, Rollup
 
 from .panels import Period, latest_run_rows
 
@@ -52,7 +52,8 @@ def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
         .order_by()
     )
     overdue = dict(
-        Case.objects.filter(territory_id__in=ids, flag=Flag.OVERDUE)
+        Case.objects.overdue()
+        .filter(territory_id__in=ids)
         .values_list("territory_id")
         .annotate(n=Count("pk"))
         .order_by()

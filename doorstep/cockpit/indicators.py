@@ -63,25 +63,33 @@ def _share(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.01")) if whole else None
 
 
-def _rate(part: str, whole: str, part_label: str, whole_label: str) -> Callable[[Source], Figure]:
+# What each counter counts, for the detail line under a rate ("办结 12 件 / 受理 13 件").
+COUNTER_WORDS = {
+    "received": "受理",
+    "closed": "办结",
+    "closed_on_time": "按时办结",
+    "satisfied": "满意",
+    "basic": "基本满意",
+    "rated": "评价",
+    "reopened": "重办",
+    "resolved": "回单",
+}
+
+
+def _rate(code: str) -> Callable[[Source], Figure]:
+    """A rate as `cases.rates.RATES` defines it, in percent."""
+    from doorstep.cases.rates import RATES
+
+    rate = RATES[code]
+
     def read(src: Source) -> Figure:
         r = src.rates
-        a, b = int(r[part]), int(r[whole])
-        return Figure(_share(a, b), f"{part_label} {a} 件 / {whole_label} {b} 件")
+        a = sum(int(r[n]) for n in rate.numerator)
+        b = int(r[rate.denominator])
+        part = "及".join(COUNTER_WORDS[n] for n in rate.numerator)
+        return Figure(_share(a, b), f"{part} {a} 件 / {COUNTER_WORDS[rate.denominator]} {b} 件")
 
     return read
-
-
-def _satisfaction(src: Source) -> Figure:
-    r = src.rates
-    good = r["satisfied"] + r["basic"]
-    return Figure(_share(good, r["rated"]), f"满意及基本满意 {good} 件 / 评价 {r['rated']} 件")
-
-
-def _reopen(src: Source) -> Figure:
-    r = src.rates
-    whole = r["closed"] + r["reopened"]
-    return Figure(_share(r["reopened"], whole), f"重办 {r['reopened']} 件 / 办结及重办 {whole} 件")
 
 
 def _overdue(src: Source) -> Figure:
@@ -89,10 +97,10 @@ def _overdue(src: Source) -> Figure:
     events, `overdue.py`); the running month counts today's flags."""
     from django.utils import timezone
 
-    from doorstep.cases.models import Case, Flag
+    from doorstep.cases.models import Case
 
     if src.end >= timezone.localdate():
-        n = Case.objects.filter(territory_path__startswith=src.org.path, flag=Flag.OVERDUE).count()
+        n = Case.objects.overdue().filter(territory_path__startswith=src.org.path).count()
         return Figure(Decimal(n), f"当前已超期 {n} 件")
     from .overdue import month_end, overdue_count
 
@@ -142,18 +150,10 @@ class Spec:
 
 
 REGISTRY: dict[str, Spec] = {
-    "closing_rate": Spec(
-        "办结率", "%", "higher", Decimal(95), _rate("closed", "received", "办结", "受理")
-    ),
-    "on_time_rate": Spec(
-        "按时办结率",
-        "%",
-        "higher",
-        Decimal(90),
-        _rate("closed_on_time", "closed", "按时办结", "办结"),
-    ),  # fmt: skip
-    "satisfaction_rate": Spec("满意率", "%", "higher", Decimal(95), _satisfaction),
-    "reopen_rate": Spec("重办率", "%", "lower", Decimal(5), _reopen),
+    "closing_rate": Spec("办结率", "%", "higher", Decimal(95), _rate("closing_rate")),
+    "on_time_rate": Spec("按时办结率", "%", "higher", Decimal(90), _rate("on_time_rate")),
+    "satisfaction_rate": Spec("满意率", "%", "higher", Decimal(95), _rate("satisfaction_rate")),
+    "reopen_rate": Spec("重办率", "%", "lower", Decimal(5), _rate("reopen_rate")),
     "overdue": Spec("超期件数", "件", "lower", Decimal(1), _overdue),
     "link_coverage": Spec("联系户走访率", "%", "higher", Decimal(80), _link_coverage),
     "posts_filled": Spec("岗位认领率", "%", "higher", Decimal(90), _posts_filled),

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 
 from doorstep.cases.models import CATEGORY_FIELDS, Category, CategoryRollup
+from doorstep.cases.rates import ratio
 
 
 def roots() -> dict[int, tuple[int, str]]:
@@ -24,10 +25,6 @@ def roots() -> dict[int, tuple[int, str]]:
             top, seen = rows[top][0], seen + 1
         out[pk] = (top, rows[top][1])
     return out
-
-
-def _ratio(a: int, b: int) -> float | None:
-    return round(a / b, 4) if b else None
 
 
 def by_category_and_month(org: Any, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
@@ -64,9 +61,9 @@ def by_category_and_month(org: Any, first: dt.date, last: dt.date) -> list[dict[
                 "name": names.get(top, "未分类"),
                 "month": month,
                 **c,
-                "closing_rate": _ratio(c["closed"], c["received"]),
-                "on_time_rate": _ratio(c["closed_on_time"], c["closed"]),
-                "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
+                "closing_rate": ratio(c["closed"], c["received"]),
+                "on_time_rate": ratio(c["closed_on_time"], c["closed"]),
+                "satisfaction_rate": ratio(c["satisfied"], c["rated"]),
             }
         )
     out.sort(key=lambda r: (r["month"], -r["received"], r["category"]))

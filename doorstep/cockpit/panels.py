@@ -21,8 +21,8 @@ from doorstep.atlas.people.models import VULNERABLE_TAGS, Dimension, Gender, Par
 from doorstep.atlas.people.queries import subtree_counts
 from doorstep.atlas.places.models import Tenure
 from doorstep.cases.calendar import TZ
-from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Flag, Rollup
-from doorstep.cases.rates import rates_for
+from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Rollup
+from doorstep.cases.rates import RATES, rates_for
 from doorstep.nearby.activities.services import attendance
 from doorstep.nearby.circle.models import CoverageRun
 from doorstep.nearby.sites.models import Booking, ServiceSite
@@ -195,6 +195,9 @@ def top_categories(org: Organisation, period: Period, received: int) -> list[Top
     ]
 
 
+SHOWN_RATES = ("closing_rate", "on_time_rate", "satisfaction_rate", "response_rate", "solve_rate")
+
+
 def cases(org: Organisation, period: Period) -> dict[str, Any]:
     rates = rates_for(org, period.start, period.end)
     under = Case.objects.filter(territory_path__startswith=org.path)
@@ -208,8 +211,9 @@ def cases(org: Organisation, period: Period) -> dict[str, Any]:
     )
     return {
         "rates": rates,
-        "overdue": under.filter(flag=Flag.OVERDUE).count(),
-        "due_soon": under.filter(flag=Flag.SOON).count(),
+        "shown_rates": [(code, RATES[code].label) for code in SHOWN_RATES],
+        "overdue": under.overdue().count(),
+        "due_soon": under.due_soon().count(),
         "top_categories": top_categories(org, period, rates["received"]),
         "trend": [(_day(r["bucket"]).isoformat(), r["received"], r["closed"]) for r in trend],
         "trend_step": step,

@@ -17,8 +17,8 @@ from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.people import tallies
 from doorstep.atlas.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
 from doorstep.atlas.places.models import Building, Compound, Household, Unit
-from doorstep.cases import rollups
-from doorstep.cases.models import Attachment, Case, CaseEvent, Rollup
+from doorstep.cases import category_rollups, rollups
+from doorstep.cases.models import Attachment, Case, CaseEvent, CategoryRollup, Rollup
 from doorstep.inbox.models import Notification
 from doorstep.nearby.sites.models import Booking, BookingSeries, Room, ServiceSite
 
@@ -92,20 +92,27 @@ def delete_cases(path: str) -> int:
     )
     if not ids:
         return 0
-    events = CaseEvent.objects.filter(case_id__in=ids)
-    counted = rollups.recount(
-        events.values_list("case__territory_path", "move", "to_status", "data", "at")
-    )
     inside = set(Organisation.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    counted = rollups.recount(rollups.event_rows(sorted(ids)))
     for (org_id, day), counts in counted.items():
-        if org_id in inside or not any(counts.values()):
+        if org_id in inside:
             continue
         row = Rollup.objects.filter(organisation_id=org_id, day=day).first()
-        if row is None:
+        if row is not None:
+            for name, n in counts.items():
+                setattr(row, name, getattr(row, name) - n)
+            row.save(update_fields=list(counts))
+    by_category = category_rollups.recount(rollups.event_rows(sorted(ids)))
+    for (org_id, month, category_id), counts in by_category.items():
+        if org_id in inside:
             continue
-        for name, n in counts.items():
-            setattr(row, name, getattr(row, name) - n)
-        row.save(update_fields=list(counts))
+        crow = CategoryRollup.objects.filter(
+            organisation_id=org_id, month=month, category_id=category_id
+        ).first()
+        if crow is not None:
+            for name, n in counts.items():
+                setattr(crow, name, getattr(crow, name) - n)
+            crow.save(update_fields=list(counts))
     photos = Attachment.objects.filter(case_id__in=ids)
     for attachment in photos.only("file"):
         if attachment.file:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ from doorstep.cases.models import (
     Source,
     Summons,
 )
+from doorstep.cases.rates import RATES, rates_for
 from doorstep.cases.workflow import MOVES, MOVES_BY_CODE, OPEN, S, why_not
 
 pytestmark = pytest.mark.django_db
@@ -334,7 +336,73 @@ def test_random_moves_never_break_the_invariants(cw, data, settings, tmp_path):
             event(f"reached {status}")  # see --hypothesis-show-statistics
         assert rollups.stored() == rollups.recount_from_events()
         assert category_rollups.stored() == category_rollups.recount_from_events()
+        for org in (cw.world.street, cw.world.community_1, cw.world.grid_a):
+            shown = rates_for(org, timezone.localdate(), timezone.localdate())
+            expected = rates_by_hand(org)
+            for code in RATES:
+                value = shown[code]
+                assert value is None or 0 <= value <= 1, (org, code, value)
+                assert value == expected[code], (org, code, value, expected[code])
+            assert shown["received"] == expected["received"]
+            assert shown["closed_late"] == expected["closed_late"]
+            overdue_now = Case.objects.overdue().filter(territory_path__startswith=org.path)
+            assert not overdue_now.exclude(status__in=OPEN).exists()
         transaction.set_rollback(True)
+
+
+def rates_by_hand(org: Any) -> dict[str, Any]:
+    """Every rate of `cases.rates.RATES` for today's cohort under `org`, recounted case by
+    case from the events and the case's status, without the tally: the oracle."""
+    from doorstep.cases.rates import ratio
+
+    n: dict[str, int] = {}
+
+    def count(name: str, yes: bool = True) -> None:
+        n[name] = n.get(name, 0) + int(bool(yes))
+
+    today = timezone.localdate()
+    under = Case.objects.filter(territory_path__startswith=org.path).exclude(status=S.CANCELLED)
+    for case in under:
+        events = list(case.events.order_by("seq"))
+        received = [e for e in events if (e.data or {}).get("received")]
+        if not received or timezone.localtime(received[0].at).date() != today:
+            continue
+        moves = [e.move for e in events]
+        closed = case.status in (S.CLOSED, S.ARCHIVED)
+        closings = [e for e in events if (e.data or {}).get("closing")]
+        dispatched = any(m in ("dispatch", "publish") for m in moves)
+        resolved = any(m in ("resolve", "self_handle") for m in moves) or bool(closings)
+        ratings = [e.data["rating"] for e in events if e.move in ("rate", "reopen")]
+        solved = [e.data["solved"] for e in events if e.move in ("rate", "reopen")]
+        signs = [e for e in events if e.move in ("sign", "claim")]
+        count("received")
+        count("closed", closed)
+        count("closed_on_time", closed and closings[-1].data.get("on_time_close"))
+        count("signed", False)
+        n["signed"] += len(signs)
+        count("signed_on_time", False)
+        n["signed_on_time"] += sum(1 for e in signs if e.data.get("on_time"))
+        count("dispatched", dispatched)
+        count("returned", dispatched and "return" in moves)
+        count("resolved", resolved)
+        count("reopened", resolved and any(m in ("reopen", "reopen_closed") for m in moves))
+        count("rated", bool(ratings))
+        count("good", bool(ratings) and ratings[-1] in ("satisfied", "basic"))
+        count("solved", bool(ratings) and solved[-1])
+        count("responded", any((e.data or {}).get("first_response") for e in events))
+    g = n.get
+    return {
+        "received": g("received", 0),
+        "closed_late": g("closed", 0) - g("closed_on_time", 0),
+        "closing_rate": ratio(g("closed", 0), g("received", 0)),
+        "on_time_rate": ratio(g("closed_on_time", 0), g("closed", 0)),
+        "timely_sign_rate": ratio(g("signed_on_time", 0), g("signed", 0)),
+        "return_rate": ratio(g("returned", 0), g("dispatched", 0)),
+        "reopen_rate": ratio(g("reopened", 0), g("resolved", 0)),
+        "satisfaction_rate": ratio(g("good", 0), g("rated", 0)),
+        "response_rate": ratio(g("responded", 0), g("received", 0)),
+        "solve_rate": ratio(g("solved", 0), g("rated", 0)),
+    }
 
 
 @pytest.mark.parametrize("code", [m.code for m in MOVES])

@@ -52,7 +52,7 @@ def test_a_failed_move_leaves_no_photo_on_disk(cw, settings, tmp_path, monkeypat
     def boom(*a, **kw):
         raise RuntimeError("rollup store down")
 
-    monkeypatch.setattr(rollups, "apply", boom)
+    monkeypatch.setattr(rollups, "record", boom)
     with pytest.raises(RuntimeError):
         services.perform(
             case, "self_handle", actor=p["grid_worker_a"], note="已清理", photos=[_png(8, 8, "RGB")]

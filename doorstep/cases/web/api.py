@@ -24,7 +24,7 @@ from doorstep.cases import services
 from doorstep.cases.errors import CaseError
 from doorstep.cases.locating import home_building, locate
 from doorstep.cases.models import Case, CaseKind, Category, Source, matching
-from doorstep.cases.rates import rates_for
+from doorstep.cases.rates import DEFINITIONS, rates_for
 from doorstep.cases.workflow import MOVES_BY_CODE, STATUS_LABELS
 from doorstep.core.masking import mask_phone
 from doorstep.inbox.models import Notification
@@ -371,7 +371,7 @@ def rates(
     if start and end and start > end:
         raise CaseError("开始日期不能晚于结束日期", "start")
     out = rates_for(org, start, end)
-    out.update(organisation=org.name, start=start, end=end)
+    out.update(organisation=org.name, start=start, end=end, definitions=DEFINITIONS)
     return out
 
 

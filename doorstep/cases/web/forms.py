@@ -137,6 +137,12 @@ class QueueFilter(forms.Form):
     received_to = period_field("受理日期（止）")
     closed_from = period_field("办结日期（起）")
     closed_to = period_field("办结日期（止）")
+    # The cockpit's 办结 and 超期办结 of a cohort: closed now, and of those, resolved late.
+    outcome = forms.ChoiceField(
+        label="办结情况",
+        required=False,
+        choices=[("", "全部"), ("closed", "已办结"), ("late", "超期办结")],
+    )
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -169,8 +169,9 @@ class RatesOut(Schema):
     organisation: str
     start: dt.date | None
     end: dt.date | None
-    received: int
-    closed: int
+    received: int = Field(description="期内受理的工单件数（撤销的除外）")
+    closed: int = Field(description="其中截至目前已办结的件数")
+    closed_late: int = Field(description="其中超期办结的件数")
     closing_rate: float | None
     on_time_rate: float | None
     timely_sign_rate: float | None
@@ -180,6 +181,7 @@ class RatesOut(Schema):
     response_rate: float | None
     solve_rate: float | None
     avg_handling_hours: float | None
+    definitions: dict[str, str] = Field(description="每项指标的口径（分子、分母、哪些工单）")
 
 
 class NotificationOut(Schema):

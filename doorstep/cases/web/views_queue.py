@@ -29,6 +29,7 @@ from doorstep.cases.models import (
 from doorstep.cases.rates import RATE_LABELS, rates_for
 from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
+from doorstep.cases.tally import CLOSED_STATUSES as CLOSED_NOW
 from doorstep.cases.workflow import DONE, HANDLING, S
 from doorstep.core.ids import parse_id
 
@@ -100,8 +101,8 @@ class Queue:
     node: Organisation | None = None  # the `org` filter's node, when it is in scope
 
 
-# What the cockpit counts for each period filter (cases/rollups.py `deltas`): 受理量 counts
-# receiving events, 办结 counts closing events, each by the event's local day.
+# The period filters by local day: 受理于 is the cockpit's cohort (the cases received in
+# the period, cancelled ones left out: cases/tally.py); 办结于 finds closings by day.
 PERIODS: dict[str, tuple[str, Q]] = {
     "received": ("受理于", Q(data__received=True)),
     "closed": ("办结于", Q(to_status=S.CLOSED, data__closing=True)),
@@ -158,6 +159,12 @@ def queue(user: Any, params: QueryDict) -> Queue:
             start, end = d[f"{which}_from"], d[f"{which}_to"]
             if start or end:
                 qs = qs.filter(pk__in=period_events(which, start, end).values("case_id"))
+                if which == "received":
+                    qs = qs.exclude(status=S.CANCELLED)
+        if d["outcome"]:
+            qs = qs.filter(status__in=CLOSED_NOW)
+            if d["outcome"] == "late":
+                qs = qs.exclude(resolved_on_time=True)
     return Queue(
         tab=tab,
         form=form,
@@ -238,7 +245,7 @@ def kept_filters(shown: Queue) -> list[tuple[str, str]]:
     if not shown.form.is_valid():
         return []
     d = shown.form.cleaned_data
-    names = ["org", *(f"{w}_{end}" for w in PERIODS for end in ("from", "to"))]
+    names = ["org", "outcome", *(f"{w}_{end}" for w in PERIODS for end in ("from", "to"))]
     return [
         (n, d[n].isoformat() if hasattr(d[n], "isoformat") else str(d[n])) for n in names if d[n]
     ]

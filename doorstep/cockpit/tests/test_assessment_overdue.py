@@ -139,15 +139,19 @@ def test_june_is_scored_on_its_end_and_july_on_today(june):
     assert june_rows[w.grid_a].figure.detail == "6月末超期未办结 2 件"
     # Lower is better: target 1 of 2 overdue → half the points.
     assert (june_rows[w.grid_a].points, june_rows[w.grid_b].points) == (Decimal("5.00"), 10)
-    # July is running: today's flags (a closed case keeps the flag it had, as the cockpit
-    # counts it): grid A 楼道灯坏了 (closed), 垃圾清运, 七月新报修; grid B 电梯异响.
+    # July is running: today's open overdue cases. 楼道灯坏了 closed late: it is 超期办结,
+    # no longer 已超期. Grid A: 垃圾清运, 七月新报修; grid B: 电梯异响.
     today = {
-        org: Case.objects.filter(territory_path__startswith=org.path, flag=Flag.OVERDUE).count()
+        org: Case.objects.filter(territory_path__startswith=org.path, flag=Flag.OVERDUE)
+        .filter(status__in=OPEN)
+        .count()
         for org in (w.grid_a, w.grid_b, w.grid_c)
     }
     assert {org: cell.figure.value for org, cell in july_rows.items()} == today
-    assert today == {w.grid_a: 3, w.grid_b: 1, w.grid_c: 1}
-    assert july_rows[w.grid_a].figure.detail == "当前已超期 3 件"
+    assert today == {w.grid_a: 2, w.grid_b: 1, w.grid_c: 1}
+    assert july_rows[w.grid_a].figure.detail == "当前已超期 2 件"
+    closed_late = Case.objects.get(title__startswith="楼道灯坏了")
+    assert closed_late.status in ("closed", "archived") and closed_late.flag == Flag.NORMAL
 
 
 def test_month_end_is_midnight_after_the_last_day():

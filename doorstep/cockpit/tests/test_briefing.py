@@ -61,7 +61,7 @@ def test_the_docx_holds_the_months_totals_and_rates_equal_to_the_cockpit(cw, cli
     document = Document(io.BytesIO(r.content))
     text = "\n".join(p.text for p in document.paragraphs)
     assert (
-        f"本月截至今日共受理群众诉求 {expected['received']:,} 件，办结 {expected['closed']:,} 件，"
+        f"本月截至今日共受理群众诉求 {expected['received']:,} 件，其中已办结 {expected['closed']:,} 件，"
         f"办结率 {_pct(expected['closing_rate'])}"
     ) in text
     assert f"满意率 {_pct(expected['satisfaction_rate'])}" in text
@@ -124,7 +124,7 @@ def test_the_change_is_against_the_previous_month(cw):
     briefing = compose(w.street, later, later)
     assert not briefing.so_far and briefing.period == Period(later.replace(day=1), later)
     opening = briefing.sections[0].sentences[0]
-    assert opening.startswith("本月共受理群众诉求 0 件，办结 0 件，办结率 —")
+    assert opening.startswith("本月共受理群众诉求 0 件，其中已办结 0 件，办结率 —，超期办结 0 件")
     assert f"受理量较上月减少 {received:,} 件（-100.0%）" in opening
     assert briefing.sections[1].sentences == ["本月暂无评价为满意的办结案例。"]
 

@@ -21,6 +21,8 @@ from doorstep.atlas.people.models import (
 )
 from doorstep.atlas.places.models import Building, Household
 from doorstep.cases.models import Case, CaseEvent
+from doorstep.cases.rates import RATES
+from doorstep.cases.workflow import OPEN
 from doorstep.cockpit.briefing import compose, render_docx
 from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
 
@@ -96,24 +98,26 @@ def test_case_figures_equal_direct_counts(demo, db):
     ):
         for org in _nodes(demo):
             f = cockpit(org, period, today)["cases"]
-            events = [
-                e
-                for e in CaseEvent.objects.filter(
-                    case__territory_path__startswith=org.path,
-                    at__date__gte=period.start,
-                    at__date__lte=period.end,
-                )
-            ]
-            received = sum(1 for e in events if (e.data or {}).get("received"))
-            closed = sum(
-                1 for e in events if e.to_status == "closed" and (e.data or {}).get("closing")
-            )
-            assert f["rates"]["received"] == received
-            assert f["rates"]["closed"] == closed
-            assert sum(n for _, n in f["top_categories"][:8]) <= received
             under = Case.objects.filter(territory_path__startswith=org.path)
-            assert f["overdue"] == under.filter(flag="overdue").count()
-            assert f["due_soon"] == under.filter(flag="soon").count()
+            received_ids = CaseEvent.objects.filter(
+                case__territory_path__startswith=org.path,
+                data__received=True,
+                at__date__gte=period.start,
+                at__date__lte=period.end,
+            ).values("case_id")
+            cohort = under.filter(pk__in=received_ids).exclude(status="cancelled")
+            closed = cohort.filter(status__in=("closed", "archived"))
+            assert f["rates"]["received"] == cohort.count()
+            assert f["rates"]["closed"] == closed.count()
+            assert f["rates"]["closed_late"] == closed.exclude(resolved_on_time=True).count()
+            assert sum(n for _, n in f["top_categories"][:8]) <= f["rates"]["received"]
+            # 已超期 and 将到期 are open cases only; a case closed late is 超期办结.
+            open_ = under.filter(status__in=OPEN)
+            assert f["overdue"] == open_.filter(flag="overdue").count()
+            assert f["due_soon"] == open_.filter(flag="soon").count()
+            assert not under.exclude(status__in=OPEN).exclude(flag="normal").exists()
+            for code in RATES:
+                assert f["rates"][code] is None or 0 <= f["rates"][code] <= 1, (org, code)
     month = cockpit(demo, Period(today - dt.timedelta(days=90), today), today)["cases"]
     assert month["rates"]["received"] > 0
 
@@ -127,7 +131,7 @@ def test_the_demo_streets_briefing_is_a_valid_docx_with_the_cockpits_figures(dem
     text = "\n".join(p.text for p in document.paragraphs)
     r, s = figures["cases"]["rates"], figures["services"]
     assert (
-        f"共受理群众诉求 {r['received']:,} 件，办结 {r['closed']:,} 件，"
+        f"共受理群众诉求 {r['received']:,} 件，其中已办结 {r['closed']:,} 件，"
         f"办结率 {_pct(r['closing_rate'])}"
     ) in text
     assert f"开展活动 {s['activities']:,} 场次，服务居民 {s['attendances']:,} 人次" in text

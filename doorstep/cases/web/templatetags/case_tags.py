@@ -33,11 +33,18 @@ def flag_label(flag: str) -> str:
 
 @register.filter
 def percent(value: Any) -> str:
+    """A rate (a fraction, 0–1 by definition: cases/rates.py) as a percentage."""
     if value is None:
         return "—"
-    if isinstance(value, float) and value <= 1:
-        return f"{value * 100:.1f}%"
-    return str(value)
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def definition(code: str) -> str:
+    """What a figure counts (cases/rates.py), for its hover text."""
+    from doorstep.cases.rates import DEFINITIONS
+
+    return DEFINITIONS.get(code, "")
 
 
 @register.filter
