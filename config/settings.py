@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "doorstep.nearby.web",
     "doorstep.service.web",
     "doorstep.cockpit",
+    "doorstep.workbench.web",
     "doorstep.demo",
 ]
 
@@ -180,7 +181,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["doorstep.accounts.backends.RoleBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "atlas:tree"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,13 +3,14 @@ from django.urls import include, path, re_path
 
 from config.api import api
 from doorstep.core import views as core_views
+from doorstep.workbench.web import views as workbench
 
 admin.site.site_header = "家门口 · 管理后台"
 admin.site.site_title = "家门口"
 admin.site.index_title = "后台管理"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", workbench.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -97,9 +97,11 @@ def test_grid_leader_on_a_phone_unmasks_and_it_is_audited(live_world, open_page,
     page.screenshot(path=ARTIFACTS / "resident_unmask_mobile.png", full_page=True)
 
 
-def test_logging_in_from_the_front_page_lands_on_the_tree(live_world, open_page, sign_in):
+def test_logging_in_from_the_front_page_lands_on_the_workbench(live_world, open_page, sign_in):
     page = open_page()
     page.goto("/")
     sign_in(page, "street")
-    expect(page).to_have_url(re.compile(r"/org/$"))
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("工作台")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="组织树").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("组织树")

@@ -2,7 +2,6 @@
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -14,12 +13,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    return redirect("atlas:tree")
 
 
 def api_not_found(request: HttpRequest) -> HttpResponse:

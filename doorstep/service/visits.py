@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from doorstep.accounts.typing import Actor
@@ -24,6 +24,22 @@ def central_of(user: Actor) -> CentralHousehold | None:
         CentralHousehold.objects.filter(keeper__resident__user=user)
         .select_related("organisation")
         .first()
+    )
+
+
+VISIT_EVERY = 30  # days: a linked household not visited for this long is due a visit
+
+
+def due_links(central: CentralHousehold, today: dt.date) -> Any:
+    """The central household's links not visited in the last `VISIT_EVERY` days, the
+    longest waiting first (never visited before all)."""
+    since = today - dt.timedelta(days=VISIT_EVERY)
+    return (
+        HouseholdLink.objects.filter(central=central)
+        .annotate(last=Max("household__party_visits__visited_on"))
+        .filter(Q(last__isnull=True) | Q(last__lt=since))
+        .select_related("household__unit__building")
+        .order_by(F("last").asc(nulls_first=True), "household_id")
     )
 
 

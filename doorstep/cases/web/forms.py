@@ -137,6 +137,15 @@ class QueueFilter(forms.Form):
     received_to = period_field("受理日期（止）")
     closed_from = period_field("办结日期（起）")
     closed_to = period_field("办结日期（止）")
+    # Cases this organisation dispatches now (a street's escalations), exactly that node.
+    owner = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # 吹哨 whose summoned departments have not all reported (报到).
+    whistle = forms.ChoiceField(
+        label="吹哨", required=False, choices=[("", "全部"), ("waiting", "待报到")]
+    )
+    sort = forms.ChoiceField(
+        label="排序", required=False, choices=[("", "最新在前"), ("due", "期限最近在前")]
+    )
     # The cockpit's 办结 and 超期办结 of a cohort: closed now, and of those, resolved late.
     outcome = forms.ChoiceField(
         label="办结情况",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from doorstep.cases.rates import RATE_LABELS, rates_for
 from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
 from doorstep.cases.tally import CLOSED_STATUSES as CLOSED_NOW
-from doorstep.cases.workflow import DONE, HANDLING, S
+from doorstep.cases.workflow import DONE, HANDLING, OPEN, S
 from doorstep.core.ids import parse_id
 
 from .forms import QueueFilter
@@ -43,6 +43,7 @@ TABS: list[tuple[str, str, frozenset[str] | None]] = [
     ("handling", "办理中", frozenset({S.DISPATCHED, S.POOL}) | HANDLING),
     ("resolved", "待审核", frozenset({S.RESOLVED})),
     ("done", "已办结", DONE),
+    ("open", "在办", OPEN),
     ("all", "全部", None),
 ]
 RATE_KEYS = ("received", "closing_rate", "on_time_rate", "satisfaction_rate", "response_rate")
@@ -161,14 +162,21 @@ def queue(user: Any, params: QueryDict) -> Queue:
                 qs = qs.filter(pk__in=period_events(which, start, end).values("case_id"))
                 if which == "received":
                     qs = qs.exclude(status=S.CANCELLED)
+        if d["owner"]:
+            qs = qs.filter(owner_id=d["owner"])
+        if d["whistle"] == "waiting":
+            waiting = Summons.objects.filter(reported_at__isnull=True)
+            qs = qs.filter(pk__in=waiting.values("whistle__case_id"), status__in=OPEN)
         if d["outcome"]:
             qs = qs.filter(status__in=CLOSED_NOW)
             if d["outcome"] == "late":
                 qs = qs.exclude(resolved_on_time=True)
+    by_due = form.is_valid() and form.cleaned_data["sort"] == "due"
+    order = (F("due_at").asc(nulls_last=True), "id") if by_due else ("-created_at", "-id")
     return Queue(
         tab=tab,
         form=form,
-        cases=qs.order_by("-created_at", "-id"),
+        cases=qs.order_by(*order),
         node=node if form.is_valid() else None,
     )
 
@@ -235,9 +243,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "node": shown.node,
             "chips": period_chips(shown, request.GET),
             "kept": kept_filters(shown),
+            "labels": filter_labels(shown, user),
         },
         status=400 if shown.form.errors else 200,
     )
+
+
+def filter_labels(shown: Queue, user: Any) -> list[tuple[str, str]]:
+    """The filters the form has no field for, in words ("派单单位：学院路街道")."""
+    if not shown.form.is_valid():
+        return []
+    d, out = shown.form.cleaned_data, []
+    if d["owner"]:
+        named = Organisation.objects.visible_to(user).filter(pk=d["owner"])
+        owner = named.values_list("name", flat=True).first()
+        out.append(("owner", f"派单单位：{owner or '—'}"))
+    for name in ("whistle", "outcome", "sort"):
+        if d[name]:
+            out.append((name, dict(shown.form.fields[name].choices)[d[name]]))  # type: ignore[attr-defined]
+    return out
 
 
 def kept_filters(shown: Queue) -> list[tuple[str, str]]:
@@ -245,7 +269,8 @@ def kept_filters(shown: Queue) -> list[tuple[str, str]]:
     if not shown.form.is_valid():
         return []
     d = shown.form.cleaned_data
-    names = ["org", "outcome", *(f"{w}_{end}" for w in PERIODS for end in ("from", "to"))]
+    names = ["org", "owner", "whistle", "sort", "outcome"]
+    names += [f"{w}_{end}" for w in PERIODS for end in ("from", "to")]
     return [
         (n, d[n].isoformat() if hasattr(d[n], "isoformat") else str(d[n])) for n in names if d[n]
     ]
@@ -258,13 +283,18 @@ def pool(request: HttpRequest) -> HttpResponse:
     return render_pool(request)
 
 
-def render_pool(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
-    qs = (
-        visible_cases(request.user)
+def pool_cases(user: Any) -> QuerySet[Case]:
+    """The orders in the pools the user sees (接单池), newest first."""
+    return (
+        visible_cases(user)
         .filter(status=S.POOL)
         .select_related("category", "territory", "building")
         .order_by("-created_at", "-id")
     )
+
+
+def render_pool(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
+    qs = pool_cases(request.user)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     can_claim = request.user.has_perm("cases.claim_case")
     for case in page.object_list:

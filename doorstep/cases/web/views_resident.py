@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -14,6 +15,7 @@ from doorstep.cases.errors import CaseError
 from doorstep.cases.locating import home_building, locate
 from doorstep.cases.models import Case, CaseKind, Source
 from doorstep.cases.services import create_case
+from doorstep.cases.workflow import S
 
 from .forms import FileCaseForm, grouped_categories, leaf_categories
 from .views_common import buildings_for, check_number, require_any, visible_cases
@@ -38,6 +40,8 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
     error = ""
     status = 200
     initial = {"building": str(home.pk) if home else "", "where": "building"}
+    if request.GET.get("kind") == CaseKind.MICRO_WISH:  # the workbench's 微心愿 button
+        initial["kind"] = CaseKind.MICRO_WISH
     if request.method == "POST":
         form = FileCaseForm(request.POST, buildings=buildings, patrol=patrol, initial=initial)
         if form.is_valid():
@@ -123,10 +127,18 @@ def filed(request: HttpRequest, number: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的诉求: what I filed, newest first."""
     require_any(request.user, "cases.add_case")
-    qs = Case.objects.visible_to(request.user).filter(reporter_id=request.user.pk)
-    qs = qs.select_related("category")
-    page = Paginator(qs.order_by("-created_at"), 20).get_page(request.GET.get("page"))
-    return render(request, "cases/mine.html", {"page": page})
+    waiting = request.GET.get("status") == "rating"
+    qs = my_cases(request.user, waiting_for_rating=waiting)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(request, "cases/mine.html", {"page": page, "waiting": waiting})
+
+
+def my_cases(user: Any, *, waiting_for_rating: bool = False) -> QuerySet[Case]:
+    """我的诉求: what the user filed, newest first; or only those waiting for their rating."""
+    qs = Case.objects.visible_to(user).filter(reporter_id=user.pk).select_related("category")
+    if waiting_for_rating:
+        qs = qs.filter(status=S.PENDING_RATING)
+    return qs.order_by("-created_at", "-id")
 
 
 @login_required

@@ -226,17 +226,25 @@ def _approver(request: HttpRequest) -> None:
         raise PermissionDenied("您无权审批房间预订")
 
 
+def pending_bookings(user: Any) -> Any:
+    """Bookings of the rooms the user manages that wait for approval, soonest first."""
+    managed = ServiceSite.objects.managed_by(user)
+    return (
+        Booking.objects.visible_to(user)
+        .filter(room__site__in=managed, status=BookingStatus.PENDING, end__gt=timezone.now())
+        .order_by("start")
+    )
+
+
 @login_required
 def booking_queue(request: HttpRequest) -> HttpResponse:
     _approver(request)
-    managed = ServiceSite.objects.managed_by(request.user)
     now = timezone.now()
-    visible = Booking.objects.visible_to(request.user).filter(room__site__in=managed)
-    rows = (
-        visible.filter(status=BookingStatus.PENDING, end__gt=now)
-        .select_related("room__site", "booker")
-        .order_by("start")[:200]
+    pending = pending_bookings(request.user)
+    visible = Booking.objects.visible_to(request.user).filter(
+        room__site__in=ServiceSite.objects.managed_by(request.user)
     )
+    rows = pending.select_related("room__site", "booker")[:200]
     # Arrivals: approved bookings whose check-in window is open now or opens later today.
     day_end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
     arrivals = (
@@ -251,7 +259,12 @@ def booking_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "nearby/booking_queue.html",
-        {"rows": rows, "arrivals": arrivals, "check_in_from": now + services.CHECK_IN_EARLY},
+        {
+            "rows": rows,
+            "pending_count": pending.count(),
+            "arrivals": arrivals,
+            "check_in_from": now + services.CHECK_IN_EARLY,
+        },
     )
 
 

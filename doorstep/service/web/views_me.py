@@ -92,6 +92,10 @@ def me(request: HttpRequest) -> HttpResponse:
         ),
         "central": central,
         "linked": linked,
+        "links_due_count": visits.due_links(central, timezone.localdate()).count()
+        if central
+        else 0,
+        "visit_every": visits.VISIT_EVERY,
         "certificates": Certificate.objects.visible_to(user).filter(user=user)[:10],
         "my_rank": _my_rank(user),
     }

@@ -103,11 +103,17 @@ def _day(raw: Any, default: dt.date) -> dt.date:
         raise ServiceError("日期格式应为 年-月-日") from None
 
 
+def may_view_coverage(user: Any) -> bool:
+    """Staff over records, or over households (grid workers, who visit them): the page
+    shows counts per grid and building, no person."""
+    return user.has_perm("service.view_servicerecord") or user.has_perm("places.view_household")
+
+
 @login_required
 def link_coverage(request: HttpRequest) -> HttpResponse:
     """Linked households visited in a period, per grid and per building, for staff."""
     user: Any = request.user
-    if not user.has_perm("service.view_servicerecord"):
+    if not may_view_coverage(user):
         raise PermissionDenied("没有查看联户走访的权限")
     areas = list(
         Organisation.objects.visible_to(user).filter(kind__in=ADMIN_KINDS).order_by("path")

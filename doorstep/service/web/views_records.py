@@ -91,8 +91,19 @@ def _scoped_records(request: HttpRequest) -> Any:
 @login_required
 def review(request: HttpRequest) -> HttpResponse:
     _reviewer(request)
-    rows = _scoped_records(request).filter(status="pending").select_related("user", "organisation")
-    return render(request, "service/review.html", {"rows": rows.order_by("created_at")[:200]})
+    pending = pending_records(request.user)
+    rows = pending.select_related("user", "organisation")[:200]
+    return render(request, "service/review.html", {"rows": rows, "pending_count": pending.count()})
+
+
+def pending_records(user: Any) -> Any:
+    """Service records waiting for the user's review (never their own), oldest first."""
+    return (
+        ServiceRecord.objects.visible_to(user)
+        .exclude(user=user)
+        .filter(status="pending")
+        .order_by("created_at")
+    )
 
 
 def _record(request: HttpRequest, pk: int) -> ServiceRecord:

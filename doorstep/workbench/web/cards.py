@@ -1,0 +1,478 @@
+"""The cards of the workbench: what needs the user today.
+
+A card with a count asks the page it opens for that number, through the same function
+the page uses (`queue`, `pool_cases`, `my_cases`, `pending_bookings`, `pending_records`,
+the approvals and conflicts the pages list), so the count and the list cannot differ. Its
+rows are the first few of that list, the nearest deadline first. A card the user may not
+open is not shown: each builder returns None when the page would refuse the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+
+ROWS = 5  # rows shown under a count
+
+
+@dataclass
+class Row:
+    title: str
+    url: str
+    note: str = ""
+    tone: str = ""  # "overdue" | "soon" | ""
+
+
+@dataclass
+class Card:
+    key: str
+    title: str
+    url: str
+    count: int | None = None  # None: a link or a notice, not a queue
+    rows: list[Row] = field(default_factory=list)
+    hint: str = ""
+    big: bool = False  # an action, shown as a big button (点单, 微心愿, 网格发现)
+
+
+Builder = Callable[[Any], "Card | list[Card] | None"]
+
+
+# ---------------------------------------------------------------- cases
+
+
+def _case_row(case: Any) -> Row:
+    note = f"期限 {timezone.localtime(case.due_at):%m-%d %H:%M}" if case.due_at else ""
+    tone = case.flag if case.flag in ("overdue", "soon") else ""
+    return Row(f"{case.title}", reverse("desk:case", args=[case.number]), note, tone)
+
+
+def case_card(
+    user: Any, key: str, title: str, params: dict[str, Any], hint: str = ""
+) -> Card | None:
+    """A count of the staff case list under `params`, with its nearest deadlines."""
+    from doorstep.cases.web.views_queue import may_use_list, queue
+
+    try:
+        may_use_list(user)
+    except PermissionDenied:
+        return None
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        query[name] = str(value)
+    cases = queue(user, query).cases
+    soonest = cases.order_by(F("due_at").asc(nulls_last=True), "-created_at", "-id")[:ROWS]
+    return Card(
+        key,
+        title,
+        reverse("desk:list") + "?" + urlencode(params),
+        cases.count(),
+        [_case_row(c) for c in soonest],
+        hint,
+    )
+
+
+def _home_org(user: Any, *kinds: str) -> Any:
+    """The user's first active organisation of one of these kinds (their grid, community …)."""
+    from doorstep.accounts.models import Membership
+
+    m = (
+        Membership.objects.active()
+        .filter(user=user, organisation__kind__in=kinds)
+        .select_related("organisation")
+        .order_by("organisation__path")
+        .first()
+    )
+    return m.organisation if m else None
+
+
+def to_receive(user: Any) -> Card | None:
+    if not user.has_perm("cases.receive_case"):
+        return None
+    return case_card(user, "to_receive", "待受理", {"tab": "submitted", "sort": "due"})
+
+
+def to_dispatch(user: Any) -> Card | None:
+    if not user.has_perm("cases.dispatch_case"):
+        return None
+    return case_card(user, "to_dispatch", "待派单", {"tab": "accepted", "sort": "due"})
+
+
+def to_verify(user: Any) -> Card | None:
+    if not user.has_perm("cases.dispatch_case"):
+        return None
+    return case_card(
+        user, "to_verify", "待核实", {"tab": "resolved", "sort": "due"}, "承办人已回单，待审核办结"
+    )
+
+
+def overdue(user: Any) -> Card | None:
+    return case_card(
+        user,
+        "overdue",
+        "已超期",
+        {"tab": "all", "flag": "overdue", "sort": "due"},
+        "仍在办理、已过期限",
+    )
+
+
+def my_todo(user: Any) -> Card | None:
+    return case_card(user, "todo", "我的待办", {"tab": "todo", "sort": "due"})
+
+
+def grid_open(user: Any) -> Card | None:
+    grid = _home_org(user, "grid")
+    if grid is None:
+        return None
+    params = {"tab": "open", "org": grid.pk, "sort": "due"}
+    return case_card(user, "grid_open", f"{grid.name}在办工单", params, "按期限先后")
+
+
+def escalations(user: Any) -> Card | None:
+    street = _home_org(user, "street", "district")
+    if street is None or not user.has_perm("cases.dispatch_case"):
+        return None
+    params = {"tab": "accepted", "owner": street.pk, "sort": "due"}
+    return case_card(user, "escalations", "上报到街道、待派单", params, "下级上报或越级上报的工单")
+
+
+def whistles_waiting(user: Any) -> Card | None:
+    if not user.has_perm("cases.whistle_case"):
+        return None
+    params = {"tab": "all", "whistle": "waiting", "sort": "due"}
+    return case_card(user, "whistles", "吹哨待报到", params, "已召集的部门尚未全部报到")
+
+
+def summonses(user: Any) -> Card | None:
+    if not user.has_perm("cases.report_whistle"):
+        return None
+    return case_card(
+        user,
+        "summonses",
+        "召集与交办",
+        {"tab": "todo", "sort": "due"},
+        "街道吹哨召集和交办本部门的工单",
+    )
+
+
+def overdue_by_community(user: Any) -> list[Card] | None:
+    """已超期 per community of the user's street, each opening its own list."""
+    from doorstep.atlas.organisations.models import Organisation
+
+    street = _home_org(user, "street", "district")
+    if street is None:
+        return None
+    communities = (
+        Organisation.objects.visible_to(user)
+        .filter(parent=street, kind="community")
+        .order_by("name")
+    )
+    cards = []
+    for community in communities:
+        params = {"tab": "all", "flag": "overdue", "org": community.pk, "sort": "due"}
+        card = case_card(user, f"overdue_{community.pk}", f"{community.name} 已超期", params)
+        if card is not None:
+            card.rows = card.rows[:2]
+            cards.append(card)
+    return cards
+
+
+def pool(user: Any) -> Card | None:
+    from doorstep.cases.web.views_queue import pool_cases
+
+    if not user.has_perm("cases.claim_case"):
+        return None
+    cases = pool_cases(user)
+    return Card(
+        "pool",
+        "接单池",
+        reverse("desk:pool"),
+        cases.count(),
+        [_case_row(c) for c in cases[:ROWS]],
+        "身边居民的点单和微心愿，等您接单",
+    )
+
+
+# ---------------------------------------------------------------- residents
+
+
+def file_request(user: Any) -> Card | None:
+    if not user.has_perm("cases.add_case") or user.has_perm("cases.receive_case"):
+        return None
+    return Card("file", "我要点单", reverse("desk:new"), hint="遇到困难，告诉我们", big=True)
+
+
+def file_wish(user: Any) -> Card | None:
+    if not user.has_perm("cases.add_case") or user.has_perm("cases.receive_case"):
+        return None
+    url = reverse("desk:new") + "?kind=micro_wish"
+    return Card("wish", "许个微心愿", url, hint="党员和志愿者帮您实现", big=True)
+
+
+def report_patrol(user: Any) -> Card | None:
+    if not user.has_perm("cases.report_patrol"):
+        return None
+    return Card("patrol", "网格发现", reverse("desk:patrol_new"), hint="巡查中发现的问题", big=True)
+
+
+def my_requests(user: Any) -> list[Card] | None:
+    from doorstep.cases.web.views_resident import my_cases
+
+    if not user.has_perm("cases.add_case") or user.has_perm("cases.receive_case"):
+        return None
+    mine = my_cases(user)
+    waiting = my_cases(user, waiting_for_rating=True)
+    return [
+        Card(
+            "rating",
+            "待我评价",
+            reverse("desk:mine") + "?status=rating",
+            waiting.count(),
+            [_case_row(c) for c in waiting[:ROWS]],
+            "办好了吗？请评价",
+        ),
+        Card(
+            "mine",
+            "我的诉求",
+            reverse("desk:mine"),
+            mine.count(),
+            [Row(c.title, reverse("desk:case", args=[c.number]), c.status_label) for c in mine[:3]],
+        ),
+    ]
+
+
+def activities_near(user: Any) -> Card:
+    from doorstep.nearby.activities.models import Activity
+
+    upcoming = (
+        Activity.objects.visible_to(user)
+        .filter(ends_at__gte=timezone.now())
+        .select_related("territory")
+        .order_by("starts_at")[:3]
+    )
+    rows = [
+        Row(
+            a.title,
+            reverse("nearby:activity", args=[a.pk]),
+            f"{timezone.localtime(a.starts_at):%m-%d %H:%M}",
+        )
+        for a in upcoming
+    ]
+    return Card(
+        "activities", "身边的活动", reverse("nearby:activities"), rows=rows, hint="近期可报名的活动"
+    )
+
+
+def my_central_household(user: Any) -> Card | None:
+    """The 党员中心户 that keeps in touch with the resident's household: whom to knock on."""
+    from doorstep.atlas.people.models import HouseholdLink, Resident
+
+    household_ids = Resident.objects.visible_to(user).filter(user=user).values("household_id")
+    link = (
+        HouseholdLink.objects.filter(household_id__in=household_ids)
+        .select_related("central__organisation", "central__household__unit__building")
+        .first()
+    )
+    if link is None:
+        return None
+    where = link.central.household.address
+    return Card(
+        "central",
+        "我的联系党员中心户",
+        "",
+        rows=[Row(link.central.organisation.name, "", f"家住 {where}" if where else "")],
+        hint="有事可以先找身边的党员",
+    )
+
+
+# ---------------------------------------------------------------- people who serve
+
+
+def my_service(user: Any) -> Card | None:
+    from doorstep.service import records
+
+    if not (user.has_perm("cases.claim_case") or user.has_perm("cases.handle_case")):
+        return None
+    hours = records.totals(user)
+    return Card(
+        "service",
+        "我的岗位与服务时长",
+        reverse("serve:me"),
+        rows=[Row(f"已认定服务 {hours.get('verified', 0)} 小时", reverse("serve:me"))],
+    )
+
+
+def links_due(user: Any) -> Card | None:
+    """A 中心户 keeper's linked households not visited for `visits.VISIT_EVERY` days."""
+    from doorstep.service import visits
+
+    central = visits.central_of(user)
+    if central is None:
+        return None
+    due = visits.due_links(central, timezone.localdate())
+    rows = [
+        Row(
+            str(link.household),
+            reverse("serve:visit_new"),
+            f"上次走访 {link.last:%m-%d}" if link.last else "尚未走访",
+        )
+        for link in due[:ROWS]
+    ]
+    return Card(
+        "links_due",
+        "待走访的联系户",
+        reverse("serve:me") + "#links",
+        due.count(),
+        rows,
+        f"{visits.VISIT_EVERY} 天内未走访",
+    )
+
+
+def households_due(user: Any) -> Card | None:
+    """The grid's linked households not visited in the last `VISIT_EVERY` days."""
+    from doorstep.service import visits
+    from doorstep.service.web.views_oversight import may_view_coverage
+
+    grid = _home_org(user, "grid")
+    if grid is None or not may_view_coverage(user):
+        return None
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=visits.VISIT_EVERY)
+    total = visits.coverage(grid.path, since=since, until=today)
+    url = (
+        reverse("serve:link_coverage")
+        + "?"
+        + urlencode({"org": grid.pk, "since": since.isoformat(), "until": today.isoformat()})
+    )
+    return Card(
+        "households_due",
+        "待走访联系户",
+        url,
+        total.linked - total.visited,
+        hint=f"本网格联系户中 {visits.VISIT_EVERY} 天内未走访的户数",
+    )
+
+
+# ---------------------------------------------------------------- community and street
+
+
+def bookings(user: Any) -> Card | None:
+    from doorstep.nearby.web.views_rooms import pending_bookings
+
+    if not user.has_perm("sites.approve_booking"):
+        return None
+    pending = pending_bookings(user).select_related("room")
+    rows = [
+        Row(
+            f"{b.room.name} {b.purpose}"[:60],
+            reverse("nearby:bookings"),
+            f"{timezone.localtime(b.start):%m-%d %H:%M}",
+        )
+        for b in pending[:ROWS]
+    ]
+    return Card("bookings", "待审批的场地预订", reverse("nearby:bookings"), pending.count(), rows)
+
+
+def hours(user: Any) -> Card | None:
+    from doorstep.service.web.views_records import pending_records
+
+    if not user.has_perm("service.approve_servicerecord"):
+        return None
+    pending = pending_records(user)
+    return Card("hours", "待审核的服务时长", reverse("serve:review"), pending.count())
+
+
+def conflicts(user: Any) -> Card | None:
+    from doorstep.atlas.people.models import IdentityConflict
+
+    if not user.has_perm("people.view_identityconflict"):
+        return None
+    waiting = IdentityConflict.objects.visible_to(user).filter(resolved_at__isnull=True)
+    return Card("conflicts", "身份证号冲突待核实", reverse("atlas:conflicts"), waiting.count())
+
+
+def headline(user: Any) -> Card | None:
+    """The cockpit's headline for the user's street this month."""
+    from doorstep.cases.rates import rates_for
+    from doorstep.cockpit import access
+
+    if not access.may_open(user):
+        return None
+    roots = access.roots(user)
+    if not roots:
+        return None
+    org = roots[0]
+    today = timezone.localdate()
+    r = rates_for(org, today.replace(day=1), today)
+    rate = "—" if r["closing_rate"] is None else f"{r['closing_rate'] * 100:.1f}%"
+    rows = [
+        Row(f"本月受理 {r['received']} 件，办结率 {rate}", reverse("cockpit:node", args=[org.pk])),
+        Row("本月工作简报", reverse("cockpit:briefing", args=[org.pk])),
+        Row("考核", reverse("cockpit:assessment", args=[org.pk])),
+    ]
+    return Card("headline", f"{org.name}驾驶舱", reverse("cockpit:node", args=[org.pk]), rows=rows)
+
+
+def circle(user: Any) -> Card | None:
+    from doorstep.nearby.web.views_circle import _may_view
+
+    if not _may_view(user):
+        return None
+    return Card("circle", "15分钟生活圈", reverse("nearby:circle"), hint="服务阵地覆盖了哪些住户")
+
+
+# ---------------------------------------------------------------- the three admins
+
+
+def approvals(user: Any) -> Card | None:
+    from doorstep.accounts import approvals as rules
+    from doorstep.accounts.models import Approval
+
+    if not user.has_perm("accounts.decide_approval"):
+        return None
+    pending = Approval.objects.visible_to(user).filter(status="pending")
+    mine = [
+        a for a in pending.select_related("target", "requested_by") if rules.may_decide(user, a)
+    ]
+    return Card(
+        "approvals",
+        "待我审批（双人审批）",
+        reverse("accounts:approvals"),
+        pending.count(),
+        [Row(str(a), reverse("accounts:approvals")) for a in mine[:ROWS]],
+        "他人提出的授权和密码重置，须由另一名管理员决定",
+    )
+
+
+def audit_log(user: Any) -> Card | None:
+    if not user.has_perm("core.view_auditentry"):
+        return None
+    return Card("audit", "审计日志", reverse("atlas:audit"), hint="查看解密、导出和授权等操作记录")
+
+
+def admin_duties(user: Any) -> list[Card] | None:
+    """The configuration a system or security admin keeps, as links into the admin."""
+    if not user.is_staff:
+        return None
+    links = [
+        ("cases.change_category", "cases", "category", "诉求分类目录"),
+        ("cases.change_holidayoverride", "cases", "holidayoverride", "节假日调休"),
+        ("organisations.change_organisation", "organisations", "organisation", "组织架构"),
+        ("service.change_pointrule", "service", "pointrule", "积分规则"),
+        ("accounts.change_user", "accounts", "user", "账号"),
+        ("accounts.change_membership", "accounts", "membership", "任职与角色"),
+        ("open311.change_apikey", "open311", "apikey", "接口密钥"),
+    ]
+    return [
+        Card(f"admin_{model}", title, reverse(f"admin:{app}_{model}_changelist"))
+        for perm, app, model, title in links
+        if user.has_perm(perm)
+    ]

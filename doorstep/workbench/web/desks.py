@@ -1,0 +1,85 @@
+"""Which cards each role's workbench holds (工作台), in the order they are shown.
+
+Every role of `accounts.roles.DEFAULT_ROLES` has an entry (a test keeps it so): a new
+role joins here with its cards the day it joins the roles. A user holding several roles
+sees one section per role, each card once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import cards as c
+
+DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
+    "resident": (
+        "居民",
+        (c.file_request, c.file_wish, c.my_requests, c.activities_near, c.my_central_household),
+    ),
+    "grid_worker": (
+        "网格员",
+        (c.report_patrol, c.grid_open, c.my_todo, c.households_due, c.overdue),
+    ),
+    "grid_leader": (
+        "网格长",
+        (c.report_patrol, c.grid_open, c.my_todo, c.households_due, c.overdue),
+    ),
+    "party_member": ("党员", (c.pool, c.my_todo, c.links_due, c.my_service, c.activities_near)),
+    "volunteer": ("志愿者", (c.pool, c.my_todo, c.my_service, c.activities_near)),
+    "community_staff": (
+        "社区工作人员",
+        (
+            c.to_receive,
+            c.to_dispatch,
+            c.to_verify,
+            c.overdue,
+            c.bookings,
+            c.hours,
+            c.conflicts,
+            c.headline,
+            c.circle,
+        ),
+    ),
+    "street_officer": (
+        "街道干部",
+        (
+            c.escalations,
+            c.whistles_waiting,
+            c.to_verify,
+            c.overdue_by_community,
+            c.conflicts,
+            c.headline,
+            c.circle,
+        ),
+    ),
+    "department_liaison": ("部门联络员", (c.summonses, c.bookings, c.activities_near)),
+    "system_admin": ("系统管理员", (c.admin_duties,)),
+    "security_admin": ("安全管理员", (c.approvals, c.admin_duties)),
+    "audit_admin": ("审计管理员", (c.approvals, c.audit_log)),
+}
+
+
+def role_codes(user: Any) -> list[str]:
+    """The codes of the roles the user holds now, in the order of `DESKS`."""
+    from doorstep.accounts.models import Membership
+
+    held = set(Membership.objects.active().filter(user=user).values_list("role__code", flat=True))
+    return [code for code in DESKS if code in held] + sorted(held - set(DESKS))
+
+
+def sections(user: Any) -> list[tuple[str, list[c.Card]]]:
+    """(role name, cards) per role the user holds; each card once, in the first role."""
+    seen: set[str] = set()
+    out = []
+    for code in role_codes(user):
+        name, builders = DESKS.get(code, (code, ()))
+        shown = []
+        for build in builders:
+            made = build(user)
+            for card in made if isinstance(made, list) else [made]:
+                if card is not None and card.key not in seen:
+                    seen.add(card.key)
+                    shown.append(card)
+        if shown:
+            out.append((name, shown))
+    return out

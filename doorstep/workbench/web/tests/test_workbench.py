@@ -1,0 +1,137 @@
+"""The workbench on the demo street: every demo login lands on its own 工作台, every count
+on it equals the list it opens, and the navigation offers only pages that open."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from doorstep.accounts.models import User
+from doorstep.accounts.roles import DEFAULT_ROLES
+from doorstep.workbench.web.desks import DESKS, sections
+from doorstep.workbench.web.nav import entries
+
+LOGINS = (
+    "street",
+    "community",
+    "grid",
+    "gridleader",
+    "member",
+    "resident",
+    "volunteer",
+    "liaison",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+)
+# What each login must find on the workbench (card keys), whatever else it holds.
+EXPECTED = {
+    "street": {"escalations", "whistles", "to_verify", "headline"},
+    "community": {"to_receive", "to_dispatch", "to_verify", "overdue", "bookings", "hours"},
+    "grid": {"patrol", "grid_open", "todo", "households_due"},
+    "gridleader": {"patrol", "grid_open", "todo"},
+    "member": {"pool", "todo", "links_due", "service"},
+    "resident": {"file", "wish", "rating", "mine", "activities", "central"},
+    "volunteer": {"pool", "todo", "service"},
+    "liaison": {"summonses"},
+    "sysadmin": {"admin_category", "admin_holidayoverride"},
+    "secadmin": {"approvals", "admin_user"},
+    "auditor": {"approvals", "audit"},
+}
+
+
+@pytest.fixture(scope="module")
+def demo(demo_module):
+    return demo_module
+
+
+def test_every_role_has_a_workbench():
+    assert {spec["code"] for spec in DEFAULT_ROLES} <= set(DESKS)
+
+
+def listed(response: Any) -> int:
+    """How many rows the page a card opens says it holds."""
+    context = response.context
+    if "page" in context and hasattr(context["page"], "paginator"):
+        return context["page"].paginator.count
+    if "links_due_count" in context:  # 我的服务: linked households due a visit
+        return context["links_due_count"]
+    if "pending_count" in context:
+        return context["pending_count"]
+    if "total" in context:  # 联户走访覆盖: linked households not visited in the period
+        return context["total"].linked - context["total"].visited
+    raise AssertionError(f"no count on {response.request['PATH_INFO']}")
+
+
+@pytest.mark.parametrize("username", LOGINS)
+def test_each_login_lands_on_its_workbench_and_every_count_equals_its_list(
+    demo, db, client, username
+):
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    response = client.get("/", follow=True)
+    assert response.status_code == 200
+    assert response.templates[0].name == "workbench/home.html"
+    page = response.content.decode()
+    assert "没有可查看的组织范围" not in page
+    cards = [card for _name, shown in sections(user) for card in shown]
+    keys = {card.key for card in cards}
+    assert EXPECTED[username] <= keys, EXPECTED[username] - keys
+    counted = [card for card in cards if card.count is not None]
+    for card in counted:
+        assert f'data-card="{card.key}"' in page
+        opened = client.get(card.url)
+        assert opened.status_code == 200, (card.key, card.url, opened.status_code)
+        assert listed(opened) == card.count, (card.key, card.url)
+    for card in cards:  # links and actions open too
+        if card.url:
+            assert client.get(card.url).status_code == 200, (card.key, card.url)
+        for row in card.rows:
+            if row.url:
+                assert client.get(row.url).status_code == 200, (card.key, row.url)
+
+
+def test_the_demo_street_gives_the_community_and_street_work_to_show(demo, db):
+    """Not a workbench of zeros: the demo's history leaves something in the main queues."""
+    community = User.objects.get(username="community")
+    shown = {c.key: c for _n, cards in sections(community) for c in cards}
+    assert sum(shown[k].count or 0 for k in ("to_receive", "to_dispatch", "to_verify")) > 0
+    street = User.objects.get(username="street")
+    shown = {c.key: c for _n, cards in sections(street) for c in cards}
+    overdue_cards = [c for k, c in shown.items() if k.startswith("overdue_")]
+    assert len(overdue_cards) >= 2  # one per community of the street
+
+
+def test_rows_come_nearest_deadline_first(demo, db):
+    user = User.objects.get(username="community")
+    for _name, cards in sections(user):
+        for card in cards:
+            notes = [r.note for r in card.rows if r.note.startswith("期限 ")]
+            assert notes == sorted(notes), card.key
+
+
+@pytest.mark.parametrize("username", LOGINS)
+def test_the_navigation_offers_only_pages_that_open(demo, db, client, username):
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    shown = entries(user)
+    assert shown[0] == ("工作台", "/")
+    for label, url in shown:
+        response = client.get(url)
+        assert response.status_code in (200, 302), (label, url, response.status_code)
+        if response.status_code == 302:  # the cockpit opens the user's first node
+            assert client.get(response["Location"]).status_code == 200, (label, url)
+    page = client.get("/").content.decode()
+    nav = re.search(r'<nav aria-label="主导航">(.*?)</nav>', page, re.S)
+    assert nav is not None
+    found = [u for u in re.findall(r'<a href="([^"]+)"', nav.group(1)) if u != "/inbox/"]
+    assert found == [u for _l, u in shown]
+
+
+def test_a_resident_is_not_offered_the_tree(demo, db):
+    labels = [label for label, _url in entries(User.objects.get(username="resident"))]
+    assert "组织树" not in labels and "驾驶舱" not in labels and "我要点单" in labels
+    admin_labels = [label for label, _url in entries(User.objects.get(username="auditor"))]
+    assert "活动" not in admin_labels and "审计日志" in admin_labels
