@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,6 +219,16 @@ class StoryMoves:
             )
 
         return step
+
+    @staticmethod
+    def practice(community: Organisation, category: Category) -> str:
+        """Where a community sends hotline orders of a category: fixed per pair (no draw
+        from the story's random stream), four pairs in ten to the grid."""
+        return (
+            "grid"
+            if zlib.crc32(f"{community.name}|{category.code}".encode()) % 10 < 4
+            else "department"
+        )
 
     def dispatch_to(self, story: Story, target: str) -> Step:
         """Dispatch to the grid, the category's default handler or a given department."""

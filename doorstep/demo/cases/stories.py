@@ -183,7 +183,12 @@ class Storyteller(StoryMoves):
                 st.case = Case.objects.get(number=result.numbers[0])
                 st.rater = staff  # the callback (回访) is made by the importing staff
 
-            target = "grid" if rng.random() < 0.4 else "department"
+            # Each community has its own practice for a category of hotline order (some
+            # send 食品安全 to the grid first, others straight to the department); one
+            # order in ten goes the other way.
+            practice = self.practice(self.cast.community_of[grid.pk], s.category)
+            other = "department" if practice == "grid" else "grid"
+            target = practice if rng.random() >= 0.1 else other
             s.steps = [
                 (0, imported),
                 (h(0.2, 3), self.dispatch_to(s, target)),
