@@ -69,7 +69,9 @@ def test_last_months_briefing_and_assessment_add_up(demo_street, open_page, tmp_
         f"{start.year}年{start.month}月1日至{end.month}月{end.day}日"
     )
     text = _sentences(page)
-    found = re.search(r"本月共受理群众诉求 ([\d,]+) 件，其中已办结 ([\d,]+) 件，办结率 (\S+?%|—)", text)
+    found = re.search(
+        r"本月共受理群众诉求 ([\d,]+) 件，其中已办结 ([\d,]+) 件，办结率 (\S+?%|—)", text
+    )
     assert found, text
     assert _number(found[1]) == rates["received"] > 0
     assert _number(found[2]) == rates["closed"]

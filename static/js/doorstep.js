@@ -43,3 +43,30 @@ document.addEventListener("change", function (event) {
     field.form.submit();
   }
 });
+
+// <div data-picked-into="#box">: a choice found by a type-ahead search is kept once picked —
+// its label moves into #box, so the next search does not take it away.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  var found = input.closest && input.closest("[data-picked-into]");
+  if (!found || !input.checked) return;
+  var box = document.querySelector(found.getAttribute("data-picked-into"));
+  var label = input.closest("label");
+  if (!box || !label) return;
+  var same = box.querySelector('[data-key="' + label.getAttribute("data-key") + '"]');
+  if (same && same !== label) {
+    same.querySelector("input").checked = true;
+    label.remove();
+    return;
+  }
+  box.appendChild(label);
+});
+
+// Enter in a type-ahead search (input[type=search][hx-get]) inside a form searches; it
+// must not submit the form around it (a dispatch would go to whatever was picked).
+document.addEventListener("keydown", function (event) {
+  var input = event.target;
+  if (event.key !== "Enter" || !input.matches || !input.matches("input[type=search][hx-get]")) return;
+  event.preventDefault();
+  if (window.htmx) window.htmx.trigger(input, "search");
+});

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     views_case,
+    views_dispatch,
     views_export,
     views_hotline,
     views_inbox,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("cases/<str:number>/filed/", views_resident.filed, name="filed"),
     path("cases/<str:number>/", views_case.case_detail, name="case"),
     path("cases/<str:number>/move/<str:code>/", views_case.move, name="move"),
+    path("cases/<str:number>/handlers/", views_dispatch.handler_search, name="handlers"),
     path("cases/<str:number>/photos/<int:pk>/", views_case.photo, name="photo"),
     path("inbox/", views_inbox.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views_inbox.inbox_read, name="inbox_read"),

@@ -33,6 +33,7 @@ from .views_common import (
     summon_orgs,
     visible_cases,
 )
+from .views_dispatch import suggested
 from .views_queue import render_pool
 
 EVENT_LABELS = {"create": "提交诉求"}
@@ -221,10 +222,9 @@ def render_detail(
         "duplicate_of": case.merged_into if case.merged_into_id else None,
         "open_statuses": OPEN,
     }
-    if codes & {"dispatch", "set_handlers"}:
-        ctx["dispatch_orgs"] = dispatch_orgs(case)
-        ctx["dispatch_people"] = dispatch_people(case)
-        ctx["default_handler"] = case.category.default_handler_id
+    if "dispatch" in codes:
+        ctx["suggestions"] = suggested(case)
+    if "set_handlers" in codes:
         ctx["active_co"] = [a for a in ctx["assignments"] if a.active and a.role == "co"]
     if "whistle" in codes:
         ctx["summon_orgs"] = summon_orgs(case)

@@ -272,7 +272,8 @@ def test_dispatch_with_co_handlers_and_default_handler(cw, client):
     case = services.perform(case, "accept", actor=p["community_officer"])
     client.force_login(p["community_officer"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
-    assert f'value="o:{cw.dept_city.pk}" selected' in body  # the category's default handler
+    # No history yet: the category's default handler is the first suggestion, picked.
+    assert f'value="o:{cw.dept_city.pk}" checked' in body and "该分类的默认承办单位" in body
     r = client.post(
         reverse("desk:move", args=[case.number, "dispatch"]),
         {
