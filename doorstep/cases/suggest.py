@@ -11,7 +11,7 @@ benchmark (`bench/dispatch_suggest.py`).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,12 +144,12 @@ def suggestions(case: Case, h: History, limit: int = 4) -> list[Suggestion]:
         if o == GRID:
             return case.territory if case.territory.kind == Kind.GRID else None
         if o == BRANCH:
-            pk = branch.get(case.territory_id)
-            return Organisation.objects.filter(pk=pk).first() if pk else None
-        kind, _, pk = o.partition(":")
+            branch_id = branch.get(case.territory_id)
+            return Organisation.objects.filter(pk=branch_id).first() if branch_id else None
+        kind, _, raw = o.partition(":")
         if kind == "u":
-            return User.objects.filter(pk=int(pk), is_active=True).first()
-        return Organisation.objects.filter(pk=int(pk)).first()
+            return User.objects.filter(pk=int(raw), is_active=True).first()
+        return Organisation.objects.filter(pk=int(raw)).first()
 
     def put(o: str, reason: str) -> None:
         target = target_of(o)
@@ -163,7 +163,7 @@ def suggestions(case: Case, h: History, limit: int = 4) -> list[Suggestion]:
     # category's a little, and what a dispatcher would pick without history (the default
     # handler, else the grid) starts ahead, so a few odd cases do not outvote it.
     default = case.category.default_handler_id
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = defaultdict(float)
     reasons: dict[str, str] = {}
     prior = {GRID: 1.0, BRANCH: 0.25}
     if default:
