@@ -68,7 +68,12 @@ def test_walk_1_resident_pool_party_member_rating(case_world, open_page, sign_in
     # 1. The resident, on a phone, submits a request with a photo.
     resident = _as(open_page, sign_in, "resident", "/cases/new/", phone=True)
     expect(resident.get_by_role("heading", level=1)).to_contain_text("我要点单")
-    resident.locator("#id_category").select_option(label="物业报修")
+    # The category by its pinyin, typed into the type-ahead.
+    resident.locator("#category-search").fill("wuyebaoxiu")
+    resident.locator("#category-found label", has_text="物业报修").locator("input").check()
+    expect(resident.locator("#category-picked input:checked")).to_have_value(
+        str(case_world.repair.pk)
+    )
     resident.locator("#id_description").fill("3单元楼道灯坏了一周，晚上老人上下楼看不见")
     expect(resident.locator("#id_building")).to_have_value(str(w.building_a.pk))
     resident.locator("#id_photos").set_input_files(_png())
@@ -134,7 +139,12 @@ def test_walk_2_patrol_escalate_whistle_report_evaluate(case_world, open_page, s
 
     # 1. The grid worker reports on patrol (draft), then submits to the community.
     grid = _as(open_page, sign_in, "grid_a", "/cases/patrol/new/", phone=True)
-    grid.locator("#id_category").select_option(label="安全隐患")
+    # The category through the three-level cascade.
+    cascade = grid.locator("#category-cascade")
+    cascade.locator("summary", has_text="按类别逐级选择").click()
+    cascade.locator("summary", has_text="城乡建设").click()
+    cascade.locator("summary", has_text="住房保障与房地产").click()
+    cascade.get_by_label("安全隐患").check()
     grid.locator("#id_description").fill("小区东门井盖缺失，已设临时围挡")
     grid.locator("#id_building").select_option(str(w.building_a.pk))
     grid.get_by_role("button", name="保存草稿").click()
@@ -209,8 +219,8 @@ def test_resident_marks_a_point_on_the_map(case_world, open_page, sign_in):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.get_by_label("群众点单").check()
-    page.locator("#category-filter").fill("物业")
-    expect(page.locator("#id_category")).to_have_value(str(case_world.repair.pk))
+    page.locator("#category-search").fill("物業報修")  # 繁体 finds it too
+    page.locator("#category-found label", has_text="物业报修").locator("input").check()
     page.locator("#id_description").fill("楼下路面塌陷一块")
     page.get_by_label("在地图上标出").check()
     expect(page.locator("#map .leaflet-interactive")).to_have_count(2)

@@ -33,6 +33,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from doorstep.core.search import search_text_for
+
 from .models import CaseKind, Category, CategorySource, LimitUnit, Urgency
 
 CATALOGUE_FILE = "data/catalogue/complaint-categories.csv"
@@ -244,6 +246,7 @@ def _new(node: Node, parent: Category | None, source: str) -> Category:
         parent=parent,
         level=node.level,
         full_name=node.full_name,
+        search_text=search_text_for(node.full_name),
         source=source,
         kind=node.kind,
         urgency=urgency,
@@ -277,6 +280,7 @@ def _load(nodes: list[Node], source: str, *, overwrite_names: bool) -> LoadResul
                     wanted.update(
                         name=n.name,
                         full_name=n.full_name,
+                        search_text=search_text_for(n.full_name),
                         parent_id=parent.pk if parent else None,
                         source=source,
                     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from doorstep.core.access import Scope, ScopedQuerySet
 from doorstep.core.crypto import EncryptedTextField
 from doorstep.core.models import AppendOnlyModel
-from doorstep.core.search import normalise_query
+from doorstep.core.search import normalise_query, search_text_for
 
 from .workflow import STATUS_CHOICES, S
 
@@ -81,6 +81,8 @@ class Category(models.Model):
     )
     level = models.PositiveSmallIntegerField(_("层级"), default=1)
     full_name = models.CharField(_("完整名称"), max_length=320, editable=False, default="")
+    # The full name simplified, in pinyin and initials (core.search), for the type-ahead.
+    search_text = models.TextField(editable=False, default="")
     source = models.CharField(
         _("来源"), max_length=16, choices=CategorySource.choices, default=CategorySource.COMMUNITY
     )
@@ -123,6 +125,14 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keeps `search_text` with the name it is made from (a derived column)."""
+        self.search_text = search_text_for(self.full_name or self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"name", "full_name"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 class CaseQuerySet(ScopedQuerySet["Case"]):

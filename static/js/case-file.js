@@ -1,22 +1,5 @@
-// Filing a case: the category filter and the where-is-it map (cases/file.html).
+// Filing a case: the where-is-it map (cases/file.html).
 (function () {
-  var filter = document.getElementById("category-filter");
-  var select = document.getElementById("id_category");
-  filter.addEventListener("input", function () {
-    var q = filter.value.trim();
-    var first = null;
-    select.querySelectorAll("optgroup").forEach(function (g) {
-      var any = false;
-      g.querySelectorAll("option").forEach(function (o) {
-        var hit = !q || o.text.indexOf(q) >= 0 || g.label.indexOf(q) >= 0;
-        o.hidden = !hit; o.disabled = !hit;
-        if (hit) { any = true; if (!first) first = o; }
-      });
-      g.hidden = !any;
-    });
-    if (q && first && (!select.value || select.selectedOptions[0].hidden)) select.value = first.value;
-  });
-
   var panes = document.querySelectorAll(".where-pane");
   var map = null, marker = null;
   function show() {

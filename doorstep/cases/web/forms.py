@@ -20,27 +20,6 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-def leaf_categories() -> list[Category]:
-    return list(
-        Category.objects.filter(active=True, children__isnull=True)
-        .select_related("parent__parent")
-        .order_by("code")
-    )
-
-
-def grouped_categories(leaves: list[Category]) -> list[tuple[str, list[Category]]]:
-    """Leaves grouped by their parents' names, for <optgroup>s."""
-    groups: dict[str, list[Category]] = {}
-    for c in leaves:
-        names: list[str] = []
-        p = c.parent
-        while p is not None:
-            names.insert(0, p.name)
-            p = p.parent
-        groups.setdefault(" › ".join(names) or "其他", []).append(c)
-    return list(groups.items())
-
-
 class FileCaseForm(forms.Form):
     """群众点单 / 微心愿 and 网格发现: what, where, photos."""
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    category_picker,
     views_case,
     views_dispatch,
     views_export,
@@ -17,6 +18,7 @@ urlpatterns = [
     path("cases/pool/", views_queue.pool, name="pool"),
     path("cases/export.xlsx", views_export.export_cases, name="export"),
     path("cases/new/", views_resident.new_case, name="new"),
+    path("cases/categories/", category_picker.category_search, name="categories"),
     path("cases/patrol/new/", views_resident.patrol_new, name="patrol_new"),
     path("cases/hotline/", views_hotline.hotline_import, name="hotline"),
     path("cases/mine/", views_resident.mine, name="mine"),

@@ -17,7 +17,8 @@ from doorstep.cases.models import Case, CaseKind, Source
 from doorstep.cases.services import create_case
 from doorstep.cases.workflow import S
 
-from .forms import FileCaseForm, grouped_categories, leaf_categories
+from . import category_picker
+from .forms import FileCaseForm
 from .views_common import buildings_for, check_number, require_any, visible_cases
 
 DEFAULT_CENTER = (39.99, 116.35)  # 学院路 (when no building has coordinates)
@@ -29,6 +30,25 @@ def _map_points(buildings: list[Any]) -> list[dict[str, Any]]:
         for b in buildings
         if b.lat is not None and b.lon is not None
     ]
+
+
+def _community_of(user: Any, home: Any) -> Any:
+    """The community whose most used categories the filer sees first."""
+    from doorstep.accounts.models import Membership
+
+    grid = home.grid if home is not None else None
+    if grid is not None:
+        return grid.parent if grid.kind == "grid" else grid
+    m = (
+        Membership.objects.active()
+        .filter(user=user, organisation__kind__in=("community", "grid"))
+        .select_related("organisation__parent")
+        .first()
+    )
+    if m is None:
+        return None
+    org = m.organisation
+    return org.parent if org.kind == "grid" else org
 
 
 def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
@@ -75,7 +95,6 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
             status = 400
     else:
         form = FileCaseForm(buildings=buildings, patrol=patrol, initial=initial)
-    leaves = leaf_categories()
     points = _map_points(buildings)
     center = (points[0]["lat"], points[0]["lon"]) if points else DEFAULT_CENTER
     if home is not None and home.lat is not None:
@@ -86,7 +105,8 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
         {
             "form": form,
             "patrol": patrol,
-            "groups": grouped_categories(leaves),
+            "category_tree": category_picker.tree(),
+            "common_categories": category_picker.common(_community_of(user, home)),
             "buildings": buildings,
             "home": home,
             "points": points,

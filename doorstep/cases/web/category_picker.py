@@ -1,0 +1,81 @@
+"""Picking a category out of ~700 (the government catalogue and the community's own):
+the community's most used first, a type-ahead (name, 繁体, pinyin or initials) and a
+three-level cascade (一级 › 二级 › 三级), all radio buttons of one name, so the form
+posts one category however it was found. Used by filing and the 待分类 queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from doorstep.cases.models import Category, CategoryRollup
+from doorstep.core.search import normalise_query
+
+SHOWN = 30
+COMMON = 8
+
+
+@dataclass
+class Node:
+    category: Category
+    children: list[Node] = field(default_factory=list)
+
+
+def tree() -> list[Node]:
+    """The active categories as a tree of nodes; a node without children is a leaf."""
+    rows = list(Category.objects.filter(active=True).order_by("code"))
+    nodes = {c.pk: Node(c) for c in rows}
+    roots = []
+    for c in rows:
+        parent = nodes.get(c.parent_id) if c.parent_id else None
+        (parent.children if parent else roots).append(nodes[c.pk])
+    return roots
+
+
+def common(org: Any) -> list[Category]:
+    """The leaf categories most received under `org` in the last twelve months."""
+    if org is None:
+        return []
+    since = timezone.localdate().replace(day=1) - dt.timedelta(days=365)
+    top = (
+        CategoryRollup.objects.filter(organisation=org, month__gte=since)
+        .values("category_id")
+        .annotate(n=Sum("received"))
+        .filter(n__gt=0)
+        .order_by("-n", "category_id")[: COMMON * 2]
+    )
+    ids = [r["category_id"] for r in top]
+    leaves = Category.objects.filter(pk__in=ids, active=True, children__isnull=True).in_bulk()
+    return [leaves[i] for i in ids if i in leaves][:COMMON]
+
+
+def matching(query: str) -> list[Category]:
+    needle = normalise_query(query)
+    if not needle:
+        return []
+    return list(
+        Category.objects.filter(
+            active=True, children__isnull=True, search_text__contains=needle
+        ).order_by("code")[: SHOWN + 1]
+    )
+
+
+@login_required
+def category_search(request: HttpRequest) -> HttpResponse:
+    """GET ?category_q= → matching leaf categories as radio buttons named `category`."""
+    query = str(request.GET.get("category_q") or "").strip()[:50]
+    if any(ord(ch) < 32 for ch in query):
+        query = ""
+    found = matching(query) if query else []
+    return render(
+        request,
+        "cases/_category_choices.html",
+        {"found": found[:SHOWN], "more": len(found) > SHOWN, "query": query},
+    )
