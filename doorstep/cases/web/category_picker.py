@@ -32,7 +32,7 @@ def tree() -> list[Node]:
     """The active categories as a tree of nodes; a node without children is a leaf."""
     rows = list(Category.objects.filter(active=True).order_by("code"))
     nodes = {c.pk: Node(c) for c in rows}
-    roots = []
+    roots: list[Node] = []
     for c in rows:
         parent = nodes.get(c.parent_id) if c.parent_id else None
         (parent.children if parent else roots).append(nodes[c.pk])
