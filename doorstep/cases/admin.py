@@ -24,7 +24,15 @@ from doorstep.core.admin import ScopedAdminMixin, ScopedChoicesMixin
 from doorstep.core.masking import mask_name, mask_phone
 
 from .catalogue import SEPARATOR
-from .models import Assignment, Case, CaseEvent, Category, HolidayOverride, LimitUnit
+from .models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    Category,
+    HolidayOverride,
+    HotlineLabel,
+    LimitUnit,
+)
 
 
 class CategoryForm(forms.ModelForm):
@@ -278,3 +286,13 @@ class CaseEventAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CaseEvent]:
         visible = Case.objects.visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(case_id__in=visible)
+
+
+@admin.register(HotlineLabel)
+class HotlineLabelAdmin(admin.ModelAdmin):
+    """热线分类对照: other systems' 问题分类 and the category our dispatchers chose."""
+
+    list_display = ("label", "category", "chosen_by", "chosen_at")
+    search_fields = ("label",)
+    autocomplete_fields = ("category",)
+    readonly_fields = ("chosen_by", "chosen_at")

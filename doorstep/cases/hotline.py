@@ -6,15 +6,17 @@ Columns (the header row is the first non-empty row; extra columns are ignored):
 |---|---|---|
 | 工单编号 | yes | the hotline's order number; an order already imported is skipped |
 | 诉求类型 | yes (may be blank) | 投诉 / 求助 / 咨询 / 建议 / 举报 …, shown in the title |
-| 问题分类 | yes | a leaf category: its name when unique, its full path ("城乡建设 › 住房保障与房地产 › 物业服务", also with ">" or "/"), or its code |
+| 问题分类 | yes | a leaf category: its name when unique, its full path ("城乡建设 › 住房保障与房地产 › 物业服务", also with ">" or "/"), or its code; any other wording (a top-level class, another system's term) is looked up among the labels dispatchers have mapped, else the order waits in 待分类 |
 | 诉求内容 | yes | the text |
-| 地址 | yes | located to a building by name; otherwise the importing user's community or street |
+| 地址 | yes | located to a building by name, else placed on the importing user's community or street; an order with no address waits in 待定位 |
 | 来电时间 | yes | when the call came in (a date-time cell or text such as 2025-06-01 09:30) |
 | 办结时限 | yes (may be blank) | a date-time (the due moment), or an amount counted from 来电时间: a bare number is working days, "24小时" hours, "5个工作日"/"5天" working days; blank: the category's limit |
 | 来电人, 联系电话, 紧急程度 | no | the caller's name and number (checked), 紧急/较急/一般 |
 
-Each order becomes an accepted case (`kind=hotline`, `source=hotline`, `external_no` = 工单编号)
-through `services.create_case`, each row in its own savepoint: a bad row is reported with
+Each order with a category and a building becomes an accepted case (`kind=hotline`,
+`source=hotline`, `external_no` = 工单编号) through `services.create_case`; the others wait
+as `HotlineOrder`s for a dispatcher (staging.py, hotline_queue.py). Titles are made from
+the text with its whitespace evened out. Each row is imported in its own savepoint: a bad row is reported with
 its row number (as Excel numbers it, the header being row 1) and a message, the other rows
 still import. A file without the required columns imports nothing.
 """
@@ -44,8 +46,8 @@ from . import services
 from .calendar import TZ, WorkCalendar
 from .deadlines import add_limit
 from .errors import CaseError, Conflict, NotAllowed
-from .locating import locate
-from .models import Case, CaseKind, Category, LimitUnit, Source, Urgency
+from .locating import Location, locate
+from .models import Case, CaseKind, Category, HotlineLabel, HotlineOrder, LimitUnit, Source, Urgency
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +109,24 @@ class HotlineFileError(CaseError):
 class HotlineResult:
     created: int = 0
     skipped_existing: int = 0
+    waiting: int = 0  # kept in the queue: 待分类 and/or 待定位
+    unclassified: int = 0
+    unlocated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # tracking numbers of the new cases
 
     @property
     def rows(self) -> int:
-        return self.created + self.skipped_existing + len(self.errors)
+        return self.created + self.skipped_existing + self.waiting + len(self.errors)
 
     def __str__(self) -> str:
+        waiting = (
+            f"，待处理 {self.waiting} 件（待分类 {self.unclassified}、待定位 {self.unlocated}）"
+            if self.waiting
+            else ""
+        )
         return (
-            f"新导入 {self.created} 件，已导入过跳过 {self.skipped_existing} 件，"
+            f"新导入 {self.created} 件{waiting}，已导入过跳过 {self.skipped_existing} 件，"
             f"有误 {len(self.errors)} 行"
         )
 
@@ -293,6 +303,24 @@ class CategoryIndex:
                 self.by_name.setdefault(c.name, []).append(c)
         self.leaves = {c.pk for c in cats if c.pk not in parents}
         self.names = {c.name for c in cats}
+        self.learned = {
+            m.label: by_id[m.category_id]
+            for m in HotlineLabel.objects.all()
+            if m.category_id in by_id
+        }
+
+    def find_or_learned(self, text: str) -> Category | None:
+        """The leaf the label names, or the one learned for it; None: it waits for a
+        dispatcher (待分类). An empty label is an error of the row."""
+        if not text:
+            raise RowError("问题分类不能为空")
+        try:
+            return self.find(text)
+        except RowError:
+            learned = self.learned.get(HotlineLabel.key(text))
+            if learned is not None and learned.pk in self.leaves and learned.active:
+                return learned
+            return None
 
     def find(self, text: Any) -> Category:
         text = _text(text)
@@ -334,7 +362,9 @@ class CategoryIndex:
 @dataclass(frozen=True)
 class Order:
     external_no: str
-    category: Category
+    category: Category | None  # None: not a leaf of ours and no label learned (待分类)
+    label: str
+    kind_word: str
     description: str
     title: str
     address: str
@@ -345,6 +375,13 @@ class Order:
     contact_phone: str
 
 
+def title_of(kind: str, description: str) -> str:
+    """A title from the text: every run of whitespace (newlines, full-width spaces) one
+    space, trimmed, cut to fit after the 诉求类型 in brackets."""
+    text = " ".join(description.split())
+    return f"【{kind}】{text[:28]}" if kind else text[:30]
+
+
 def parse_row(
     record: dict[str, Any], index: CategoryIndex, cal: WorkCalendar, now: dt.datetime
 ) -> Order:
@@ -353,7 +390,8 @@ def parse_row(
         raise RowError("工单编号不能为空")
     if len(number) > 64:
         raise RowError("工单编号过长（最多64个字符）")
-    category = index.find(record.get("问题分类"))
+    label = _text(record.get("问题分类"))
+    category = index.find_or_learned(label)
     description = _text(record.get("诉求内容"))
     if not description:
         raise RowError("诉求内容不能为空")
@@ -378,13 +416,14 @@ def parse_row(
     name = _text(record.get("来电人"))
     if len(name) > 64:
         raise RowError("来电人姓名过长")
-    kind = _text(record.get("诉求类型"))[:10]
-    title = f"【{kind}】{description[:28]}" if kind else description[:30]
+    kind = " ".join(_text(record.get("诉求类型")).split())[:10]
     return Order(
         number,
         category,
+        label[:200],
+        kind,
         description,
-        title,
+        title_of(kind, description),
         address,
         called_at,
         due_at,
@@ -419,8 +458,25 @@ def import_rows(
             if order.external_no in seen:
                 raise RowError(f"工单编号与第{seen[order.external_no]}行重复")
             seen[order.external_no] = row_no
-            if Case.objects.filter(source=Source.HOTLINE, external_no=order.external_no).exists():
+            if (
+                Case.objects.filter(source=Source.HOTLINE, external_no=order.external_no).exists()
+                or HotlineOrder.objects.filter(external_no=order.external_no).exists()
+            ):
                 result.skipped_existing += 1
+                continue
+            # No address at all: it waits for a place (待定位). An address naming no building
+            # we know is placed on the importing user's community, the address kept.
+            location = locate(address=order.address, fallback=fallback) if order.address else None
+            if order.category is None or location is None:
+                if fallback is None:
+                    raise RowError("无法确定该工单所属的社区或街道（您的账号没有可导入的辖区）")
+                with transaction.atomic():
+                    stage(order, location, actor=actor, organisation=fallback)
+                result.waiting += 1
+                if order.category is None:
+                    result.unclassified += 1
+                if location is None:
+                    result.unlocated += 1
                 continue
             with transaction.atomic():
                 case = services.create_case(
@@ -428,7 +484,7 @@ def import_rows(
                     category=order.category,
                     description=order.description,
                     title=order.title,
-                    location=locate(address=order.address, fallback=fallback),
+                    location=location,
                     kind=CaseKind.HOTLINE,
                     source=Source.HOTLINE,
                     urgency=order.urgency,
@@ -451,6 +507,30 @@ def import_rows(
             log.exception("hotline import: row %s failed", row_no)
             result.errors.append((row_no, "该行导入失败（系统错误），请检查内容后重试"))
     return result
+
+
+def stage(
+    order: Order, location: Location | None, *, actor: Any, organisation: Organisation
+) -> HotlineOrder:
+    """Keep an order that cannot be a case yet in the queue (hotline_queue.py)."""
+    return HotlineOrder.objects.create(
+        territory=location.territory if location else None,
+        building=location.building if location else None,
+        external_no=order.external_no,
+        label=order.label,
+        category=order.category,
+        kind_word=order.kind_word,
+        title=order.title,
+        description=order.description,
+        address=order.address,
+        called_at=order.called_at,
+        due_at=order.due_at,
+        urgency=order.urgency or "",
+        contact_name=order.contact_name,
+        contact_phone=order.contact_phone,
+        organisation=organisation,
+        imported_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 def import_hotline(
@@ -476,6 +556,7 @@ def import_hotline(
             target_id=(filename or "")[-100:],
             detail={
                 "created": result.created,
+                "waiting": result.waiting,
                 "skipped_existing": result.skipped_existing,
                 "errors": len(result.errors),
             },

@@ -558,3 +558,4 @@ from .counters import (  # noqa: E402, F401
     CategoryRollup,
     Rollup,
 )
+from .staging import HotlineLabel, HotlineOrder  # noqa: E402, F401

@@ -21,6 +21,15 @@ urlpatterns = [
     path("cases/categories/", category_picker.category_search, name="categories"),
     path("cases/patrol/new/", views_resident.patrol_new, name="patrol_new"),
     path("cases/hotline/", views_hotline.hotline_import, name="hotline"),
+    path("cases/hotline/waiting/", views_hotline.hotline_waiting, name="hotline_waiting"),
+    path(
+        "cases/hotline/waiting/<int:pk>/classify/",
+        views_hotline.hotline_classify,
+        name="hotline_classify",
+    ),
+    path(
+        "cases/hotline/waiting/<int:pk>/place/", views_hotline.hotline_place, name="hotline_place"
+    ),
     path("cases/mine/", views_resident.mine, name="mine"),
     path("cases/track/", views_resident.track, name="track"),
     path("track/", views_public_track.track_public, name="public_track"),

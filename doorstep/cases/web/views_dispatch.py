@@ -105,8 +105,8 @@ def suggested(case: Case) -> list[Choice]:
 @login_required
 def handler_search(request: HttpRequest, number: str) -> HttpResponse:
     """GET ?q=&name=lead|co → the matching choices as radio buttons or check boxes."""
-    require_any(request.user, "cases.dispatch_case")
-    case = case_in_scope(request, number)
+    require_any(request.user, "cases.view_case")
+    case = case_in_scope(request, number)  # 404 for a case the user cannot see
     if not may_dispatch(case, request.user):
         raise PermissionDenied("该工单当前不能派单")
     query = str(request.GET.get("q") or "").strip()[:QUERY_LIMIT]

@@ -399,6 +399,25 @@ def conflicts(user: Any) -> Card | None:
     return Card("conflicts", "身份证号冲突待核实", reverse("atlas:conflicts"), waiting.count())
 
 
+def hotline_waiting(user: Any) -> Card | None:
+    from doorstep.cases.web.views_hotline import waiting_orders
+
+    if not user.has_perm("cases.import_hotline"):
+        return None
+    waiting = waiting_orders(user)
+    rows = [
+        Row(o.title, reverse("desk:hotline_waiting"), "、".join(o.needs)) for o in waiting[:ROWS]
+    ]
+    return Card(
+        "hotline",
+        "12345待分类、待定位",
+        reverse("desk:hotline_waiting"),
+        waiting.count(),
+        rows,
+        "分类或地址对不上的热线工单",
+    )
+
+
 def headline(user: Any) -> Card | None:
     """The cockpit's headline for the user's street this month."""
     from doorstep.cases.rates import rates_for

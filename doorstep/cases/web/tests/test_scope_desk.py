@@ -16,6 +16,7 @@ from django.urls import get_resolver, reverse
 from doorstep.cases import services
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, CaseEvent
+from doorstep.cases.web.views_dispatch import may_dispatch
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,7 @@ PERSONAS = [
 
 # Pages about one case: url name -> HTTP method.
 CASE_PAGES = {"desk:case": "get", "desk:move": "post", "desk:photo": "get", "desk:filed": "get"}
+CASE_PAGES["desk:handlers"] = "get"  # the dispatch type-ahead: for those who may dispatch it
 # Pages without a case: url name -> the permissions of which one is needed (None: any user).
 LIST_PAGES: dict[str, tuple[str, ...] | None] = {
     "desk:list": (
@@ -53,9 +55,13 @@ LIST_PAGES: dict[str, tuple[str, ...] | None] = {
     "desk:mine": ("cases.add_case",),
     "desk:track": None,
     "desk:hotline": ("cases.import_hotline",),
+    "desk:hotline_waiting": ("cases.import_hotline",),
+    "desk:categories": None,  # the category type-ahead: the catalogue is public
     "desk:inbox": None,
 }
 POST_PAGES = {"desk:inbox_read", "desk:inbox_read_all"}  # covered in test_pages (own rows only)
+# The 12345 queue's decisions: scoped to the queue's rows (test_hotline_page.py).
+POST_PAGES |= {"desk:hotline_classify", "desk:hotline_place"}
 # Public by design: a case's progress by its code and phone tail, no personal data
 # (test_public_tracking.py).
 POST_PAGES |= {"desk:public_track"}
@@ -136,6 +142,8 @@ def test_every_desk_url_is_in_the_scope_matrix():
 
 
 def _url(page: str, case: Case) -> str:
+    if page == "desk:handlers":
+        return reverse(page, args=[case.number]) + "?q=qhdl"
     if page == "desk:move":
         return reverse(page, args=[case.number, "urge"])
     if page == "desk:photo":
@@ -166,6 +174,8 @@ def test_case_pages_show_exactly_the_personas_cases(cw, cases, client, persona):
             elif page == "desk:move":
                 # 催办 without a note is refused, or not open to this persona
                 expected = status if status in (400, 403) else -1
+            elif page == "desk:handlers":
+                expected = 200 if may_dispatch(case, user) else 403
             else:
                 expected = 200
             assert status == expected, (persona, key, page, status)
