@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -94,6 +96,26 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     # Name the party superior only when it is inside the user's own part of the tree.
     party_parent = visible.filter(pk=node.party_parent_id).first() if node.party_parent_id else None
+    # Down the party chain: the organisations whose party superior this is (a 社区党委's
+    # branches sit under grids in the tree, so they are not its tree children).
+    party_children = None
+    keeper = None
+    if node.is_party:
+        below = list(visible.filter(party_parent=node).order_by("kind", "name"))
+        below_counts = subtree_counts(node, below, from_counters=True) if below else {}
+        party_children = [(c, below_counts[c.pk]) for c in below]
+        central = (
+            getattr(node, "central_household", None)
+            if node.kind == Kind.CENTRAL_HOUSEHOLD
+            else None
+        )
+        if central is not None and user.has_perm("people.view_partymember"):
+            keeper = (
+                PartyMember.objects.visible_to(user)
+                .filter(pk=central.keeper_id)
+                .select_related("resident")
+                .first()
+            )
     return render(
         request,
         "atlas/organisation.html",
@@ -106,6 +128,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": members,
             "linked": linked,
             "party_parent": party_parent,
+            "party_children": party_children,
+            "keeper": keeper,
         },
     )
 
@@ -144,8 +168,43 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "atlas/household.html",
-        {"household": household, "residents": residents},
+        {
+            "household": household,
+            "residents": residents,
+            "central": _central_of(request, household),
+        },
     )
+
+
+def _central_of(request: HttpRequest, household: Household) -> dict[str, Any] | None:
+    """The 党员中心户 that keeps in touch with this household, and its member, as far as the
+    viewer may see them (the organisation by the tree's scope, the member by theirs)."""
+    from doorstep.atlas.people.models import HouseholdLink, PartyMember
+
+    link = (
+        HouseholdLink.objects.filter(household=household)
+        .select_related("central__organisation", "central__keeper__resident")
+        .first()
+    )
+    if link is None:
+        return None
+    org = (
+        Organisation.objects.visible_to(request.user)
+        .filter(pk=link.central.organisation_id)
+        .first()
+    )
+    keeper = (
+        PartyMember.objects.visible_to(request.user)
+        .filter(pk=link.central.keeper_id)
+        .select_related("resident")
+        .first()
+    )
+    return {
+        "name": link.central.organisation.name,
+        "org": org,
+        "keeper": keeper,
+        "since": link.since,
+    }
 
 
 @login_required
