@@ -100,7 +100,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # branches sit under grids in the tree, so they are not its tree children).
     party_children = None
     keeper = None
-    if node.is_party:
+    # 中心户 are named after their member: the chain is shown to those who see members.
+    if node.is_party and user.has_perm("people.view_partymember"):
         below = list(visible.filter(party_parent=node).order_by("kind", "name"))
         below_counts = subtree_counts(node, below, from_counters=True) if below else {}
         party_children = [(c, below_counts[c.pk]) for c in below]
