@@ -1,5 +1,6 @@
 """Models of the service app, one module per topic."""
 
+from .dual import DualReport, DualStatus
 from .honours import Certificate, HonourKind, HonourList, PeriodKind
 from .points import (
     LineKind,
@@ -31,6 +32,8 @@ from .teams import (
 )
 
 __all__ = [
+    "DualReport",
+    "DualStatus",
     "Certificate",
     "HonourKind",
     "HonourList",

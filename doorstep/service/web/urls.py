@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     urls_certificates,
     urls_honours,
+    views_dual,
     views_me,
     views_oversight,
     views_points,
@@ -14,6 +15,9 @@ from . import (
 app_name = "serve"
 urlpatterns = [
     path("service/me/", views_me.me, name="me"),
+    path("service/dual-report/", views_dual.dual_report_mine, name="dual_report"),
+    path("service/dual-reports/", views_dual.dual_reports, name="dual_reports"),
+    path("service/dual-reports/<int:pk>/decide/", views_dual.dual_decide, name="dual_decide"),
     path("service/teams/", views_teams.team_list, name="teams"),
     path("service/teams/new/", views_teams.team_new, name="team_new"),
     path("service/teams/<int:pk>/", views_teams.team_detail, name="team"),

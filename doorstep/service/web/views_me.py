@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from doorstep.atlas.people.models import HouseholdLink
 from doorstep.cases.models import Assignment
-from doorstep.service import ledger, records, visits
+from doorstep.service import dual_report, ledger, records, visits
 from doorstep.service.models import (
     Certificate,
     LineKind,
@@ -60,6 +60,7 @@ def _my_rank(user: Any) -> dict[str, Any] | None:
 def me(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     central = visits.central_of(user)
+    member = dual_report.member_of(user)
     linked: list[Any] = []
     if central is not None:
         linked = list(
@@ -91,6 +92,8 @@ def me(request: HttpRequest) -> HttpResponse:
             "team__theme", "team__organisation"
         ),
         "central": central,
+        "is_member": member is not None,
+        "reported": member.reported_community if member is not None else None,
         "linked": linked,
         "links_due_count": visits.due_links(central, timezone.localdate()).count()
         if central

@@ -418,6 +418,32 @@ def hotline_waiting(user: Any) -> Card | None:
     )
 
 
+def dual_reports(user: Any) -> Card | None:
+    from doorstep.service.web.views_dual import pending_reports
+
+    if not user.has_perm("people.change_partymember"):
+        return None
+    pending = pending_reports(user)
+    rows = [
+        Row(f"{r.member.resident.name} · {r.work_unit}", reverse("serve:dual_reports"))
+        for r in pending[:ROWS]
+    ]
+    return Card(
+        "dual", "在职党员双报到待确认", reverse("serve:dual_reports"), pending.count(), rows
+    )
+
+
+def dual_report_mine(user: Any) -> Card | None:
+    from doorstep.service import dual_report
+
+    member = dual_report.member_of(user)
+    if member is None:
+        return None
+    where = member.reported_community
+    text = f"已在{where.name}报到" if where else "在职党员请到居住地社区报到"
+    return Card("dual_mine", "双报到", reverse("serve:dual_report"), rows=[Row(text, "")])
+
+
 def headline(user: Any) -> Card | None:
     """The cockpit's headline for the user's street this month."""
     from doorstep.cases.rates import rates_for

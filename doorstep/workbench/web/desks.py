@@ -24,7 +24,10 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
         "网格长",
         (c.report_patrol, c.grid_open, c.my_todo, c.households_due, c.overdue),
     ),
-    "party_member": ("党员", (c.pool, c.my_todo, c.links_due, c.my_service, c.activities_near)),
+    "party_member": (
+        "党员",
+        (c.pool, c.my_todo, c.links_due, c.my_service, c.dual_report_mine, c.activities_near),
+    ),
     "volunteer": ("志愿者", (c.pool, c.my_todo, c.my_service, c.activities_near)),
     "community_staff": (
         "社区工作人员",
@@ -36,6 +39,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             c.hotline_waiting,
             c.bookings,
             c.hours,
+            c.dual_reports,
             c.conflicts,
             c.headline,
             c.circle,

@@ -26,7 +26,7 @@ def test_a_community_committee_lists_its_branches_and_a_branch_its_superior(worl
     m = re.search(r"下级党组织 <span class=\"muted\">(\d+) 个", body)
     assert m and int(m.group(1)) == below.count()
     body = client.get(reverse("atlas:organisation", args=[world.branch_a.pk])).content.decode()
-    assert f"上级党组织：<a href=\"{reverse('atlas:organisation', args=[committee.pk])}\"" in body
+    assert f'上级党组织：<a href="{reverse("atlas:organisation", args=[committee.pk])}"' in body
 
 
 def test_a_central_household_and_a_linked_household_name_the_member(world, client):

@@ -18,7 +18,7 @@ WITH_ID = {
     "serve:holding_decline", "serve:holding_end", "serve:record_approve",
     "serve:record_reject", "serve:record_evidence", "serve:redeem", "serve:honour_public",
     "serve:certificate_docx", "serve:certificate_pdf", "serve:edit_propose",
-    "serve:edit_decide",
+    "serve:edit_decide", "serve:dual_decide",
 }  # fmt: skip
 WITHOUT_ID = {
     "serve:honours_export",
@@ -26,6 +26,7 @@ WITHOUT_ID = {
     "serve:record_new", "serve:review", "serve:visit_new", "serve:points", "serve:rules",
     "serve:rewards", "serve:honours", "serve:honour_publish", "serve:honour_public_list",
     "serve:certificates", "serve:certificate_verify", "serve:edits", "serve:link_coverage",
+    "serve:dual_report", "serve:dual_reports",
 }  # fmt: skip
 
 
