@@ -208,6 +208,7 @@ class DemoTemplate:
             self._pg(f'DROP DATABASE IF EXISTS "{self._copy}" WITH (FORCE)')
             self._pg(f'CREATE DATABASE "{self._copy}" TEMPLATE "{self._template}"')
             self._switch(self._copy)
+        self._forget()
 
     def remove(self) -> None:
         """Back to the empty, migrated test database."""
@@ -216,6 +217,16 @@ class DemoTemplate:
         else:
             self._switch(self._base_name)
             self._pg(f'DROP DATABASE IF EXISTS "{self._copy}" WITH (FORCE)')
+        self._forget()
+
+    @staticmethod
+    def _forget() -> None:
+        """Drop the content-type ids cached from the other database: the two need not
+        agree (seeding may create a content type the empty database lacks), and an id
+        cached from one written into the other breaks a foreign key (django_admin_log)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
 
     # -- engines --------------------------------------------------------------------
     @property
