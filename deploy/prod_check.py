@@ -347,8 +347,8 @@ http {{
 
             resident = page_as("resident")
             resident.goto("/cases/new/")
-            category = resident.locator("#id_category optgroup[label='物业报修'] option").first
-            resident.locator("#id_category").select_option(category.get_attribute("value"))
+            resident.locator("#category-search").fill("物业报修")  # the category type-ahead
+            resident.locator("#category-found input[name=category]").first.check()
             text = f"生产环境冒烟测试：楼道灯不亮 {uuid.uuid4().hex[:6]}"
             resident.locator("#id_description").fill(text)
             resident.get_by_role("button", name="提交").click()
