@@ -33,9 +33,10 @@ def add(territory_path: str, month: dt.date, category_id: int | None, d: Mapping
         f"ON CONFLICT (organisation_id, month, category_id) DO UPDATE SET {updates}"
     )
     values = [counts[c] for c in cols] + [0] * len(others)
-    ids = [int(x) for x in territory_path.strip("/").split("/") if x]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[oid, month, category_id, *values] for oid in ids])
+        cursor.executemany(
+            sql, [[oid, month, category_id, *values] for oid in tally.org_ids(territory_path)]
+        )
 
 
 Key = tuple[int, dt.date, int]
@@ -43,7 +44,7 @@ Key = tuple[int, dt.date, int]
 
 def recount(rows: Iterable[Any]) -> dict[Key, dict[str, int]]:
     """{(org, month, category): counters} from event rows ordered as `rollups.event_rows`."""
-    from .rollups import folded, org_ids
+    from .rollups import folded
 
     totals: dict[Key, dict[str, int]] = defaultdict(dict)
     for path, category_id, state in folded(rows):
@@ -51,7 +52,7 @@ def recount(rows: Iterable[Any]) -> dict[Key, dict[str, int]]:
         counts = tally.category_vector(tally.vector(state))
         if day is None or not counts or category_id is None:
             continue
-        for oid in org_ids(path):
+        for oid in tally.org_ids(path):
             row = totals[(oid, day.replace(day=1), category_id)]
             for k, v in counts.items():
                 row[k] = row.get(k, 0) + v

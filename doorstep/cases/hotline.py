@@ -479,22 +479,7 @@ def import_rows(
                     result.unlocated += 1
                 continue
             with transaction.atomic():
-                case = services.create_case(
-                    actor=actor,
-                    category=order.category,
-                    description=order.description,
-                    title=order.title,
-                    location=location,
-                    kind=CaseKind.HOTLINE,
-                    source=Source.HOTLINE,
-                    urgency=order.urgency,
-                    contact_name=order.contact_name,
-                    contact_phone=order.contact_phone,
-                    accepted=True,
-                    external_no=order.external_no,
-                    created_at=order.called_at,
-                    due_at=order.due_at,
-                )
+                case = open_case(order, location, actor=actor)
             result.created += 1
             result.numbers.append(case.number)
         except Conflict:  # imported by someone else in the meantime
@@ -507,6 +492,28 @@ def import_rows(
             log.exception("hotline import: row %s failed", row_no)
             result.errors.append((row_no, "该行导入失败（系统错误），请检查内容后重试"))
     return result
+
+
+def open_case(order: Order | HotlineOrder, location: Location, *, actor: Any) -> Case:
+    """An order (read from the file, or completed in the queue) as an accepted hotline
+    case, received at the call time, due when the file said."""
+    assert order.category is not None
+    return services.create_case(
+        actor=actor,
+        category=order.category,
+        description=order.description,
+        title=order.title,
+        location=location,
+        kind=CaseKind.HOTLINE,
+        source=Source.HOTLINE,
+        urgency=order.urgency or None,
+        contact_name=order.contact_name,
+        contact_phone=order.contact_phone,
+        accepted=True,
+        external_no=order.external_no,
+        created_at=order.called_at,
+        due_at=order.due_at,
+    )
 
 
 def stage(

@@ -12,10 +12,10 @@ from django.db import transaction
 
 from doorstep.atlas.places.models import Building
 
-from . import services
 from .errors import CaseError, NotAllowed
+from .hotline import open_case
 from .locating import Location, locate
-from .models import Case, CaseKind, Category, HotlineLabel, HotlineOrder, Source
+from .models import Case, Category, HotlineLabel, HotlineOrder
 
 
 @dataclass
@@ -86,22 +86,7 @@ def promote(order: HotlineOrder, *, actor: Any) -> Case:
         if order.building is not None
         else Location(order.territory, None, order.address)
     )
-    case = services.create_case(
-        actor=actor,
-        category=order.category,
-        description=order.description,
-        title=order.title,
-        location=where,
-        kind=CaseKind.HOTLINE,
-        source=Source.HOTLINE,
-        urgency=order.urgency or None,
-        contact_name=order.contact_name,
-        contact_phone=order.contact_phone,
-        accepted=True,
-        external_no=order.external_no,
-        created_at=order.called_at,
-        due_at=order.due_at,
-    )
+    case = open_case(order, where, actor=actor)
     order.status, order.case = HotlineOrder.Status.DONE, case
     order.save(update_fields=["status", "case"])
     return case

@@ -17,15 +17,11 @@ from django.db import connection
 
 from . import category_rollups, tally
 from .models import ROLLUP_FIELDS, Rollup
-from .tally import local_day
+from .tally import local_day, org_ids
 
 __all__ = ["local_day", "org_ids", "record", "recount_from_events", "stored"]
 
 Contribution = tuple[dt.date, dict[str, int]]
-
-
-def org_ids(path: str) -> list[int]:
-    return [int(x) for x in path.strip("/").split("/") if x]
 
 
 def contribution(state: Mapping[str, Any]) -> Contribution | None:

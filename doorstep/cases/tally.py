@@ -23,14 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
+from .calendar import TZ
 
 CLOSED_STATUSES = frozenset({"closed", "archived"})
 CANCELLED = "cancelled"
 RATINGS = ("satisfied", "basic", "unsatisfied")
 SIGNS = ("sign", "claim")
+
+
+def org_ids(path: str) -> list[int]:
+    """The organisation ids on a tree path ("/1/5/9/" → [1, 5, 9]): every ancestor."""
+    return [int(x) for x in path.strip("/").split("/") if x]
 
 
 def local_day(at: dt.datetime) -> dt.date:

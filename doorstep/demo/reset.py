@@ -93,26 +93,14 @@ def delete_cases(path: str) -> int:
     if not ids:
         return 0
     inside = set(Organisation.objects.filter(path__startswith=path).values_list("pk", flat=True))
-    counted = rollups.recount(rollups.event_rows(sorted(ids)))
-    for (org_id, day), counts in counted.items():
-        if org_id in inside:
-            continue
-        row = Rollup.objects.filter(organisation_id=org_id, day=day).first()
-        if row is not None:
-            for name, n in counts.items():
-                setattr(row, name, getattr(row, name) - n)
-            row.save(update_fields=list(counts))
-    by_category = category_rollups.recount(rollups.event_rows(sorted(ids)))
-    for (org_id, month, category_id), counts in by_category.items():
-        if org_id in inside:
-            continue
-        crow = CategoryRollup.objects.filter(
-            organisation_id=org_id, month=month, category_id=category_id
-        ).first()
-        if crow is not None:
-            for name, n in counts.items():
-                setattr(crow, name, getattr(crow, name) - n)
-            crow.save(update_fields=list(counts))
+    rows = sorted(ids)
+    _take_off(Rollup, ("day",), rollups.recount(rollups.event_rows(rows)), inside)
+    _take_off(
+        CategoryRollup,
+        ("month", "category_id"),
+        category_rollups.recount(rollups.event_rows(rows)),
+        inside,
+    )
     photos = Attachment.objects.filter(case_id__in=ids)
     for attachment in photos.only("file"):
         if attachment.file:
@@ -131,6 +119,21 @@ def delete_cases(path: str) -> int:
         Notification.objects.filter(url__in=[f"/cases/{n}/" for n in chunk]).delete()
     Case.objects.filter(merged_into_id__in=ids).exclude(pk__in=ids).update(merged_into=None)
     return Case.objects.filter(pk__in=ids).delete()[1].get("cases.Case", 0)
+
+
+def _take_off(model: Any, keys: tuple[str, ...], counted: dict, inside: set[int]) -> None:
+    """Subtract recounted counters from the rows of organisations outside the subtree;
+    each key of `counted` is (organisation id, *keys)."""
+    for (org_id, *rest), counts in counted.items():
+        if org_id in inside:
+            continue
+        row = model.objects.filter(
+            organisation_id=org_id, **dict(zip(keys, rest, strict=True))
+        ).first()
+        if row is not None:
+            for name, n in counts.items():
+                setattr(row, name, getattr(row, name) - n)
+            row.save(update_fields=list(counts))
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

@@ -43,7 +43,7 @@ def count_by_cohort(apps, schema_editor):
         day, vector = tally.cohort_day(state), tally.vector(state)
         if day is None or not vector:
             continue
-        ids = [int(x) for x in cases[case_id].strip("/").split("/") if x]
+        ids = tally.org_ids(cases[case_id])
         for oid in ids:
             for k, n in vector.items():
                 days[(oid, day)][k] += n
