@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,6 +28,7 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})  # the live server; nothing else
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -64,8 +66,10 @@ def open_page(
 ) -> Iterator[Callable[..., Any]]:
     """open_page(phone=False) -> a new page in a fresh context (own cookies), on the live server.
 
-    JavaScript errors and Content-Security-Policy violations on any page fail the test; a failing test leaves a screenshot of each of
-    its pages in e2e/artifacts/failed-<test>-<n>.png.
+    JavaScript errors, Content-Security-Policy violations and any request that would leave
+    the machine (a map tile, a font or a script from outside) on any page fail the test; a
+    failing test leaves a screenshot of each of its pages in
+    e2e/artifacts/failed-<test>-<n>.png.
     """
     contexts: list[Any] = []
     pages: list[Any] = []
@@ -90,6 +94,15 @@ def open_page(
             lambda msg: (
                 errors.append(msg.text)
                 if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
+        page.on(
+            "request",
+            lambda req: (
+                errors.append(f"outside request: {req.url}")
+                if urlsplit(req.url).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(req.url).hostname not in LOCAL_HOSTS
                 else None
             ),
         )

@@ -29,8 +29,10 @@ def test_street_officer_sees_the_coverage_map(demo_street, open_page):
     page.wait_for_url(re.compile(r"/circle/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("15分钟党群便民服务圈")
     expect(page.locator("#circle-map[data-drawn='1']")).to_be_visible()
-    # Roads (one canvas layer), buildings coloured by coverage and the sites are drawn.
-    expect(page.locator("#circle-map canvas")).to_have_count(1)
+    # Roads (one canvas layer), buildings coloured by coverage and the sites are drawn,
+    # over the basemap (a canvas of its own, below)
+    expect(page.locator("#circle-map .leaflet-overlay-pane canvas")).to_have_count(1)
+    expect(page.locator("#circle-map .leaflet-basemap-pane canvas")).to_have_count(1)
     expect(page.locator(".leaflet-control-attribution")).to_contain_text(
         "© OpenStreetMap contributors"
     )

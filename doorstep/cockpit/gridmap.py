@@ -1,6 +1,8 @@
-"""The cockpit map: each grid under a node drawn as the convex hull of its buildings (no
-boundary data needed; scipy), shaded by a chosen measure — case density (cases received per
-100 households in the period), overdue cases now, or the 15-minute coverage share."""
+"""The cockpit map: each grid under a node drawn by its stored boundary (derived from the
+buildings so that grids never overlap, `places.partition`), or the convex hull of its
+buildings while it has none, shaded by a chosen measure — case density (cases received per
+100 households in the period), overdue cases now, or the 15-minute coverage share. A click
+on a grid opens the grid's own cockpit."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Count, Sum
+from django.urls import reverse
 from scipy.spatial import ConvexHull, QhullError
 
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.places.models import Building, Household
+from doorstep.atlas.places.partition import polygons
 from doorstep.cases.models import Case, Rollup
 
 from .panels import Period, latest_run_rows
@@ -35,8 +39,9 @@ def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
     )
     ids = [g.pk for g in grids]
     points: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    unbounded = [g.pk for g in grids if not polygons(g.outline)]
     for grid_id, lat, lon in Building.objects.filter(
-        grid_id__in=ids, lat__isnull=False, lon__isnull=False
+        grid_id__in=unbounded, lat__isnull=False, lon__isnull=False
     ).values_list("grid_id", "lat", "lon"):
         points[grid_id].append((float(lat or 0.0), float(lon or 0.0)))
     households = dict(
@@ -63,13 +68,15 @@ def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
     }
     rows = []
     for grid in grids:
+        hull = _hull(points.get(grid.pk, []))
         homes = households.get(grid.pk, 0)
         cases = int(received.get(grid.pk) or 0)
         rows.append(
             {
                 "id": grid.pk,
                 "name": grid.name,
-                "outline": _hull(points.get(grid.pk, [])),
+                "shapes": polygons(grid.outline) or ([[hull]] if hull else []),
+                "url": reverse("cockpit:node", args=[grid.pk]),
                 "households": homes,
                 "density": round(cases * 100 / homes, 1) if homes else None,
                 "received": cases,

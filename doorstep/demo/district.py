@@ -17,7 +17,9 @@ from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.organisations.services import create_organisation
 from doorstep.atlas.people import tallies
 from doorstep.atlas.people.models import Resident
+from doorstep.atlas.places import basemap
 from doorstep.atlas.places.models import Building, Household, Tenure, Unit
+from doorstep.atlas.places.partition import draw_grids
 
 from . import party
 from .cases import load_demo_categories
@@ -210,6 +212,45 @@ def _places(size: Size, built: Built, rng: random.Random) -> None:
     tallies.households((h["grid_id"], h["tenure"]) for h in households)
 
 
+def _basemap(size: Size, built: Built) -> int:
+    """The district's basemap drawn like an imported one: a road on every lattice line
+    (every third a main road, named), each building a small block; then the grid and
+    community boundaries derived from the buildings, as for a real street."""
+    side = math.ceil(math.sqrt(size.grids))
+    rows = math.ceil(size.grids / side)
+    shapes: list[basemap.Shape] = []
+    south, west = ORIGIN
+    north, east = south + rows * CELL, west + side * CELL
+    for i in range(rows + 1):
+        lat = round(south + i * CELL, 6)
+        main = i % 3 == 0
+        name = f"纬{i + 1}路" if main else ""
+        shapes.append(
+            basemap.Shape("road", 1 if main else 2, name, False, ((lat, west), (lat, east)))
+        )
+    for j in range(side + 1):
+        lon = round(west + j * CELL, 6)
+        main = j % 3 == 0
+        name = f"经{j + 1}路" if main else ""
+        shapes.append(
+            basemap.Shape("road", 1 if main else 2, name, False, ((south, lon), (north, lon)))
+        )
+    half = CELL / 12
+    for b_lat, b_lon in Building.objects.filter(grid__in=built.grids).values_list("lat", "lon"):
+        lat, lon = float(b_lat or 0.0), float(b_lon or 0.0)  # every building sits on a cell
+        ring = ((lat - half, lon - half), (lat - half, lon + half), (lat + half, lon + half),
+                (lat + half, lon - half), (lat - half, lon - half))  # fmt: skip
+        shapes.append(
+            basemap.Shape(
+                "building", 2, "", True, tuple((round(a, 6), round(b, 6)) for a, b in ring)
+            )
+        )
+    count = basemap.store(f"synthetic:{DISTRICT_CODE}", shapes)
+    for street in built.streets:
+        draw_grids(street)
+    return count
+
+
 def _people(built: Built, rng: random.Random) -> int:
     """Residents, written grid by grid so memory stays flat; returns how many."""
     maker = PeopleMaker(rng, REGION, taken_id_hashes())
@@ -268,6 +309,8 @@ def seed_district(log: Log, scale: float) -> Organisation:
         built = _tree(size, maker, rng)
     with timer.step("楼栋、单元、户"):
         _places(size, built, rng)
+    with timer.step("底图与网格边界"):
+        _basemap(size, built)
     with timer.step("居民（含加密与查找哈希）"):
         n = _people(built, rng)
     with timer.step("党员、党员中心户、联户"):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import osmium
 
+from doorstep.atlas.places.basemap import chinese_name
+
 from .geo import Point, centroid
 
 # Building tags whose buildings people live in (residential unless something says otherwise).
@@ -87,7 +89,7 @@ def read_extract(path: Path) -> Extract:
         if len(ring) < 4:
             continue
         osm_id = area.orig_id() if area.from_way() else -area.orig_id()
-        name = tags.get("name", "").strip()
+        name = chinese_name(tags)
         if "building" in tags:
             buildings.append(
                 OsmBuilding(

@@ -15,7 +15,9 @@ from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.organisations.services import create_organisation
 from doorstep.atlas.people import tallies
 from doorstep.atlas.people.models import CentralHousehold, Resident
+from doorstep.atlas.places import basemap
 from doorstep.atlas.places.models import Building, Compound, Household, Tenure, Unit
+from doorstep.atlas.places.partition import draw_grids
 from doorstep.service import credits
 
 from . import activities, cases, party, places, service
@@ -268,6 +270,9 @@ def seed_xueyuanlu(
         with timer.step("职能部门、共建单位和演示工单"):
             cases.seed_cases(built.street, log)
             credits.credit_cases()  # hours and points of the closed demo cases (eventual)
+    with timer.step("底图与网格边界"):
+        basemap.import_osm(osm_path or settings.SHARED_DIR / OSM_FILE)
+        draw_grids(built.street)
     with timer.step("路网、服务阵地和15分钟服务圈"):
         places.seed_places(built.street, osm_path or settings.SHARED_DIR / OSM_FILE, log)
     with timer.step("活动、报名和签到"):

@@ -13,6 +13,7 @@
     var el = document.getElementById("map");
     var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
     map = L.map(el, { attributionControl: false }).setView([+el.dataset.lat, +el.dataset.lon], 16);
+    if (window.DoorstepBasemap) DoorstepBasemap(map);
     var points = JSON.parse(document.getElementById("building-points").textContent);
     points.forEach(function (b) {
       L.circleMarker([b.lat, b.lon], { radius: 6, color: "#c8161d", weight: 1, fillOpacity: 0.5 })

@@ -3,6 +3,7 @@
   var data = JSON.parse(document.getElementById("circle-data").textContent);
   var el = document.getElementById("circle-map");
   var map = L.map(el, { preferCanvas: true, attributionControl: true });
+  if (window.DoorstepBasemap) DoorstepBasemap(map);
   map.attributionControl.setPrefix(false).addAttribution(data.attribution);
   var r = data.roads, bounds = [];
   var lines = [];

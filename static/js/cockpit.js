@@ -71,7 +71,7 @@
   });
 })();
 
-// The grid map (Leaflet, vector only: no tiles). Each grid is the hull of its buildings,
+// The grid map over the offline basemap. Each grid is its boundary (a click opens its cockpit),
 // shaded by the chosen measure; darker is more cases / more overdue / better covered.
 (function () {
   var el = document.getElementById("cockpit-charts");
@@ -80,6 +80,8 @@
   var data = JSON.parse(el.textContent).map;
   if (!data || !data.grids.length) { node.textContent = "暂无网格"; return; }
   var map = L.map(node, { attributionControl: true, zoomSnap: 0.25 });
+  if (window.DoorstepBasemap) DoorstepBasemap(map);
+  node.doorstepMap = map;  // for the browser tests: where a grid sits on screen
   map.attributionControl.setPrefix(false).addAttribution(data.attribution);
   var layer = L.layerGroup().addTo(map), bounds = [];
   var labels = { density: "件/百户", overdue: "件", coverage: "" };
@@ -95,11 +97,14 @@
       var v = g[measure];
       var shade = v === null ? "#dddddd" : colour(max ? v / max : 0);
       var text = v === null ? "无数据" : (measure === "coverage" ? (v * 100).toFixed(1) + "%" : v + labels[measure]);
-      var shape = g.outline.length >= 3
-        ? L.polygon(g.outline, { color: "#555", weight: 1, fillColor: shade, fillOpacity: 0.8 })
-        : L.circleMarker(g.outline[0] || [0, 0], { radius: 10, color: "#555", weight: 1, fillColor: shade, fillOpacity: 0.8 });
-      shape.bindTooltip(g.name + "：" + text).addTo(layer);
-      g.outline.forEach(function (p) { bounds.push(p); });
+      if (!g.shapes.length) return;  // a grid with no located building
+      var ring = g.shapes[0][0];  // shapes: polygons, each [outer ring, holes…]
+      var shape = ring.length >= 3
+        ? L.polygon(g.shapes, { color: "#555", weight: 1, fillColor: shade, fillOpacity: 0.65 })
+        : L.circleMarker(ring[0], { radius: 10, color: "#555", weight: 1, fillColor: shade, fillOpacity: 0.65 });
+      shape.bindTooltip(g.name + "：" + text + "（点击查看）").addTo(layer);
+      shape.on("click", function () { window.location.href = g.url + window.location.search; });
+      g.shapes.forEach(function (p) { p[0].forEach(function (q) { bounds.push(q); }); });
     });
     document.getElementById("map-legend").textContent = "颜色越深数值越大（最大 " +
       (measure === "coverage" ? (max * 100).toFixed(1) + "%" : max + labels[measure]) + "）；灰色为无数据";

@@ -4,6 +4,7 @@
   var points = JSON.parse(document.getElementById("site-points").textContent);
   var home = JSON.parse(document.getElementById("home-point").textContent);
   var map = L.map(el, { attributionControl: false });
+  if (window.DoorstepBasemap) DoorstepBasemap(map);
   var layer = L.featureGroup().addTo(map);
   points.forEach(function (p) {
     L.circleMarker([p.lat, p.lon], { radius: 8, color: p.open ? "#1a7f37" : "#888", weight: 2, fillOpacity: 0.6 })

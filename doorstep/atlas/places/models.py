@@ -189,3 +189,50 @@ class Household(models.Model):
     def address(self) -> str:
         b = self.unit.building
         return f"{b.name}{self.unit.number}{self.room}室"
+
+
+class FeatureKind(models.TextChoices):
+    ROAD = "road", _("道路")
+    BUILDING = "building", _("建筑")
+    WATER = "water", _("水系")
+    GREEN = "green", _("绿地")
+    RESIDENTIAL = "residential", _("居住区")
+    CAMPUS = "campus", _("园区")
+    RAIL = "rail", _("铁路")
+
+
+class MapFeatureQuerySet(ScopedQuerySet["MapFeature"]):
+    """The basemap is public geography (roads, outlines, water, green): any signed-in
+    person sees all of it; it names no household and no person."""
+
+    permissions = {"view": None}
+
+    def always(self, user: Any) -> Q | None:
+        return Q(pk__isnull=False)
+
+
+class MapFeature(models.Model):
+    """One shape of the offline basemap (底图), drawn under every map of the platform: from
+    an OpenStreetMap extract (`import_basemap`) or the synthetic district's lattice."""
+
+    source = models.CharField(_("来源"), max_length=100, db_index=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=FeatureKind.choices)
+    # drawing order and width within a kind: 0 = main road / large area … 3 = footpath
+    rank = models.PositiveSmallIntegerField(_("等级"), default=2)
+    name = models.CharField(_("名称"), max_length=200, blank=True)
+    closed = models.BooleanField(_("面状"), default=False)
+    points = models.JSONField(_("坐标"))  # [[lat, lon], ...]
+    south = models.FloatField()
+    west = models.FloatField()
+    north = models.FloatField()
+    east = models.FloatField()
+
+    objects = MapFeatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("底图要素")
+        verbose_name_plural = _("底图要素")
+        indexes = [models.Index(fields=["south", "west"], name="mapfeature_corner")]
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_conflicts, views_ledger, views_people
+from . import views, views_conflicts, views_ledger, views_map, views_people
 
 app_name = "atlas"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("conflicts/", views_conflicts.conflict_list, name="conflicts"),
     path("conflicts/<int:pk>/resolve/", views_conflicts.conflict_resolve, name="conflict_resolve"),
     path("search/", views.search, name="search"),
+    path("map/basemap.json", views_map.basemap_json, name="basemap"),
     path("audit/", views.audit_log, name="audit"),
     path("ledger/", views_ledger.ledger, name="ledger"),
     path("ledger/template/<str:kind>.xlsx", views_ledger.template, name="ledger_template"),

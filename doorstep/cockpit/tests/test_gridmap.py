@@ -40,8 +40,10 @@ def test_grid_measures_equal_direct_counts(cw):
         assert row["households"] == homes and row["received"] == received
         assert row["density"] == (round(received * 100 / homes, 1) if homes else None)
         assert row["overdue"] == Case.objects.open().filter(territory=grid, flag="overdue").count()
-    assert rows[w.grid_a.name]["outline"] == [[40.0, 116.35]]  # one building: a point
-    assert rows[w.grid_c.name]["outline"] == []  # no located building
+    # no stored boundary yet: the hull of the buildings
+    assert rows[w.grid_a.name]["shapes"] == [[[[40.0, 116.35]]]]  # one building: a point
+    assert rows[w.grid_c.name]["shapes"] == []  # no located building
+    assert rows[w.grid_a.name]["url"] == f"/cockpit/{w.grid_a.pk}/"
     # a community's map holds only its own grids
     assert {r["name"] for r in grid_map(w.community_1, period)["grids"]} == {
         w.grid_a.name,

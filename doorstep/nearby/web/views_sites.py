@@ -92,17 +92,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         rows.append({"site": s, "open": s.pk in open_ids, "metres": metres})
     if lat is not None:
         rows.sort(key=lambda r: (r["metres"] is None, r["metres"] or 0.0, r["site"].name))
-    points = [
-        {
-            "lat": r["site"].lat,
-            "lon": r["site"].lon,
-            "name": r["site"].name,
-            "open": r["open"],
-            "url": reverse("nearby:site", args=[r["site"].pk]),
-        }
-        for r in rows
-        if r["site"].lat is not None and r["site"].lon is not None
-    ]
+    points = _map_points(rows)
     home = {"lat": lat, "lon": lon, "name": building.name} if lat is not None else None
     return render(
         request,
@@ -249,6 +239,21 @@ def _walking(
     return out
 
 
+def _map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sites of a list as markers for static/js/site-map.js."""
+    return [
+        {
+            "lat": r["site"].lat,
+            "lon": r["site"].lon,
+            "name": r["site"].name,
+            "open": r["open"],
+            "url": reverse("nearby:site", args=[r["site"].pk]),
+        }
+        for r in rows
+        if r["site"].lat is not None and r["site"].lon is not None
+    ]
+
+
 @login_required
 def nearest(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or ""
@@ -303,6 +308,10 @@ def nearest(request: HttpRequest) -> HttpResponse:
         {
             "result": result,
             "building": building,
+            "points": _map_points(result.rows),
+            "home": {"lat": lat, "lon": lon, "name": building.name}
+            if building is not None and lat is not None
+            else None,
             "kind": kind,
             "open_only": open_only,
             "kinds": SiteKind.choices,
