@@ -61,7 +61,7 @@ bundle-check: bundle
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --preset xueyuanlu
+	$(PY) manage.py seed_demo --preset xueyuanlu --site http://$(HOST)
 	$(PY) manage.py runserver $(HOST)
 
 test: install browser

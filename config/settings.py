@@ -321,7 +321,9 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_HOST = os.environ.get("DOORSTEP_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DOORSTEP_EMAIL_FROM", "doorstep@localhost")
-SITE_URL = os.environ.get("DOORSTEP_SITE_URL", "http://127.0.0.1:8000")
+# Base of links that leave the page (QR codes, certificates, e-mails): empty means the
+# host each request came to (core/links.py).
+SITE_URL = os.environ.get("DOORSTEP_SITE_URL", "")
 
 # Map tiles: none by default (vector layers on a blank background).
 MAP_TILE_URL = os.environ.get("DOORSTEP_MAP_TILE_URL", "")

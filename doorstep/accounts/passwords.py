@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from doorstep.core import audit
+from doorstep.core import audit, links
 from doorstep.core.models import AuditAction
 from doorstep.inbox.services import notify
 
@@ -35,7 +35,7 @@ def reset_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", args=[uid, token])
-    return settings.SITE_URL.rstrip("/") + path
+    return links.absolute(path)
 
 
 def send_reset_link(user: User) -> None:

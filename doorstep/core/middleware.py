@@ -11,10 +11,11 @@ from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from .links import request_origin
 from .redact import ID_NUMBER, PHONE
 from .text import refusal
 
@@ -50,6 +51,13 @@ def ip_of(request: HttpRequest) -> str:
     return peer
 
 
+def _origin_of(request: HttpRequest) -> str:
+    try:  # the host was checked against ALLOWED_HOSTS by CommonMiddleware already
+        return f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:
+        return ""
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -57,9 +65,11 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = client_ip.set(ip_of(request))
         busy = serving.set(request.path or "/")
+        origin = request_origin.set(_origin_of(request))
         try:
             return self.get_response(request)
         finally:
+            request_origin.reset(origin)
             serving.reset(busy)
             client_ip.reset(token)
 

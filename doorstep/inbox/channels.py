@@ -15,6 +15,8 @@ from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage
 from django.utils.module_loading import import_string
 
+from doorstep.core import links
+
 
 @dataclass(frozen=True)
 class Message:
@@ -23,6 +25,9 @@ class Message:
     title: str
     body: str = ""
     url: str = ""
+    # The site's address when the message was queued (a link in an e-mail sent later by
+    # a worker must point to where the user was).
+    site: str = ""
 
 
 class Channel(Protocol):
@@ -63,7 +68,7 @@ class EmailChannel:
         mails = [
             EmailMessage(
                 subject=f"【家门口】{m.title}",
-                body=m.body + (f"\n\n{settings.SITE_URL}{m.url}" if m.url else ""),
+                body=m.body + (f"\n\n{m.site or links.site_url()}{m.url}" if m.url else ""),
                 to=[emails[m.user_id]],
             )
             for m in messages

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+
+from doorstep.core import links
 
 from .channels import Message, channels
 
@@ -50,6 +53,9 @@ def _send(messages: list[Message]) -> None:
 
     from .tasks import send_notifications
 
+    # Links in e-mails point to the site the sender was using (a worker has no request).
+    site = links.site_url()
+    messages = [m if m.site else dataclasses.replace(m, site=site) for m in messages]
     if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded default: no broker, deliver here
         deliver(messages)
         return

@@ -14,16 +14,16 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
 from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import Resident
-from doorstep.core import audit
+from doorstep.core import audit, links
 from doorstep.core.masking import mask_id_card, mask_name
 from doorstep.core.models import AuditAction
 
@@ -205,7 +205,7 @@ def _hours_text(hours: Decimal) -> str:
 
 
 def verify_hint() -> str:
-    return f"可在 {settings.SITE_URL.rstrip('/')}/certificates/verify/ 输入编号核验"
+    return f"可在 {links.absolute(reverse('serve:certificate_verify'))} 输入编号核验"
 
 
 def lines(cert: Certificate) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 import osmium
 from django.db import transaction
 
+from doorstep.core.errors import DomainError
 from doorstep.core.search import simplified
 
 from .models import FeatureKind, MapFeature
@@ -43,7 +44,7 @@ CAMPUS_AMENITY = frozenset(
 )
 
 
-class BasemapError(Exception):
+class BasemapError(DomainError):
     """A file that cannot be read as OpenStreetMap data (the message is for people)."""
 
 

@@ -245,8 +245,9 @@ def test_the_population_counters_agree_with_the_residents(street, db):
 
 def test_running_the_seed_again_adds_nothing(street, db):
     before = counts()
-    output = seed(preset="xueyuanlu")
+    output = seed(preset="xueyuanlu", site="http://127.0.0.1:8123/")
     assert "已经载入" in output and "gridleader" in output
+    assert "打开 http://127.0.0.1:8123/ 用下面的账号登录" in output  # `make demo HOST=…`
     assert counts() == before
 
 

@@ -6,7 +6,6 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.typing import actor_of
+from doorstep.core import links
 from doorstep.core.ids import parse_id
 from doorstep.nearby.activities import choosing, services
 from doorstep.nearby.activities.models import Activity, ActivityKind, SignUp, SignUpStatus
@@ -165,7 +165,7 @@ def activity_detail(request: HttpRequest, pk: int, **extra: Any) -> HttpResponse
         context["may_run"] = True
     if staff:
         context["signups"] = activity.signups.select_related("user").exclude(status="cancelled")
-        context["qr"] = mark_safe(services.checkin_qr_svg(activity, settings.SITE_URL))  # noqa: S308 - segno's own SVG
+        context["qr"] = mark_safe(services.checkin_qr_svg(activity, links.site_url()))  # noqa: S308 - segno's own SVG
         context["attendance"] = activity.signups.filter(checked_in_at__isnull=False).count()
     return render(request, "nearby/activity_detail.html", context)
 

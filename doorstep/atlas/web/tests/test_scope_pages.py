@@ -113,6 +113,7 @@ LIST_PAGES = {
     "atlas:ledger_export",
     "atlas:conflicts",  # atlas/people/tests/test_conflicts.py
     "atlas:conflict_resolve",
+    "atlas:basemap",  # public geography for any signed-in user: places/tests/test_basemap.py
 }
 
 

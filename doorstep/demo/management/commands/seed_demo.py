@@ -55,6 +55,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="先删除已载入的同一套演示数据再重建"
         )
+        parser.add_argument(
+            "--site",
+            default="",
+            help="演示站点的地址（如 http://127.0.0.1:8000），用于提示从哪里登录",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         preset: str = options["preset"]
@@ -78,7 +83,8 @@ class Command(BaseCommand):
                     district.seed_district(log, scale)
                 analyze()
                 log(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - started:.1f} 秒。"))
-        log("\n演示账号：")
+        site = options["site"].rstrip("/")
+        log(f"\n打开 {site}/ 用下面的账号登录：" if site else "\n演示账号：")
         print_logins(log, usernames)
 
     def _reset(self, root: Organisation, log: Any) -> None:

@@ -82,6 +82,14 @@ def test_staff_see_the_qr_and_check_people_in(world, festival, client):
     r = client.post(reverse("nearby:activity_check_in", args=[festival.pk]), {"user": resident.pk})
     assert r.status_code == 302
     assert SignUp.objects.get(activity=festival, user=resident).checked_in_at is not None
+    # the QR code leads to the host the staff member came to (a demo on another port)
+    on_port = client.get(
+        reverse("nearby:activity", args=[festival.pk]), HTTP_HOST="testserver:8123"
+    )
+    assert services.checkin_qr_svg(festival, "http://testserver:8123") in on_port.content.decode()
+    assert (
+        services.checkin_qr_svg(festival, "http://127.0.0.1:8000") not in on_port.content.decode()
+    )
     # a resident does not see the QR or the list
     client.force_login(resident)
     page = client.get(reverse("nearby:activity", args=[festival.pk])).content.decode()

@@ -221,3 +221,18 @@ def test_more_than_thirty_lookups_a_minute_from_one_address_answer_429(world, ce
     # Another address still gets answers.
     other = client.get(VERIFY, {"n": cert.number}, REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200 and "李**" in other.content.decode()
+
+
+def test_the_check_address_follows_the_host_the_owner_came_to(world, cert, login, settings):
+    """A demo on another port prints a check address that opens (no operator setting)."""
+    import io
+
+    from docx import Document
+
+    settings.SITE_URL = ""
+    client = login("party_member", world)
+    docx = client.get(
+        reverse("serve:certificate_docx", args=[cert.pk]), HTTP_HOST="testserver:8123"
+    )
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "http://testserver:8123/certificates/verify/" in text
