@@ -59,9 +59,12 @@ dist/doorstep-bundle/SHA256SUMS: requirements.in requirements.lock package.json 
 bundle-check: bundle
 	bash deploy/bundle_check.sh
 
+# The demo profile: DEBUG off over plain HTTP, keys made under var/ on first run.
+demo: export DOORSTEP_PROFILE = demo
+demo: export DOORSTEP_ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --preset xueyuanlu --site http://$(HOST)
+	$(PY) manage.py seed_demo --preset xueyuanlu --site http://$(subst 0.0.0.0,127.0.0.1,$(HOST))
 	$(PY) manage.py runserver $(HOST)
 
 test: install browser

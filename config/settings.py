@@ -21,15 +21,27 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DOORSTEP_DEBUG", True)
-SECRET_KEY = os.environ.get("DOORSTEP_SECRET_KEY", "")
+# DOORSTEP_PROFILE=demo (what `make demo` sets): DEBUG off over plain HTTP, with keys made
+# on first run under var/ (config/demo_profile.py). Unset: development defaults, or
+# production when DOORSTEP_DEBUG=0 (every key then must be given).
+PROFILE = os.environ.get("DOORSTEP_PROFILE", "")
+if PROFILE not in {"", "demo"}:
+    raise RuntimeError(f"DOORSTEP_PROFILE must be empty or 'demo', not {PROFILE!r}")
+DEMO = PROFILE == "demo"
+DEBUG = env_bool("DOORSTEP_DEBUG", not DEMO)
+_demo_keys: dict[str, str] = {}
+if DEMO:
+    from config import demo_profile
+
+    _demo_keys = demo_profile.keys(VAR_DIR)
+SECRET_KEY = os.environ.get("DOORSTEP_SECRET_KEY", "") or _demo_keys.get("secret_key", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("DOORSTEP_SECRET_KEY must be set when DOORSTEP_DEBUG=0")
     SECRET_KEY = "insecure-demo-key-change-me-" + "x" * 32
 # Key for field-level encryption of personal data (Fernet, urlsafe base64, 32 bytes) and
 # for the keyed hashes that let us find an ID-card number without storing it in clear.
-FIELD_ENCRYPTION_KEY = os.environ.get("DOORSTEP_FIELD_KEY", "")
+FIELD_ENCRYPTION_KEY = os.environ.get("DOORSTEP_FIELD_KEY", "") or _demo_keys.get("field_key", "")
 # Key of the keyed hashes used to find a number (defaults to the oldest field key).
 FIELD_LOOKUP_KEY = os.environ.get("DOORSTEP_LOOKUP_KEY", "")
 if not FIELD_ENCRYPTION_KEY and not DEBUG:
@@ -37,8 +49,10 @@ if not FIELD_ENCRYPTION_KEY and not DEBUG:
 # The audit log proves itself with keys kept outside the database (core/auditkeys.py): MAC
 # keys for the hash chain (comma-separated, the first writes, all verify) and an Ed25519
 # private key (PEM file) that signs checkpoints, appended to a file outside the database.
-AUDIT_MAC_KEY = os.environ.get("DOORSTEP_AUDIT_KEY", "")
-AUDIT_SIGNING_KEY_FILE = os.environ.get("DOORSTEP_AUDIT_SIGNING_KEY_FILE", "")
+AUDIT_MAC_KEY = os.environ.get("DOORSTEP_AUDIT_KEY", "") or _demo_keys.get("audit_key", "")
+AUDIT_SIGNING_KEY_FILE = os.environ.get("DOORSTEP_AUDIT_SIGNING_KEY_FILE", "") or _demo_keys.get(
+    "signing_key_file", ""
+)
 AUDIT_CHECKPOINT_FILE = os.environ.get(
     "DOORSTEP_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")
 )
@@ -122,6 +136,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "doorstep.core.views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -151,7 +166,9 @@ def database(environ: Mapping[str, str]) -> dict[str, Any]:
     keeps a pool of at most that many connections (psycopg_pool, Django's OPTIONS["pool"]),
     so gunicorn workers × pool size + Celery stays under the server's limit whatever the
     load (deploy/doorstep.env explains the sum)."""
-    url = environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'doorstep.sqlite3'}")
+    # The demo profile has its own file: its data is encrypted under its own keys.
+    local = VAR_DIR / ("demo.sqlite3" if DEMO else "doorstep.sqlite3")
+    url = environ.get("DATABASE_URL", f"sqlite:///{local}")
     db: dict[str, Any] = dict(
         dj_database_url.parse(url, conn_max_age=int(environ.get("DOORSTEP_CONN_MAX_AGE", "0")))
     )
@@ -316,7 +333,7 @@ NOTIFY_CHANNELS = [
 EMAIL_BACKEND = os.environ.get(
     "DOORSTEP_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if DEBUG or DEMO  # the demo prints mail in its console: there is no mail server
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("DOORSTEP_EMAIL_HOST", "localhost")
@@ -328,7 +345,9 @@ SITE_URL = os.environ.get("DOORSTEP_SITE_URL", "")
 # Map tiles: none by default (vector layers on a blank background).
 MAP_TILE_URL = os.environ.get("DOORSTEP_MAP_TILE_URL", "")
 
-if not DEBUG:
+# Production is HTTPS only. The demo profile alone serves plain HTTP on one machine (no
+# redirect, cookies without the Secure flag, no HSTS that would pin the host to HTTPS).
+if not DEBUG and not DEMO:
     SECURE_SSL_REDIRECT = env_bool("DOORSTEP_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

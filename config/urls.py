@@ -12,6 +12,7 @@ admin.site.index_title = "后台管理"
 urlpatterns = [
     path("", workbench.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     re_path(r"^api/", core_views.api_not_found),

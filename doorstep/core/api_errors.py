@@ -60,7 +60,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # ninja's own refusals, e.g. a body that is not JSON ("Cannot parse request body").
-        detail = "请求内容不是有效的 JSON" if exc.status_code == 400 else str(exc)
+        detail = {
+            400: "请求内容不是有效的 JSON",
+            403: "请求已过期或来源不明（CSRF 校验失败），请刷新页面后重试",  # the only 403 ninja raises
+        }.get(exc.status_code, str(exc))
         code = {400: "invalid", 401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "error")
         return api.create_response(
             request, {"error": code, "detail": detail}, status=exc.status_code

@@ -61,7 +61,11 @@ class AuditEntry(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["action", "actor_name", "ip", "at"])]
+        indexes = [
+            models.Index(fields=["action", "actor_name", "ip", "at"]),
+            # the audit page's "对象类型" filter and an object's own history
+            models.Index(fields=["target_type", "target_id"], name="core_audit_target"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"

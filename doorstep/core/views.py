@@ -1,7 +1,13 @@
-"""Views of the shared kernel: health check and the home redirect."""
+"""Views of the shared kernel: health check, the favicon, and the error answers Django
+does not route through a URL (CSRF failure)."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -22,3 +28,25 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
         status=404,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers ask for on their own (pages name the SVG one)."""
+    icon = Path(settings.BASE_DIR) / "static" / "favicon.ico"
+    return FileResponse(icon.open("rb"), content_type="image/x-icon")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a Chinese page (JSON under /api/) instead of Django's English
+    one; the reason stays in the server log, not on the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "error": "forbidden",
+                "detail": "请求已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+            },
+            status=403,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return render(request, "403_csrf.html", status=403)
