@@ -34,17 +34,6 @@ def _write_once(path: Path, body: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _signing_pem() -> bytes:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    return Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 def keys(var_dir: Path) -> dict[str, str]:
     """{"secret_key", "field_key", "audit_key", "signing_key_file"} for the demo."""
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -58,6 +47,8 @@ def keys(var_dir: Path) -> dict[str, str]:
         _write_once(path, json.dumps(fresh, indent=1).encode())
     pem = var_dir / SIGNING_KEY_FILE
     if not pem.exists():
-        _write_once(pem, _signing_pem())
+        from doorstep.core.auditkeys import new_signing_key_pem  # the one `audit_keys` uses
+
+        _write_once(pem, new_signing_key_pem())
     found: dict[str, str] = json.loads(path.read_text())
     return {**found, "signing_key_file": str(pem)}
