@@ -23,13 +23,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Browser tests drive Debian's chromium; install it (and CJK fonts) when missing.
+# Browser tests drive Debian's chromium; install it when missing, with the CJK fonts pages
+# render in (Noto) and PDFs embed (AR PL UMing, a TrueType Ming face), and poppler-utils,
+# whose pdffonts/pdftotext the document tests read PDFs with.
+DEBIAN_PACKAGES := chromium fonts-noto-cjk fonts-arphic-uming poppler-utils
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdffonts >/dev/null 2>&1 \
+		|| ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! fc-list 2>/dev/null | grep -qi "UMing"; then \
 		if [ "$$(id -u)" = "0" ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 		else \
-			echo "Please install chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk)"; exit 1; \
+			echo "Please install $(DEBIAN_PACKAGES) (apt-get install $(DEBIAN_PACKAGES))"; exit 1; \
 		fi; \
 	fi
 

@@ -16,15 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from docx import Document
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Mm
 from PIL import Image, ImageDraw
 
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, Rating
 from doorstep.cases.rates import DEFINITIONS, RATE_LABELS, rates_for
+from doorstep.core import officedoc
 from doorstep.core.errors import DomainError
 
 from .panels import Period, cockpit
@@ -348,35 +347,43 @@ def draw(chart: Chart, width: int = 960, height: int = 360) -> bytes:
 
 
 def render_docx(briefing: Briefing) -> bytes:
-    """The briefing as a Word document: heading, sentences, the children's table, charts."""
-    document = Document()
-    normal = document.styles["Normal"]
-    normal.font.name = "宋体"  # type: ignore[attr-defined]
-    normal.font.size = Pt(11)  # type: ignore[attr-defined]
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")  # type: ignore[attr-defined]
+    """The briefing as a Word document laid out like a 公文 (core/officedoc.py): title,
+    period, sections, the children's table, charts."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = officedoc.new_document()
     document.add_heading(briefing.title, level=0)
-    document.add_paragraph(f"统计时段：{briefing.period_text}")
+    period = document.add_paragraph(f"统计时段：{briefing.period_text}")
+    period.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    officedoc.set_fonts(period.runs[0], officedoc.SUBHEADING_FONT, officedoc.SIZE_3)
     for section in briefing.sections:
         document.add_heading(section.heading, level=1)
         for sentence in section.sentences:
-            document.add_paragraph(sentence)
+            officedoc.body_paragraph(document, sentence)
     for table in briefing.tables:
         document.add_heading(table.title, level=1)
         grid = document.add_table(rows=1, cols=len(table.header))
         grid.style = "Table Grid"
         for cell, text in zip(grid.rows[0].cells, table.header, strict=True):
-            cell.text = text
-            for run in cell.paragraphs[0].runs:
-                run.bold = True
+            _cell(cell, text, bold=True)
         for row in table.rows:
-            cells = grid.add_row().cells
-            for cell, text in zip(cells, row, strict=True):
-                cell.text = text
+            for cell, text in zip(grid.add_row().cells, row, strict=True):
+                _cell(cell, text)
     if briefing.charts:
         document.add_heading("附图", level=1)
     for i, chart in enumerate(briefing.charts, 1):
-        document.add_picture(io.BytesIO(draw(chart)), width=Cm(16))
-        document.add_paragraph(f"图{i} {chart.caption}")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+        document.add_picture(io.BytesIO(draw(chart)), width=Mm(150))
+        caption = document.add_paragraph(f"图{i} {chart.caption}")
+        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return officedoc.to_bytes(document)
+
+
+def _cell(cell: Any, text: str, bold: bool = False) -> None:
+    """A table cell in 小四仿宋 on single spacing: a 三号 28-point line would not fit."""
+    from docx.enum.text import WD_LINE_SPACING
+
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    run = paragraph.add_run(text)
+    run.bold = bold
+    officedoc.set_fonts(run, officedoc.BODY_FONT, officedoc.SIZE_SMALL_4)

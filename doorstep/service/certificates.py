@@ -23,7 +23,7 @@ from doorstep.accounts.scopes import scope_of
 from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import Resident
-from doorstep.core import audit, links
+from doorstep.core import audit, links, officedoc
 from doorstep.core.masking import mask_id_card, mask_name
 from doorstep.core.models import AuditAction
 
@@ -231,78 +231,94 @@ def lines(cert: Certificate) -> dict[str, Any]:
 
 
 def render_docx(cert: Certificate) -> bytes:
-    from docx import Document
+    """The certificate as a Word document laid out like a 公文 (core/officedoc.py)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
 
     text = lines(cert)
-    doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.font.size = Pt(12)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(TITLE)
-    run.bold = True
-    run.font.size = Pt(22)
-    doc.add_paragraph(text["body"])
+    doc = officedoc.new_document()
+    doc.add_heading(TITLE, level=0)
+    officedoc.body_paragraph(doc, text["body"])
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, value in text["rows"]:
         cells = table.add_row().cells
         cells[0].text = label
         cells[1].text = value
-    sign = doc.add_paragraph(f"{cert.organisation.name}\n{text['rows'][-1][1]}")
-    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.add_paragraph(text["hint"])
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    doc.add_paragraph()
+    for line in (cert.organisation.name, text["rows"][-1][1]):
+        doc.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    hint = doc.add_paragraph()
+    officedoc.set_fonts(hint.add_run(text["hint"]), officedoc.BODY_FONT, officedoc.SIZE_SMALL_4)
+    return officedoc.to_bytes(doc)
 
 
 def render_pdf(cert: Certificate) -> bytes | None:
-    """The PDF, drawn with reportlab's built-in Chinese font; None if reportlab is absent."""
+    """The PDF on A4 with the 公文 margins, its Chinese font embedded (officedoc.pdf_font);
+    None if reportlab is absent."""
     try:
         from reportlab.lib.pagesizes import A4
         from reportlab.lib.units import mm
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+        from reportlab.pdfbase.pdfmetrics import stringWidth
         from reportlab.pdfgen import canvas
     except ImportError:  # pragma: no cover - reportlab is in requirements
         return None
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = officedoc.pdf_font()
     text = lines(cert)
     out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
+    page = canvas.Canvas(out, pagesize=A4, initialFontName=font)  # no stray Helvetica
     page.setTitle(f"{TITLE} {cert.number}")
     page.setSubject(cert.number)  # plain ASCII metadata: findable without a CID text parser
     width, height = A4
-    page.setFont(font, 24)
-    page.drawCentredString(width / 2, height - 40 * mm, TITLE)
-    page.setFont(font, 12)
-    y = height - 60 * mm
-    for chunk in _wrap(text["body"], 36):
-        page.drawString(25 * mm, y, chunk)
-        y -= 8 * mm
-    y -= 6 * mm
+    left, right = officedoc.MARGIN_LEFT * mm, width - officedoc.MARGIN_RIGHT * mm
+    line = officedoc.BODY_LINE
+    y = height - officedoc.MARGIN_TOP * mm - officedoc.SIZE_2
+    page.setFont(font, officedoc.SIZE_2)
+    page.drawCentredString((left + right) / 2, y, TITLE)
+    y -= 2 * line
+    page.setFont(font, officedoc.SIZE_3)
+    for indent, part in _wrap_width(text["body"], right - left, font, officedoc.SIZE_3, indent=2):
+        page.drawString(left + indent * officedoc.SIZE_3, y, part)
+        y -= line
+    y -= line / 2
+    label_width = max(
+        stringWidth(f"{label}：", font, officedoc.SIZE_3) for label, _ in text["rows"]
+    )
     for label, value in text["rows"]:
-        page.drawString(30 * mm, y, f"{label}：")
-        page.drawString(65 * mm, y, value)
-        y -= 8 * mm
-    y -= 10 * mm
-    page.drawRightString(width - 25 * mm, y, cert.organisation.name)
-    page.drawRightString(width - 25 * mm, y - 8 * mm, text["rows"][-1][1])
-    page.setFont(font, 9)
-    page.drawString(25 * mm, 20 * mm, text["hint"])
+        page.drawString(left + 2 * officedoc.SIZE_3, y, f"{label}：")
+        page.drawString(left + 2 * officedoc.SIZE_3 + label_width, y, value)
+        y -= line
+    y -= line
+    page.drawRightString(right, y, cert.organisation.name)
+    page.drawRightString(right, y - line, text["rows"][-1][1])
+    page.setFont(font, officedoc.SIZE_SMALL_4)
+    bottom = officedoc.MARGIN_BOTTOM * mm
+    for n, (_, part) in enumerate(
+        _wrap_width(text["hint"], right - left, font, officedoc.SIZE_SMALL_4)
+    ):
+        page.drawString(left, bottom + 18 - n * 16, part)
     page.showPage()
     page.save()
     return out.getvalue()
 
 
-def _wrap(value: str, width: int) -> list[str]:
-    return [value[i : i + width] for i in range(0, len(value), width)]
+def _wrap_width(
+    value: str, width: float, font: str, size: float, indent: int = 0
+) -> list[tuple[int, str]]:
+    """Break text into lines that fit `width` points; the first line is indented by
+    `indent` characters. Yields (indent, line). A number or a Latin word is not split."""
+    import re
+
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out: list[tuple[int, str]] = []
+    current, first = "", True
+    for char in re.findall(r"[\x21-\x7e]+|.", value):
+        room = width - (indent * size if first else 0)
+        if current and stringWidth(current + char, font, size) > room:
+            out.append((indent if first else 0, current))
+            current, first = "", False
+        current += char
+    if current:
+        out.append((indent if first else 0, current))
+    return out

@@ -18,6 +18,7 @@ from doorstep.cases.rates import rates_for
 from doorstep.cockpit.briefing import BriefingError, change, compose, number, percent
 from doorstep.cockpit.panels import Period, cockpit
 from doorstep.core.models import AuditEntry
+from doorstep.core.tests.test_officedoc import assert_filed_as_office_document
 
 from .test_cockpit_figures import _play
 
@@ -58,7 +59,7 @@ def test_the_docx_holds_the_months_totals_and_rates_equal_to_the_cockpit(cw, cli
     name = f"{w.street.name}-{today.year}年{today.month}月工作简报.docx"
     assert r["Content-Disposition"].startswith("attachment;")
     assert r["Content-Disposition"].endswith(f"filename*=UTF-8''{quote(name)}")
-    document = Document(io.BytesIO(r.content))
+    document = assert_filed_as_office_document(r.content)  # A4, 公文 margins and fonts
     text = "\n".join(p.text for p in document.paragraphs)
     assert (
         f"本月截至今日共受理群众诉求 {expected['received']:,} 件，其中已办结 {expected['closed']:,} 件，"

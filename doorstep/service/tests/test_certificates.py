@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
+import shutil
+import subprocess
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from doorstep.core.models import AuditEntry
+from doorstep.core.tests.test_officedoc import assert_filed_as_office_document
 from doorstep.service import certificates
 from doorstep.service.errors import Conflict, Denied, ServiceError
 from doorstep.service.models import Certificate, ServiceRecord
@@ -232,10 +235,8 @@ def test_verify_ignores_case_and_spaces_and_refuses_garbage(world, member):
 
 def test_the_docx_names_the_person_hours_number_and_where_to_check(world, member, settings):
     settings.SITE_URL = "https://jmk.example.cn/"
-    from docx import Document
-
     cert = certificates.issue(member, organisation=world.community_1, **period_kw(), actor=member)
-    doc = Document(io.BytesIO(certificates.render_docx(cert)))
+    doc = assert_filed_as_office_document(certificates.render_docx(cert))
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for row in doc.tables[0].rows for c in row.cells]
     assert "志愿服务证明" in text
@@ -245,13 +246,39 @@ def test_the_docx_names_the_person_hours_number_and_where_to_check(world, member
     assert "110108196001010016" not in text + "".join(cells)
 
 
-def test_the_pdf_is_one_page_in_the_built_in_chinese_font(world, member):
+def test_the_pdf_is_one_a4_page_with_its_chinese_font_embedded(world, member, tmp_path):
+    """What a clerk's printer sees: pdffonts lists an embedded Chinese TrueType subset, and
+    the text read back from the page is the certificate (poppler-utils, as installed by
+    make browser)."""
     cert = certificates.issue(member, organisation=world.community_1, **period_kw(), actor=member)
     body = certificates.render_pdf(cert)
-    assert body is not None and body.startswith(b"%PDF")
-    assert body.count(b"/Type /Page\n") + body.count(b"/Type /Page ") >= 1
-    assert b"STSong-Light" in body
-    assert cert.number.encode() in body  # in the plain metadata
+    assert body is not None
+    path = tmp_path / "cert.pdf"
+    path.write_bytes(body)
+
+    info = _poppler("pdfinfo", path)
+    assert re.search(r"Pages:\s+1\n", info)
+    assert "(A4)" in info
+
+    fonts = _poppler("pdffonts", path).splitlines()[2:]  # after the two header lines
+    assert fonts, "the PDF names no font"
+    for row in fonts:
+        # name, type (TrueType/CID TrueType), encoding, emb, sub, uni, object, id
+        assert "TrueType" in row and re.search(r"\byes\s+yes\s+yes\b", row), row
+    assert "STSong-Light" not in "".join(fonts)
+
+    text = _poppler("pdftotext", path, "-")
+    assert "志愿服务证明" in text and cert.number in text
+    assert "李建国" in text and "3.5 小时" in text
+    assert "110108196001010016" not in text
+
+
+def _poppler(tool: str, *args: Any) -> str:
+    if not shutil.which(tool):
+        pytest.fail(f"{tool} not found: run `make browser` (Debian's poppler-utils)")
+    return subprocess.run(
+        [tool, *map(str, args)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def _race() -> None:
