@@ -74,8 +74,34 @@ def test_street_cockpit_matches_the_api_and_drills_into_its_lists(demo_street, o
     assert "独居老人" in page.locator("#drill-rows tbody tr").first.inner_text()
     page.screenshot(path=ARTIFACTS / "cockpit_drill_vulnerable.png", full_page=True)
 
+    # The big screen at 1920×1080: everything on one screen, no scroll bar, and no figure
+    # cut off or running into the next ("100.0%91.3%").
+    page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"/cockpit/{street.pk}/?screen=1")
     expect(page.locator("body.big-screen")).to_be_visible()
-    expect(page.locator("#chart-trend[data-drawn='1']")).to_be_visible()
-    page.set_viewport_size({"width": 1920, "height": 1080})
-    page.screenshot(path=ARTIFACTS / "cockpit_big_screen.png", full_page=True)
+    for chart in ("chart-trend", "chart-top", "chart-ages", "chart-sites"):
+        expect(page.locator(f"#{chart}[data-drawn='1'] canvas")).to_have_count(1)
+    expect(page.locator("#cockpit-map[data-drawn='1']")).to_be_visible()
+    size = page.evaluate(
+        """() => { const d = document.documentElement;
+        return [d.scrollWidth, d.scrollHeight, innerWidth, innerHeight]; }"""
+    )
+    assert size[0] <= size[2] and size[1] <= size[3], size
+    fits = page.evaluate(
+        """() => {
+        const out = [], view = document.documentElement.getBoundingClientRect();
+        for (const el of document.querySelectorAll('.panel, .tile, .chart, #cockpit-map')) {
+            const r = el.getBoundingClientRect();
+            if (getComputedStyle(el).display === 'none' || el.closest('.age-bands')) continue;
+            const panel = el.closest('.panel').getBoundingClientRect();
+            if (r.bottom > Math.min(panel.bottom, innerHeight) + 1 || r.right > panel.right + 1)
+                out.push(['outside', el.id || el.dataset.figure || el.className]);
+            if (el.classList.contains('chart') && r.height < 80) out.push(['flat', el.id]);
+        }
+        for (const b of document.querySelectorAll('.tile b'))
+            if (b.scrollWidth > b.clientWidth) out.push(['cut', b.textContent]);
+        return out;
+    }"""
+    )
+    assert fits == [], fits
+    page.screenshot(path=ARTIFACTS / "cockpit_big_screen.png")
