@@ -1,5 +1,6 @@
-"""Every demo login lands on its 工作台 in a real browser, on a desktop and on a phone; each
-count card opens a list that says the same number. Screenshots:
+"""Every demo login lands on its 工作台 in a real browser, on a desktop and on a phone (every
+navigation item on screen; the resident's in a bar at the bottom); each count card opens a
+list that says the same number. Screenshots:
 e2e/artifacts/workbench_<login>_{desktop,phone}.png."""
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ def test_every_login_sees_its_workbench_and_each_count_opens_as_many(demo_street
         page.screenshot(path=ARTIFACTS / f"workbench_{username}_phone.png", full_page=True)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"] + 1, (username, width)
+        # Every item of the navigation is on the screen (a bar at the bottom for residents).
+        items = page.locator("nav.main-nav a")
+        assert items.count() >= 3
+        for item in items.all():
+            expect(item).to_be_in_viewport()
+        bar = page.locator("nav.main-nav").bounding_box()
+        assert bar is not None
+        at_bottom = bar["y"] + bar["height"] >= PHONE["height"] - 1
+        assert at_bottom == (username == "resident"), (username, bar)
         # Each count card's link opens a list that says the same number.
         for key, count, href in links:
             page.goto(href)

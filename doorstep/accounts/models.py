@@ -19,6 +19,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     # Set by a reset to a temporary password: every page asks for a new one first.
     must_change_password = models.BooleanField(_("下次登录须改密码"), default=False)
+    # 长辈模式: larger type, higher contrast, bigger targets (accounts/preferences.py).
+    elder_mode = models.BooleanField(_("长辈模式"), default=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -8,15 +8,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from doorstep.core import links
 from doorstep.core.errors import DomainError
 
-from . import approvals, passwords
+from . import approvals, passwords, preferences
 from .forms import LoginForm
 from .models import Approval, User
 from .typing import actor_of
@@ -26,6 +27,32 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        preferences.carry_cookie_to_account(self.request, response, form.get_user())
+        return response
+
+
+@require_POST
+def elder_mode(request: HttpRequest) -> HttpResponse:
+    """Switch 长辈模式 on (on=1) or off (on=0) and go back where the switch was pressed."""
+    on = request.POST.get("on")
+    if on not in ("0", "1"):
+        return HttpResponseBadRequest(
+            "参数 on 只能是 0 或 1。", content_type="text/plain; charset=utf-8"
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    response = redirect(back)
+    preferences.set_elder_mode(request, response, on == "1")
+    messages.success(
+        request, "已开启长辈模式：字更大、对比更强、按钮更大。" if on == "1" else "已回到标准模式。"
+    )
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -59,6 +59,21 @@ ENTRIES: list[tuple[str, str, Callable[[Any], bool]]] = [
 ]
 
 
+# Roles whose holders use the site as residents do: on a phone their navigation is a bar
+# at the bottom of the screen, within reach of a thumb.
+RESIDENT_ROLES = frozenset({"resident"})
+
+
+def bottom_bar(user: Any) -> bool:
+    """Whether the user's navigation is the residents' bottom bar on a phone."""
+    from .desks import role_codes
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    codes = set(role_codes(user))
+    return bool(codes) and codes <= RESIDENT_ROLES
+
+
 def entries(user: Any) -> list[tuple[str, str]]:
     """(label, address) of every entry the user can use, in order."""
     if not getattr(user, "is_authenticated", False):

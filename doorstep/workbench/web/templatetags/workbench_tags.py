@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from ..nav import entries
+from ..nav import bottom_bar, entries
 
 register = template.Library()
 
@@ -20,3 +20,10 @@ def nav_entries(context: template.Context) -> list[tuple[str, str]]:
         cached = entries(request.user)
         request._nav_entries = cached  # type: ignore[attr-defined]
     return cached
+
+
+@register.simple_tag(takes_context=True)
+def nav_bottom_bar(context: template.Context) -> bool:
+    """Whether the request's user gets the residents' bottom bar on a phone."""
+    request = context.get("request")
+    return request is not None and bottom_bar(request.user)
