@@ -132,3 +132,31 @@ def sign_in() -> Callable[[Any, str], None]:
         page.get_by_role("button", name="登录").click()
 
     return _sign_in
+
+
+# Every login of the demo street (seed_demo prints them), in the order the walks take them.
+DEMO_LOGINS = (
+    "resident",
+    "grid",
+    "member",
+    "volunteer",
+    "community",
+    "street",
+    "liaison",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+)
+
+
+def sign_in_demo(page: Any, username: str) -> None:
+    """Sign a demo login in on the page and wait for its workbench."""
+    from playwright.sync_api import expect
+
+    from doorstep.demo.common import DEMO_PASSWORD
+
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("工作台")

@@ -25,23 +25,11 @@ from playwright.sync_api import expect
 from doorstep.cases.models import Case
 from doorstep.demo.common import DEMO_PASSWORD
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE
+from .conftest import ARTIFACTS, DEMO_LOGINS, DESKTOP, PHONE, sign_in_demo
 
 pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules/axe-core/axe.min.js"
-LOGINS = (
-    "resident",
-    "grid",
-    "member",
-    "volunteer",
-    "community",
-    "street",
-    "liaison",
-    "sysadmin",
-    "secadmin",
-    "auditor",
-)
 # Not walked: leaving (logout), Django's own admin (its markup is Django's, not ours; the
 # admin is tested for rendering elsewhere), files (exports, documents) and the big screen.
 SKIP = re.compile(r"^/(accounts/logout|admin/)|\.(xlsx|docx|pdf|csv|json|png|ics)(\?|$)|screen=1")
@@ -74,14 +62,6 @@ CHECKS = """() => {
   }
   return out;
 }"""
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("工作台")
 
 
 def _kind(path: str) -> str | None:
@@ -158,9 +138,9 @@ def test_every_persona_page_on_a_desktop_has_no_serious_accessibility_violation(
     walked, problems, checked = {}, [], set()
     page.goto("/accounts/login/")
     problems += [("anonymous", "/accounts/login/", {"axe": v}) for v in _axe(page)]
-    for login in LOGINS:
+    for login in DEMO_LOGINS:
         page.context.clear_cookies()
-        _sign_in(page, login)
+        sign_in_demo(page, login)
         walked[login], found = _walk(page, login, elder=False, checked=checked)
         problems += found
     assert problems == [], "\n".join(map(str, problems))
@@ -174,7 +154,7 @@ def test_every_resident_page_in_elder_mode_on_a_phone(demo_street, open_page):
     page.goto("/accounts/login/")
     page.get_by_role("button", name="长辈模式").click()
     expect(page.locator("body.elder")).to_be_attached()
-    _sign_in(page, "resident")
+    sign_in_demo(page, "resident")
     expect(page.locator("body.elder")).to_be_attached()
     expect(page.get_by_role("button", name="长辈模式")).to_have_attribute("aria-pressed", "true")
     # The residents' navigation is a bar at the bottom of the phone's screen, every item on it.

@@ -12,19 +12,10 @@ from playwright.sync_api import expect
 
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.places.partition import shape_of
-from doorstep.demo.common import DEMO_PASSWORD
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, sign_in_demo
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _drawn(page, selector: str, name: str) -> None:
@@ -40,7 +31,7 @@ def _drawn(page, selector: str, name: str) -> None:
 
 def test_every_map_has_the_basemap_and_a_grid_click_drills_down(demo_street, open_page):
     page = open_page()
-    _sign_in(page, "resident")
+    sign_in_demo(page, "resident")
     page.goto("/sites/")
     _drawn(page, "#site-map", "sites")
     page.goto("/nearest/")
@@ -50,7 +41,7 @@ def test_every_map_has_the_basemap_and_a_grid_click_drills_down(demo_street, ope
     _drawn(page, "#map", "case_picker")
 
     page = open_page()
-    _sign_in(page, "street")
+    sign_in_demo(page, "street")
     page.goto("/circle/")
     _drawn(page, "#circle-map", "circle")
     page.goto(f"/cockpit/{demo_street.pk}/")

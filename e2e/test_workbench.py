@@ -10,34 +10,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from doorstep.demo.common import DEMO_PASSWORD
-
-from .conftest import ARTIFACTS, DESKTOP, PHONE
+from .conftest import ARTIFACTS, DEMO_LOGINS, DESKTOP, PHONE, sign_in_demo
 
 pytestmark = pytest.mark.e2e
 
-LOGINS = (
-    "resident",
-    "grid",
-    "member",
-    "volunteer",
-    "community",
-    "street",
-    "liaison",
-    "sysadmin",
-    "secadmin",
-    "auditor",
-)
 # The phrase each list page uses for its total.
 TOTAL = re.compile(r"共 (\d+) (?:件|条)|(\d+) 天内未走访的 (\d+) 户|期间走访")
-
-
-def _sign_in(page, username: str) -> None:
-    page.goto("/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _total_on(page) -> int | None:
@@ -56,10 +34,10 @@ def _total_on(page) -> int | None:
 
 def test_every_login_sees_its_workbench_and_each_count_opens_as_many(demo_street, open_page):
     page = open_page()
-    for username in LOGINS:
+    for username in DEMO_LOGINS:
         page.context.clear_cookies()
         page.set_viewport_size(DESKTOP)
-        _sign_in(page, username)
+        sign_in_demo(page, username)
         expect(page.get_by_role("heading", level=1)).to_contain_text("工作台")
         expect(page.locator("[data-card]").first).to_be_visible()
         page.screenshot(path=ARTIFACTS / f"workbench_{username}_desktop.png", full_page=True)
