@@ -338,3 +338,11 @@ def demo_street(live_server, transactional_db, demo_template, django_db_blocker)
     from the one seeded for this test process."""
     with demo_street_installed(demo_template, django_db_blocker) as street:
         yield street
+
+
+@pytest.fixture
+def co(world):
+    """The persona world on a small road network with two co-building units (cogov)."""
+    from doorstep.cogov.tests.helpers import build_co_world
+
+    return build_co_world(world=world)

@@ -65,6 +65,16 @@ _SERVICE = [
     "service.change_pointrule",
     "service.view_theme",
 ]
+# Co-governance lists (cogov): staff keep the needs and resources of their area and match them.
+_COGOV_VIEW = ["cogov.view_need", "cogov.view_resource", "cogov.view_match"]
+_COGOV_KEEP = _COGOV_VIEW + [
+    "cogov.add_need",
+    "cogov.change_need",
+    "cogov.add_resource",
+    "cogov.change_resource",
+    "cogov.add_match",
+    "cogov.change_match",
+]
 _CASE_DISPATCH = [
     "cases.view_case",
     "cases.add_case",
@@ -91,7 +101,9 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "perms": _VIEW_MAP
         + _KEEP_LEDGER
         + _CASE_HANDLE
-        + ["cases.report_patrol", "cases.escalate_case"],
+        + ["cases.report_patrol", "cases.escalate_case"]
+        + _COGOV_VIEW
+        + ["cogov.add_need"],
     },
     {
         "code": "grid_leader",
@@ -101,7 +113,9 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _KEEP_LEDGER
         + ["people.unmask_personal_data"]
         + _CASE_HANDLE
-        + ["cases.report_patrol", "cases.escalate_case"],
+        + ["cases.report_patrol", "cases.escalate_case"]
+        + _COGOV_VIEW
+        + ["cogov.add_need"],
     },
     {
         "code": "party_member",
@@ -138,7 +152,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["cases.handle_case"]
         + _ACTIVITIES
         + _SITES
-        + _SERVICE,
+        + _SERVICE
+        + _COGOV_KEEP,
     },
     {
         "code": "street_officer",
@@ -152,6 +167,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _ACTIVITIES
         + _SITES
         + _SERVICE
+        + _COGOV_KEEP
         + ["cockpit.change_indicator"],
     },
     {
@@ -161,8 +177,11 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "perms": ["organisations.view_organisation"]
         + _CASE_HANDLE
         + ["cases.report_whistle", "sites.manage_site", "sites.approve_booking"]
-        # A co-building unit publishes and runs its own activities (its area only).
-        + _ACTIVITIES,
+        # A co-building unit publishes and runs its own activities (its area only), offers
+        # its resources and confirms (认领) the matches made with them.
+        + _ACTIVITIES
+        + _COGOV_VIEW
+        + ["cogov.add_resource", "cogov.change_resource", "cogov.confirm_match"],
     },
     {
         "code": "system_admin",
