@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("doorstep.cases.web.urls")),
     path("", include("doorstep.nearby.web.urls")),
     path("", include("doorstep.service.web.urls")),
+    path("", include("doorstep.cogov.web.urls")),
     path("", include("doorstep.cockpit.urls")),
     path("", include("doorstep.atlas.web.urls")),
 ]

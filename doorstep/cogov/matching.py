@@ -53,7 +53,7 @@ from .models import (
     Resource,
     ResourceStatus,
 )
-from .services import quantity, text
+from .services import may_offer, quantity, text
 
 W_FIT, W_NEAR, W_CAPACITY, W_RATING = 0.4, 0.3, 0.15, 0.15
 UNRATED = 3.0  # a provider with no rated match yet counts as 3 of 5
@@ -61,6 +61,7 @@ CONFIRM_DAYS = 3  # the unit's liaison confirms (认领) within this many days
 # Straight-line metres times this stand in for walking when no road network is imported.
 DETOUR = 1.3
 
+OWN_KINDS = frozenset({Kind.STREET, Kind.COMMUNITY})
 CANDIDATES = (
     "resources offered over an area that holds the need (a street-level unit's offer reaches "
     "every community of the street): suggestions for staff who keep the need's list"
@@ -345,6 +346,10 @@ def accept(*, actor: Actor, need: Need, resource: Resource, amount: Any) -> Matc
             raise CogovError("该资源与这条需求不匹配（类型、领域、时间或距离不符）", "resource")
         res.remaining -= wanted
         res.save(update_fields=["remaining"])
+        # A street or community using its own resource (its own room) needs no one else to
+        # take the match on: it starts confirmed. A unit's or department's liaison always
+        # confirms, even when staff above keep the unit's list.
+        own = res.provider.kind in OWN_KINDS and may_offer(actor, res.provider)
         match = Match.objects.create(
             need=locked_need,
             resource=res,
@@ -353,6 +358,9 @@ def accept(*, actor: Actor, need: Need, resource: Resource, amount: Any) -> Matc
             distance_m=found.metres if np.isfinite(found.metres) else None,
             due_on=timezone.localdate() + dt.timedelta(days=CONFIRM_DAYS),
             accepted_by=actor,
+            status=MatchStatus.CONFIRMED if own else MatchStatus.ACCEPTED,
+            decided_by=actor if own else None,
+            decided_at=timezone.now() if own else None,
         )
         if locked_need.status == NeedStatus.OPEN:
             locked_need.status = NeedStatus.MATCHED
@@ -363,6 +371,8 @@ def accept(*, actor: Actor, need: Need, resource: Resource, amount: Any) -> Matc
             target=match,
             detail={"need": need.pk, "resource": res.pk, "amount": str(wanted)},
         )
+    if own:
+        return match
     from doorstep.accounts.queries import members_with_permission
 
     notify(

@@ -247,7 +247,7 @@ def offer_resource(
     """A resource on the list (资源清单): offered by a unit (its liaison or staff above it)."""
     if provider is None or provider.kind not in PROVIDER_KINDS:
         raise CogovError("请选择提供资源的单位", "provider")
-    if not _may_offer(actor, provider):
+    if not may_offer(actor, provider):
         raise NotAllowed("您不能为该单位登记资源")
     area = area or resource_area(provider)
     if not (area.path.startswith(resource_area(provider).path)):
@@ -292,7 +292,7 @@ def _listed(value: Any) -> list[str]:
     ]
 
 
-def _may_offer(actor: Actor, provider: Organisation) -> bool:
+def may_offer(actor: Actor, provider: Organisation) -> bool:
     perm = "cogov.add_resource"
     if not actor.has_perm(perm):
         return False
@@ -305,7 +305,7 @@ def set_resource_status(*, actor: Actor, resource: Resource, status: str) -> Res
     """Pause, resume or withdraw a resource; promised capacity stays with its matches."""
     if status not in ResourceStatus.values:
         raise CogovError("状态不正确", "status")
-    if not _may_offer(actor, resource.provider):
+    if not may_offer(actor, resource.provider):
         raise NotAllowed("您不能修改该资源")
     locked = Resource.objects.select_for_update().get(pk=resource.pk)
     locked.status = status

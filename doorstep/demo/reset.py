@@ -19,6 +19,7 @@ from doorstep.atlas.people.models import CentralHousehold, HouseholdLink, PartyM
 from doorstep.atlas.places.models import Building, Compound, Household, Unit
 from doorstep.cases import category_rollups, rollups
 from doorstep.cases.models import Attachment, Case, CaseEvent, CategoryRollup, Rollup
+from doorstep.cogov.models import Match, Need, Resource
 from doorstep.inbox.models import Notification
 from doorstep.nearby.sites.models import Booking, BookingSeries, Room, ServiceSite
 
@@ -40,6 +41,17 @@ def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
         # only("pk"): the collector must not load (and decrypt) whole rows.
         done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
 
+    # Co-governance lists: matches first (they point at needs and resources).
+    need_q = Q(path__startswith=path) | Q(node__path__startswith=path)
+    res_q = Q(path__startswith=path) | Q(provider__path__startswith=path)
+    drop(
+        "match",
+        Match.objects.filter(
+            Q(need__in=Need.objects.filter(need_q)) | Q(resource__in=Resource.objects.filter(res_q))
+        ),
+    )
+    drop("need", Need.objects.filter(need_q))
+    drop("resource", Resource.objects.filter(res_q))
     # Service sites of the subtree (run by or placed in it), with their rooms and bookings.
     site_q = Q(territory_path__startswith=path) | Q(organisation__path__startswith=path)
     sites = ServiceSite.objects.filter(site_q)

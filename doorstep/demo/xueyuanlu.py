@@ -20,7 +20,7 @@ from doorstep.atlas.places.models import Building, Compound, Household, Tenure, 
 from doorstep.atlas.places.partition import draw_grids
 from doorstep.service import credits
 
-from . import activities, cases, party, places, service
+from . import activities, cases, cogov, party, places, service
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -280,5 +280,8 @@ def seed_xueyuanlu(
         credits.credit_activities()
     with timer.step("志愿服务队、岗位、联户走访和积分"):
         service.seed_service(built.street, log)
+    if with_cases:
+        with timer.step("需求清单、资源清单与供需对接"):
+            cogov.seed_cogov(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -251,3 +251,56 @@ def test_who_sees_which_rows(co, persona):
         Match.objects.visible_to(user).filter(pk=m.pk).exists(),
     )
     assert seen == SEES[persona]
+
+
+def test_suggestions_for_all_needs_at_once_equal_one_by_one(co):
+    from doorstep.cogov import ranking
+
+    made = [
+        need(co),
+        need(co, node=co.world.grid_b, building=co.world.building_b, title="骑手驿站体检"),
+        need(co, node=co.world.grid_c, building=co.world.building_c, who="street_officer"),
+        need(co, title="老人助餐", field="elderly", wants="goods", amount="30", unit="items"),
+        need(co, title="夏季义诊", window_start="2026-07-01", window_end="2026-07-31"),
+    ]
+    clinic = resource(co)
+    theatre = resource(co, provider=co.theatre, who="liaison_theatre", reach_m="2550")
+    goods = resource(
+        co, title="冬季物资", kind="goods", fields=["elderly"], capacity="100", unit="items"
+    )
+    winter = resource(co, title="冬季义诊", available_from="2026-12-01", available_to="2027-02-28")
+    resource(co, title="助餐券", kind="goods", fields=["elderly"], capacity="50", unit="yuan")
+    matching.accept(actor=co.p["community_officer"], need=made[0], resource=clinic, amount="1")
+    found = {}
+    for net in ("latest", None):
+        found[net] = ranking.suggest_all(made, net=net)
+        for n in made:
+            n.refresh_from_db()
+            one = [s.resource.pk for s in matching.suggest(n, net=net)]
+            assert found[net][n.pk] == one, (n.title, net)
+    walked = found["latest"]
+    assert clinic.pk not in walked[made[0].pk]  # already matched to it
+    assert walked[made[2].pk] == []  # grid C: the theatre is 2.65 km on foot
+    assert walked[made[3].pk] == [goods.pk]  # items, not yuan
+    assert winter.pk not in walked[made[4].pk] and theatre.pk in walked[made[4].pk]
+
+
+def test_a_community_using_its_own_resource_needs_no_one_to_confirm(co):
+    room = services.offer_resource(
+        actor=co.p["community_officer"],
+        provider=co.world.community_1,
+        title="党群服务站活动室",
+        kind="venue",
+        fields=["new_workers", "culture"],
+        capacity="10",
+        unit="sessions",
+    )
+    n = need(co, wants="venue", title="骑手歇脚")
+    m = matching.accept(actor=co.p["community_officer"], need=n, resource=room, amount="2")
+    assert (m.status, m.decided_by) == ("confirmed", co.p["community_officer"])
+    with pytest.raises(NotAllowed):  # a liaison of another unit still may not act on it
+        matching.decline(actor=co.p["liaison_904"], match=m, reason="不是我们的")
+    # The street keeps the hospital's list, but the hospital still takes its matches on.
+    clinic = resource(co, who="street_officer")
+    m = matching.accept(actor=co.p["street_officer"], need=n, resource=clinic, amount="2")
+    assert m.status == "accepted" and m.decided_by is None

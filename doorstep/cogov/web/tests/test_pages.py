@@ -1,0 +1,157 @@
+"""The co-governance pages: a need recorded, matched and confirmed through the pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from doorstep.cogov import matching, services
+from doorstep.cogov.models import Match, Need, Resource
+
+pytestmark = pytest.mark.django_db
+
+
+def _resource(co, **kw):
+    data = {
+        "title": "夜间义诊",
+        "kind": "service",
+        "fields": ["health", "new_workers"],
+        "capacity": "20",
+        "unit": "hours",
+    }
+    data.update(kw)
+    return services.offer_resource(actor=co.p["liaison_904"], provider=co.hospital, **data)
+
+
+def test_staff_record_a_need_accept_a_suggestion_and_the_liaison_confirms(co, client):
+    resource = _resource(co)
+    client.force_login(co.p["community_officer"])
+    r = client.get(reverse("cogov:need_new"))
+    assert r.status_code == 200 and "清华东路第一网格" in r.content.decode()
+    r = client.post(
+        reverse("cogov:need_new"),
+        {
+            "node": co.world.grid_a.pk,
+            "title": "外卖骑手夜间就医难",
+            "group": "外卖骑手",
+            "field": "new_workers",
+            "wants": "service",
+            "urgency": "2",
+            "people": "40",
+            "amount": "6",
+            "unit": "hours",
+            "building": co.world.building_a.pk,
+        },
+    )
+    need = Need.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("cogov:need", args=[need.pk])
+    body = client.get(r["Location"]).content.decode()
+    assert "推荐资源" in body and "夜间义诊" in body and "步行约2分钟" in body
+    r = client.post(
+        reverse("cogov:need_accept", args=[need.pk]), {"resource": resource.pk, "amount": "6"}
+    )
+    assert r.status_code == 302
+    match = Match.objects.get()
+    assert match.status == "accepted" and Resource.objects.get().remaining == 14
+    body = client.get(reverse("cogov:needs")).content.decode()
+    assert "外卖骑手夜间就医难" in body and "对接中" in body
+
+    client.force_login(co.p["liaison_904"])
+    body = client.get(reverse("cogov:matches")).content.decode()
+    assert "外卖骑手夜间就医难" in body and "认领" in body
+    r = client.post(reverse("cogov:match_act", args=[match.pk, "confirm"]))
+    assert r.status_code == 302
+    match.refresh_from_db()
+    assert match.status == "confirmed"
+
+    client.force_login(co.p["community_officer"])
+    r = client.post(
+        reverse("cogov:match_act", args=[match.pk, "complete"]),
+        {"rating": "5", "met": "1", "next": reverse("cogov:need", args=[need.pk])},
+    )
+    assert r["Location"] == reverse("cogov:need", args=[need.pk])
+    need.refresh_from_db()
+    assert need.status == "met"
+    body = client.get(reverse("cogov:needs") + "?status=met").content.decode()
+    assert "外卖骑手夜间就医难" in body
+
+
+def test_a_bad_need_form_says_why_in_chinese_and_writes_nothing(co, client):
+    client.force_login(co.p["community_officer"])
+    r = client.post(
+        reverse("cogov:need_new"),
+        {
+            "node": co.world.grid_a.pk,
+            "title": "骑手驿站",
+            "field": "new_workers",
+            "wants": "venue",
+            "urgency": "1",
+            "people": "5",
+            "window_start": "2026-06-01",
+            "window_end": "2026-05-01",
+        },
+    )
+    assert r.status_code == 400 and "截止日期不能早于开始日期" in r.content.decode()
+    r = client.post(reverse("cogov:need_new"), {"node": co.world.grid_c.pk, "title": "x"})
+    assert r.status_code == 400  # grid C is not the officer's: not a choice
+    assert not Need.objects.exists()
+
+
+def test_an_over_capacity_accept_shows_the_reason_and_changes_nothing(co, client):
+    resource = _resource(co, capacity="4")
+    need = services.record_need(
+        actor=co.p["community_officer"],
+        node=co.world.grid_a,
+        title="骑手体检",
+        field="new_workers",
+        wants="service",
+    )
+    client.force_login(co.p["community_officer"])
+    r = client.post(
+        reverse("cogov:need_accept", args=[need.pk]),
+        {"resource": resource.pk, "amount": "5"},
+        follow=True,
+    )
+    assert "剩余容量不足" in r.content.decode()
+    assert not Match.objects.exists() and Resource.objects.get().remaining == 4
+
+
+def test_a_liaison_sees_its_own_resources_and_not_the_needs_before_a_match(co, client):
+    resource = _resource(co)
+    services.record_need(
+        actor=co.p["community_officer"],
+        node=co.world.grid_a,
+        title="骑手体检",
+        field="new_workers",
+        wants="service",
+    )
+    client.force_login(co.p["liaison_904"])
+    body = client.get(reverse("cogov:resource", args=[resource.pk])).content.decode()
+    assert "另有1条附近的需求" in body and "骑手体检" not in body
+    assert "骑手体检" not in client.get(reverse("cogov:needs")).content.decode()
+    client.force_login(co.p["liaison_theatre"])
+    assert client.get(reverse("cogov:resource", args=[resource.pk])).status_code == 404
+    r = client.post(reverse("cogov:resource_status", args=[resource.pk]), {"status": "paused"})
+    assert r.status_code == 404 and Resource.objects.get().status == "active"
+
+
+def test_others_cannot_act_on_a_match(co, client):
+    resource = _resource(co)
+    need = services.record_need(
+        actor=co.p["community_officer"],
+        node=co.world.grid_a,
+        title="骑手体检",
+        field="new_workers",
+        wants="service",
+    )
+    match = matching.accept(
+        actor=co.p["community_officer"], need=need, resource=resource, amount="2"
+    )
+    for persona in ("liaison_theatre", "resident", "grid_worker_b"):
+        client.force_login(co.p[persona])
+        r = client.post(reverse("cogov:match_act", args=[match.pk, "confirm"]))
+        assert r.status_code in (403, 404), persona
+    client.force_login(co.p["community_officer"])
+    client.post(reverse("cogov:match_act", args=[match.pk, "confirm"]), follow=True)
+    match.refresh_from_db()
+    assert match.status == "accepted"

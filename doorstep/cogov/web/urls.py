@@ -1,0 +1,23 @@
+from django.urls import path, re_path
+
+from . import views_lists, views_matches
+
+app_name = "cogov"
+
+urlpatterns = [
+    path("cogov/", views_lists.needs, name="needs"),
+    path("cogov/needs/new/", views_lists.need_new, name="need_new"),
+    path("cogov/needs/<int:pk>/", views_lists.need_detail, name="need"),
+    path("cogov/needs/<int:pk>/accept/", views_lists.need_accept, name="need_accept"),
+    path("cogov/needs/<int:pk>/close/", views_lists.need_close, name="need_close"),
+    path("cogov/resources/", views_lists.resources, name="resources"),
+    path("cogov/resources/new/", views_lists.resource_new, name="resource_new"),
+    path("cogov/resources/<int:pk>/", views_lists.resource_detail, name="resource"),
+    path("cogov/resources/<int:pk>/status/", views_lists.resource_status, name="resource_status"),
+    path("cogov/matches/", views_matches.matches, name="matches"),
+    re_path(
+        r"^cogov/matches/(?P<pk>[0-9]{1,10})/(?P<act>confirm|decline|cancel|complete)/$",
+        views_matches.match_act,
+        name="match_act",
+    ),
+]
