@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.access import ScopedQuerySet
+from doorstep.core.access import ScopedQuerySet, scope_of
 
 
 class Field(models.TextChoices):
@@ -193,13 +193,25 @@ class ResourceStatus(models.TextChoices):
 
 
 class ResourceQuerySet(ScopedQuerySet["Resource"]):
-    """Staff see the resources offered over their subtree; a unit's liaison sees its own."""
+    """Staff see the resources offered over their subtree and over the areas above it (a
+    community sees what the street's units offer it); a unit's liaison sees its own."""
 
     scope_paths = ("path",)
     node_field = "provider"
 
     def own(self, user: Any) -> Q | None:
         return Q(created_by=user)
+
+    def always(self, user: Any) -> Q | None:
+        if not user.has_perm("cogov.view_resource"):
+            return None
+        above = {
+            "/" + "/".join(ids[:i]) + "/"
+            for root in scope_of(user, "cogov.view_resource").paths
+            for ids in [[x for x in root.strip("/").split("/") if x]]
+            for i in range(1, len(ids))
+        }
+        return Q(path__in=sorted(above)) if above else None
 
     def available(self) -> ResourceQuerySet:
         return self.filter(status=ResourceStatus.ACTIVE, remaining__gt=0)

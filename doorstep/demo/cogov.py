@@ -66,6 +66,7 @@ def seed_cogov(street: Organisation, log: Log) -> None:
             parent=street, kind__in=[Kind.CO_BUILDING, Kind.DEPARTMENT]
         )
     }
+    _place_units(list(units.values()), street, rng)
     offered = 0
     for name, liaison, title, kind, fields, capacity, unit, reach in UNIT_RESOURCES:
         provider = units.get(name)
@@ -122,6 +123,19 @@ def seed_cogov(street: Organisation, log: Log) -> None:
         f"  资源 {offered} 项、需求 {len(needs)} 条；对接："
         + "、".join(f"{label} {n}" for label, n in states.items())
     )
+
+
+def _place_units(units: list[Organisation], street: Organisation, rng: random.Random) -> None:
+    """Units and departments without a place stand at one of the street's buildings."""
+    spots = list(
+        Building.objects.filter(grid__path__startswith=street.path, lat__isnull=False)
+        .order_by("id")
+        .values_list("lat", "lon")
+    )
+    for unit in units:
+        if unit.lat is None and spots:
+            unit.lat, unit.lon = rng.choice(spots)
+            Organisation.objects.filter(pk=unit.pk).update(lat=unit.lat, lon=unit.lon)
 
 
 def _liaison_for(match: Match, users: dict[str, Any]) -> Any:

@@ -221,11 +221,12 @@ def test_closing_a_need_cancels_its_matches_and_gives_capacity_back(co):
 
 
 SEES = {
-    # persona: (needs of grid A, needs of grid C, the hospital's resource, the match)
-    "community_officer": (True, False, False, True),
+    # persona: (needs of grid A, needs of grid C, the hospital's resource, the match); the
+    # hospital offers to the whole street, so staff of every part of it see the offer.
+    "community_officer": (True, False, True, True),
     "street_officer": (True, True, True, True),
-    "grid_worker_a": (True, False, False, True),
-    "grid_worker_b": (False, False, False, False),
+    "grid_worker_a": (True, False, True, True),
+    "grid_worker_b": (False, False, True, False),
     "liaison_904": (True, False, True, True),
     "liaison_theatre": (False, False, False, False),
     "resident": (False, False, False, False),

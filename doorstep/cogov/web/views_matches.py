@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.typing import actor_of
@@ -74,6 +75,7 @@ def matches(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": TABS.items(),
             "liaison": user.has_perm("cogov.confirm_match"),
+            "today": timezone.localdate(),
         },
     )
 

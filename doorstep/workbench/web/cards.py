@@ -521,3 +521,70 @@ def admin_duties(user: Any) -> list[Card] | None:
         for perm, app, model, title in links
         if user.has_perm(perm)
     ]
+
+
+# ---------------------------------------------------------------- co-governance
+
+
+def needs_open(user: Any) -> Card | None:
+    """Needs of the user's area nobody has matched yet, the longest waiting first."""
+    from doorstep.cogov.models import NeedStatus
+    from doorstep.cogov.web.views_lists import AGING_DAYS, visible_needs
+
+    if not user.has_perm("cogov.add_match"):
+        return None
+    waiting = visible_needs(user).filter(status=NeedStatus.OPEN).order_by("created_at", "id")
+    rows = []
+    for need in waiting[:ROWS]:
+        days = need.age_days()
+        rows.append(
+            Row(
+                f"{need.title} · {need.node.name}",
+                reverse("cogov:need", args=[need.pk]),
+                f"已等待{days}天",
+                "overdue" if days >= AGING_DAYS else "",
+            )
+        )
+    url = reverse("cogov:needs") + "?status=unmatched"
+    return Card("needs_open", "待对接的需求", url, waiting.count(), rows)
+
+
+def _match_row(match: Any, today: dt.date) -> Row:
+    late = match.due_on is not None and match.due_on < today
+    note = f"{match.due_on:%m-%d}前认领" if match.due_on else ""
+    return Row(
+        f"{match.need.title} · {match.resource.title}",
+        reverse("cogov:matches"),
+        note,
+        "overdue" if late else "",
+    )
+
+
+def matches_to_confirm(user: Any) -> Card | None:
+    """A unit's liaison: matches staff made with the unit's resources, to take on (认领)."""
+    from doorstep.cogov.web.views_matches import to_confirm
+
+    if not user.has_perm("cogov.confirm_match"):
+        return None
+    waiting = to_confirm(user)
+    today = timezone.localdate()
+    rows = [_match_row(m, today) for m in waiting[:ROWS]]
+    return Card(
+        "matches_confirm", "待认领的供需对接", reverse("cogov:matches"), waiting.count(), rows
+    )
+
+
+def matches_to_complete(user: Any) -> Card | None:
+    """Staff: matches the units took on, to record as done with the residents' rating."""
+    from doorstep.cogov.web.views_matches import to_complete
+
+    if not user.has_perm("cogov.add_match"):
+        return None
+    waiting = to_complete(user)
+    rows = [
+        Row(f"{m.need.title} · {m.resource.provider.name}", reverse("cogov:need", args=[m.need_id]))
+        for m in waiting[:ROWS]
+    ]
+    return Card(
+        "matches_complete", "已认领待办结的对接", reverse("cogov:matches"), waiting.count(), rows
+    )

@@ -1,0 +1,137 @@
+"""Shapes of the co-governance API: needs, resources, matches and suggestions."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+from doorstep.cogov.models import Field as ServiceField
+from doorstep.core.ids import MAX_ID
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The codes of models.Field, ResourceKind and Quantity (a test keeps them equal).
+FieldCode = Literal[
+    "elderly", "children", "disability", "health", "employment", "new_workers", "culture",
+    "legal", "environment", "property", "safety", "other",
+]  # fmt: skip
+KindCode = Literal["venue", "funds", "skills", "service", "goods"]
+UnitCode = Literal["hours", "people", "yuan", "items", "sessions"]
+Amount = Annotated[Decimal, Field(gt=0, le=Decimal("9999999999"), decimal_places=2)]
+
+
+class CogovPage(LimitOffsetPagination):
+    """limit/offset paging with a total `count`; bounded so no page is a table dump."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10**9)
+
+
+class NeedOut(Schema):
+    id: int
+    title: str
+    node_id: int
+    node: str
+    group: str
+    field: str
+    field_label: str
+    wants: str
+    urgency: int
+    people: int
+    amount: Decimal | None
+    unit: str
+    window_start: dt.date | None
+    window_end: dt.date | None
+    source: str
+    status: str
+    status_label: str
+    created_at: dt.datetime
+    waiting_days: int | None = Field(None, description="待对接或对接中的需求已等待的天数")
+
+
+class NeedIn(Schema):
+    node_id: Id
+    title: str = Field(..., max_length=60)
+    field: FieldCode
+    wants: KindCode
+    group: str = Field("", max_length=40)
+    detail: str = Field("", max_length=1000)
+    urgency: int = Field(1, ge=1, le=3)
+    people: int = Field(1, ge=1, le=1_000_000)
+    amount: Amount | None = None
+    unit: UnitCode | None = None
+    window_start: dt.date | None = None
+    window_end: dt.date | None = None
+    building_id: Id | None = None
+
+
+class ResourceOut(Schema):
+    id: int
+    title: str
+    provider_id: int
+    provider: str
+    area_id: int
+    area: str
+    kind: str
+    kind_label: str
+    fields: list[str]
+    capacity: Decimal
+    remaining: Decimal
+    unit: str
+    available_from: dt.date | None
+    available_to: dt.date | None
+    reach_m: int
+    status: str
+
+
+class ResourceIn(Schema):
+    provider_id: Id
+    title: str = Field(..., max_length=60)
+    kind: KindCode
+    fields: list[FieldCode] = Field(..., min_length=1, max_length=len(ServiceField.values))
+    capacity: Amount
+    unit: UnitCode
+    detail: str = Field("", max_length=1000)
+    available_from: dt.date | None = None
+    available_to: dt.date | None = None
+    reach_m: int = Field(1125, ge=100, le=20000)
+
+
+class SuggestionOut(Schema):
+    resource: ResourceOut
+    score: float
+    metres: float
+    walked: bool = Field(..., description="true：沿路网步行距离；false：直线距离×1.3（未导入路网）")
+
+
+class MatchOut(Schema):
+    id: int
+    need_id: int
+    need: str
+    resource_id: int
+    resource: str
+    provider: str
+    amount: Decimal
+    unit: str
+    status: str
+    status_label: str
+    due_on: dt.date | None
+    accepted_at: dt.datetime
+    reason: str
+    rating: int | None
+
+
+class MatchIn(Schema):
+    resource_id: Id
+    amount: Amount
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=200)
+
+
+class CompleteIn(Schema):
+    rating: int | None = Field(None, ge=1, le=5)
+    met: bool = True
