@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views_lists, views_matches
+from . import views_lists, views_matches, views_sheets
 
 app_name = "cogov"
 
@@ -14,6 +14,14 @@ urlpatterns = [
     path("cogov/resources/new/", views_lists.resource_new, name="resource_new"),
     path("cogov/resources/<int:pk>/", views_lists.resource_detail, name="resource"),
     path("cogov/resources/<int:pk>/status/", views_lists.resource_status, name="resource_status"),
+    path("cogov/needs.xlsx", views_sheets.export_needs, name="needs_xlsx"),
+    path("cogov/resources.xlsx", views_sheets.export_resources, name="resources_xlsx"),
+    re_path(
+        r"^cogov/(?P<which>needs|resources)/template\.xlsx$",
+        views_sheets.template,
+        name="template",
+    ),
+    re_path(r"^cogov/(?P<which>needs|resources)/import/$", views_sheets.import_list, name="import"),
     path("cogov/matches/", views_matches.matches, name="matches"),
     re_path(
         r"^cogov/matches/(?P<pk>[0-9]{1,10})/(?P<act>confirm|decline|cancel|complete)/$",

@@ -131,10 +131,10 @@ def normalise_header(value: object) -> str:
     return _HEADER_NOISE.sub("", str(value or ""))
 
 
-def header_lookup(kind: str) -> dict[str, str]:
+def lookup_of(columns: Sequence[Column]) -> dict[str, str]:
     """Header text (and its aliases) -> column key."""
     out: dict[str, str] = {}
-    for col in COLUMNS[kind]:
+    for col in columns:
         for name in (col.header, *col.aliases):
             out[normalise_header(name)] = col.key
     return out

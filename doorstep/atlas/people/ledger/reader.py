@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import openpyxl
@@ -19,7 +19,7 @@ from django.conf import settings
 
 from doorstep.core.errors import DomainError
 
-from .columns import COLUMNS, SHEET_TITLES, header_lookup, normalise_header
+from .columns import COLUMNS, SHEET_TITLES, Column, lookup_of, normalise_header
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and password-protected workbooks)
@@ -42,8 +42,20 @@ class LedgerFile:
     readable xlsx/CSV or whose header lacks a required column.
     """
 
-    def __init__(self, fileobj: IO[bytes], *, kind: str, file_name: str) -> None:
+    def __init__(
+        self,
+        fileobj: IO[bytes],
+        *,
+        kind: str,
+        file_name: str,
+        columns: Sequence[Column] | None = None,
+        sheet_title: str = "",
+    ) -> None:
+        """`kind` names one of the ledgers here; another domain's list (e.g. the needs
+        list of co-governance) passes its own `columns` and `sheet_title` instead."""
         self.kind = kind
+        self.spec: tuple[Column, ...] = tuple(columns) if columns is not None else COLUMNS[kind]
+        self.sheet_title = sheet_title or SHEET_TITLES.get(kind, "")
         self._fileobj = fileobj
         self._workbook: Any = None
         self._text: io.TextIOWrapper | None = None
@@ -89,7 +101,7 @@ class LedgerFile:
             self._workbook = openpyxl.load_workbook(
                 fileobj, read_only=True, data_only=True, keep_links=False
             )
-            titled = SHEET_TITLES[self.kind]
+            titled = self.sheet_title
             names = self._workbook.sheetnames
             sheet = self._workbook[titled] if titled in names else self._workbook.worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -112,7 +124,7 @@ class LedgerFile:
         return (tuple(row) for row in csv.reader(text))
 
     def _read_header(self) -> tuple[dict[str, int], int]:
-        lookup = header_lookup(self.kind)
+        lookup = lookup_of(self.spec)
         for number in range(1, _HEADER_SEARCH_ROWS + 1):
             try:
                 values = next(self._raw_rows)
@@ -133,13 +145,11 @@ class LedgerFile:
                     )
                 found[key] = index
             if len(found) >= 2:
-                missing = [
-                    c.header for c in COLUMNS[self.kind] if c.required and c.key not in found
-                ]
+                missing = [c.header for c in self.spec if c.required and c.key not in found]
                 if missing:
                     raise LedgerRejected(f"缺少必填列：{'、'.join(missing)}。请使用本页提供的模板")
                 return found, number
-        expected = "、".join(c.header for c in COLUMNS[self.kind] if c.required)
+        expected = "、".join(c.header for c in self.spec if c.required)
         raise LedgerRejected(f"找不到表头：第一行应为列名（{expected}等），请使用本页提供的模板")
 
     # -- reading --------------------------------------------------------------------------

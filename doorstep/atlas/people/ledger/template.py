@@ -33,7 +33,7 @@ GENERAL_NOTES = [
 ]
 
 
-def _header_sheet(ws: Any, columns: tuple[Column, ...]) -> None:
+def header_sheet(ws: Any, columns: tuple[Column, ...]) -> None:
     for index, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=index, value=col.header)
         cell.font = HEADER_FONT
@@ -46,7 +46,7 @@ def _header_sheet(ws: Any, columns: tuple[Column, ...]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _choice_list(
+def choice_list(
     ws: Any, columns: tuple[Column, ...], key: str, choices: Sequence[tuple[str, Any]]
 ) -> None:
     index = next(i for i, c in enumerate(columns, start=1) if c.key == key)
@@ -116,12 +116,12 @@ def build_template(*, kind: str, actor: Any) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLES[kind]
-    _header_sheet(ws, columns)
+    header_sheet(ws, columns)
     if kind == ImportKind.RESIDENTS:
-        _choice_list(ws, columns, "residence_type", ResidenceType.choices)
-        _choice_list(ws, columns, "relation", Relation.choices)
+        choice_list(ws, columns, "residence_type", ResidenceType.choices)
+        choice_list(ws, columns, "relation", Relation.choices)
     else:
-        _choice_list(ws, columns, "use", BuildingUse.choices)
+        choice_list(ws, columns, "use", BuildingUse.choices)
     _notes_sheet(wb, columns)
     _reference_sheet(wb, kind, actor)
     out = io.BytesIO()
