@@ -70,3 +70,8 @@ document.addEventListener("keydown", function (event) {
   event.preventDefault();
   if (window.htmx) window.htmx.trigger(input, "search");
 });
+
+// A button that prints the page (a list to pin on the notice board).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     re_path(r"^cogov/(?P<which>needs|resources)/import/$", views_sheets.import_list, name="import"),
     path("cogov/matches/", views_matches.matches, name="matches"),
+    path("lists/<int:org_id>/", views_lists.public_lists, name="public"),
     re_path(
         r"^cogov/matches/(?P<pk>[0-9]{1,10})/(?P<act>confirm|decline|cancel|complete)/$",
         views_matches.match_act,

@@ -4,6 +4,7 @@ suggested resources, a resource's page with the needs it could meet."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -113,6 +114,9 @@ def needs(request: HttpRequest) -> HttpResponse:
             "field": field,
             "fields": Field.choices,
             "figures": figures(user),
+            "public_nodes": Organisation.objects.visible_to(user)
+            .filter(kind__in=("street", "community"))
+            .order_by("path")[:12],
             "aging_days": AGING_DAYS,
             "now": timezone.now(),
         },
@@ -328,3 +332,65 @@ def resource_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "资源状态已更新")
     return redirect("cogov:resource", pk=resource.pk)
+
+
+# -- the public lists of a node -------------------------------------------------------------
+
+PUBLIC = (
+    "the lists a community publishes (公示): titles, groups, fields and counts — never a "
+    "detail, a building or a person"
+)
+PUBLIC_KINDS = ("street", "community", "grid")
+
+
+def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
+    """The needs and resources of a street, community or grid, for anyone (print or QR)."""
+    import segno
+    from django.utils.safestring import mark_safe
+
+    from doorstep.core import links
+
+    node = (
+        Organisation.objects.outside_door(PUBLIC)
+        .filter(pk=org_id, kind__in=PUBLIC_KINDS)
+        .select_related("parent")
+        .first()
+    )
+    if node is None:
+        raise Http404("没有这个社区或网格")
+    open_needs = (
+        Need.objects.outside_door(PUBLIC)
+        .filter(path__startswith=node.path, status__in=[NeedStatus.OPEN, NeedStatus.MATCHED])
+        .select_related("node")
+        .only("title", "group", "field", "wants", "people", "status", "created_at", "node__name")
+        .order_by("-urgency", "created_at", "id")[:200]
+    )
+    above = [node.path[: i + 1] for i, ch in enumerate(node.path) if ch == "/" and i > 0]
+    offers = (
+        Resource.objects.outside_door(PUBLIC)
+        .filter(status=ResourceStatus.ACTIVE)
+        .filter(Q(path__startswith=node.path) | Q(path__in=above))
+        .select_related("provider")
+        .only("title", "kind", "fields", "remaining", "unit", "provider__name")
+        .order_by("provider__name", "id")[:200]
+    )
+    met = (
+        Need.objects.outside_door(PUBLIC)
+        .filter(path__startswith=node.path, status=NeedStatus.MET)
+        .count()
+    )
+    url = links.absolute(request.path)
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, xmldecl=False)
+    return render(
+        request,
+        "cogov/public.html",
+        {
+            "node": node,
+            "needs": open_needs,
+            "offers": offers,
+            "met": met,
+            "url": url,
+            "qr": mark_safe(buf.getvalue().decode()),  # noqa: S308 - segno's own SVG
+        },
+    )

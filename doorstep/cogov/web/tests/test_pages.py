@@ -155,3 +155,27 @@ def test_others_cannot_act_on_a_match(co, client):
     client.post(reverse("cogov:match_act", args=[match.pk, "confirm"]), follow=True)
     match.refresh_from_db()
     assert match.status == "accepted"
+
+
+def test_the_public_lists_of_a_community_show_no_detail_and_carry_a_qr(co, client):
+    _resource(co)
+    services.record_need(
+        actor=co.p["community_officer"],
+        node=co.world.grid_a,
+        title="独居老人助餐",
+        group="独居老人",
+        field="elderly",
+        wants="funds",
+        detail="王芳，静淑苑1号楼101，腿脚不便",
+        building=co.world.building_a,
+    )
+    r = client.get(
+        reverse("cogov:public", args=[co.world.community_1.pk]), HTTP_HOST="testserver:8123"
+    )
+    body = r.content.decode()
+    assert r.status_code == 200 and "独居老人助餐" in body and "夜间义诊" in body
+    assert "王芳" not in body and "静淑苑1号楼" not in body and "腿脚不便" not in body
+    assert "http://testserver:8123/lists/" in body and "<svg" in body
+    assert client.get(reverse("cogov:public", args=[co.hospital.pk])).status_code == 404
+    other = client.get(reverse("cogov:public", args=[co.world.community_2.pk])).content.decode()
+    assert "独居老人助餐" not in other
