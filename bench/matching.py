@@ -1,11 +1,12 @@
 """Benchmark: suggestions for every open need of a district (供需对接).
 
-    .venv/bin/python bench/matching.py [--needs 3000] [--resources 5000] [--spacing 40]
+    .venv/bin/python bench/matching.py [--needs 3000] [--resources 5000] [--spacing 80]
 
 On a fresh SQLite file (var/bench/matching.sqlite3): migrate, the district preset at scale
 1 (6 streets, 30 communities, 295 grids on a 400 m lattice), then a lattice road network
-over the district (`--spacing` metres, a few edges removed, the largest component kept,
-stored as the network in use), 3,000 open needs at the grids' buildings and 5,000 resources
+over the district (`--spacing` metres apart, 80 m as in bench/circle_coverage.py — a dense
+city grid; 2 % of the streets removed, the largest component kept; stored as the network in
+use), 3,000 open needs at the grids' buildings and 5,000 resources
 offered by the communities and streets (random kinds, fields, capacities, units, reaches
 and time windows), 300 rated matches and 200 live ones.
 
@@ -226,7 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--needs", type=int, default=3000)
     parser.add_argument("--resources", type=int, default=5000)
-    parser.add_argument("--spacing", type=float, default=40.0)
+    parser.add_argument("--spacing", type=float, default=80.0)
     args = parser.parse_args()
     started = time.perf_counter()
     setup()
@@ -245,9 +246,9 @@ def main() -> int:
 
     # The anchor's inputs, in memory, built once (the anchor does none of the reading).
     placed = list(open_needs)
-    resources = list(Resource.objects.available().order_by("id"))
+    resources = ranking.available_resources()
     communities = ranking.community_paths()
-    rated = matching.ratings(sorted({r.provider_id for r in resources}))
+    rated = matching.ratings(sorted({r[-1] for r in resources}))
     need_rows = ranking.need_rows(placed, communities)
     res_rows = ranking.resource_rows(resources, communities, rated)
     taken = set(

@@ -66,7 +66,12 @@ _SERVICE = [
     "service.view_theme",
 ]
 # Co-governance lists (cogov): staff keep the needs and resources of their area and match them.
-_COGOV_VIEW = ["cogov.view_need", "cogov.view_resource", "cogov.view_match"]
+_COGOV_VIEW = [
+    "cogov.view_need",
+    "cogov.view_resource",
+    "cogov.view_match",
+    "cogov.view_project",
+]
 _COGOV_KEEP = _COGOV_VIEW + [
     "cogov.add_need",
     "cogov.change_need",
@@ -74,6 +79,8 @@ _COGOV_KEEP = _COGOV_VIEW + [
     "cogov.change_resource",
     "cogov.add_match",
     "cogov.change_match",
+    "cogov.add_project",
+    "cogov.change_project",
 ]
 _CASE_DISPATCH = [
     "cases.view_case",
@@ -168,7 +175,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _SITES
         + _SERVICE
         + _COGOV_KEEP
-        + ["cockpit.change_indicator"],
+        + ["cogov.approve_project", "cockpit.change_indicator"],
     },
     {
         "code": "department_liaison",

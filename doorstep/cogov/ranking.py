@@ -1,10 +1,10 @@
 """Suggestions for many open needs at once: the matching page's figures, the benchmark.
 
 The same rules and the same `matching.score` as `matching.suggest` for one need, over
-arrays: which resources reach a need's area (a table over the distinct communities and
-areas), kind or field fit (a bit mask of fields), the time window and unit, the pairs
-already matched, and walking metres from bounded Dijkstra searches — run from whichever
-side has fewer distinct road nodes, in chunks so the distance matrix stays small.
+arrays, a community's needs at a time (`rank`): which resources reach a need's area, kind
+or field fit (a bit mask of fields), the time window and unit, the pairs already matched,
+and walking metres from bounded Dijkstra searches — only for pairs within reach as the
+crow flies, from whichever side has fewer distinct road nodes.
 """
 
 from __future__ import annotations
@@ -73,100 +73,147 @@ def field_mask(fields: Iterable[str]) -> int:
 
 
 def reach_table(need_comm: list[str], res_area: list[str]) -> npt.NDArray[np.bool_]:
-    """needs × resources: the resource's area holds the need's community or lies in it."""
-    comms, ci = np.unique(np.array(need_comm, dtype=object), return_inverse=True)
-    areas, ai = np.unique(np.array(res_area, dtype=object), return_inverse=True)
-    table = np.array(
-        [[c.startswith(a) or a.startswith(c) for a in areas] for c in comms], dtype=bool
-    ).reshape(len(comms), len(areas))
-    return table[np.ix_(ci, ai)] if len(comms) and len(areas) else table
+    """communities × areas: the area holds the community or lies in it."""
+    return np.array(
+        [[c.startswith(a) or a.startswith(c) for a in res_area] for c in need_comm], dtype=bool
+    ).reshape(len(need_comm), len(res_area))
 
 
-def fit_matrix(needs: NeedRows, res: ResourceRows) -> npt.NDArray[np.float64]:
-    kind = needs.wants[:, None] == res.kind[None, :]
-    field = (needs.field_bit[:, None] & res.field_mask[None, :]) != 0
-    return 0.5 * kind + 0.5 * field
+def _ordered_window(
+    needs: NeedRows, rows: npt.NDArray[np.intp], res: ResourceRows, cols: npt.NDArray[np.intp]
+) -> npt.NDArray[np.bool_]:
+    n_start, n_end = needs.start[rows][:, None], needs.end[rows][:, None]
+    r_start, r_end = res.start[cols][None, :], res.end[cols][None, :]
+    late_enough = (r_end == NO_DAY) | (n_start == NO_DAY) | (r_end >= n_start)
+    early_enough = (r_start == NO_DAY) | (n_end == NO_DAY) | (r_start <= n_end)
+    return late_enough & early_enough
 
 
-def metres_matrix(
-    net: engine.Network | None, needs: NeedRows, res: ResourceRows
-) -> tuple[npt.NDArray[np.float64], bool]:
-    """Walking metres needs × resources, bounded by each resource's reach (inf beyond)."""
-    n, m = len(needs.ids), len(res.ids)
-    if net is None or net.node_count == 0:
-        straight = engine.haversine_m(
-            needs.lat[:, None], needs.lon[:, None], res.lat[None, :], res.lon[None, :]
-        )
-        return np.asarray(straight, dtype=np.float64).reshape(n, m) * DETOUR, False
-    need_node, need_snap = net.snap(needs.lat, needs.lon)
-    res_node, res_snap = net.snap(res.lat, res.lon)
-    out = np.full((n, m), np.inf)
-    limit = float(res.reach.max()) if m else 0.0
-    need_ok = need_snap <= engine.MAX_SNAP_M
-    res_ok = res_snap <= engine.MAX_SNAP_M
-    graph = net.graph
-    # Search from the side with fewer distinct nodes; distances are symmetric (undirected).
-    if len(np.unique(need_node)) <= len(np.unique(res_node)):
-        src, src_snap, dst, dst_snap, rows = need_node, need_snap, res_node, res_snap, True
-    else:
-        src, src_snap, dst, dst_snap, rows = res_node, res_snap, need_node, need_snap, False
+@dataclass
+class Snapped:
+    need_node: npt.NDArray[np.int64]
+    need_snap: npt.NDArray[np.float64]
+    res_node: npt.NDArray[np.int64]
+    res_snap: npt.NDArray[np.float64]
+
+
+def _walk(
+    net: engine.Network,
+    snapped: Snapped,
+    rows: npt.NDArray[np.intp],
+    cols: npt.NDArray[np.intp],
+    limit: float,
+) -> npt.NDArray[np.float64]:
+    """Walking metres rows × cols over the network, inf beyond `limit` or off the roads.
+
+    Bounded Dijkstra searches from whichever side has fewer distinct road nodes (the
+    distances are symmetric: the network is undirected), a chunk of sources at a time."""
+    need_node, need_snap = snapped.need_node[rows], snapped.need_snap[rows]
+    res_node, res_snap = snapped.res_node[cols], snapped.res_snap[cols]
+    out = np.full((len(rows), len(cols)), np.inf)
+    by_need = len(np.unique(need_node)) <= len(np.unique(res_node))
+    src, src_snap, dst, dst_snap = (
+        (need_node, need_snap, res_node, res_snap)
+        if by_need
+        else (res_node, res_snap, need_node, need_snap)
+    )
     uniq, inverse = np.unique(src, return_inverse=True)
+    graph = net.graph
     for lo in range(0, len(uniq), CHUNK):
         part = uniq[lo : lo + CHUNK]
         dist = dijkstra(graph, directed=False, indices=part, limit=limit)
         for j in np.flatnonzero((inverse >= lo) & (inverse < lo + len(part))):
             metres = src_snap[j] + dist[inverse[j] - lo][dst] + dst_snap
-            if rows:
+            if by_need:
                 out[j, :] = metres
             else:
                 out[:, j] = metres
-    out[~need_ok, :] = np.inf
-    out[:, ~res_ok] = np.inf
-    return out, True
+    out[need_snap > engine.MAX_SNAP_M, :] = np.inf
+    out[:, res_snap > engine.MAX_SNAP_M] = np.inf
+    return out
 
 
-def score_matrix(
+def rank(
     needs: NeedRows,
     res: ResourceRows,
     net: engine.Network | None,
     taken: set[tuple[int, int]] | None = None,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
-    """Scores (needs × resources; -inf where not a candidate) and walking metres."""
-    fit = fit_matrix(needs, res)
-    window = ((res.end[None, :] == NO_DAY) | (needs.start[:, None] == NO_DAY)) | (
-        res.end[None, :] >= needs.start[:, None]
-    )
-    window &= ((res.start[None, :] == NO_DAY) | (needs.end[:, None] == NO_DAY)) | (
-        res.start[None, :] <= needs.end[:, None]
-    )
-    ok = reach_table(needs.community, res.area) & (fit > 0) & window
-    ok &= (needs.unit[:, None] == "") | (needs.unit[:, None] == res.unit[None, :])
-    metres, walked = metres_matrix(net, needs, res)
-    scores = score(
-        fit,
-        metres,
-        res.reach[None, :],
-        res.remaining[None, :],
-        needs.wanted[:, None],
-        res.rating[None, :],
-    )
-    scores = np.where(ok, scores, -np.inf)
-    if taken:
-        n_index = {int(v): i for i, v in enumerate(needs.ids)}
-        r_index = {int(v): j for j, v in enumerate(res.ids)}
-        for need_id, res_id in taken:
-            if need_id in n_index and res_id in r_index:
-                scores[n_index[need_id], r_index[res_id]] = -np.inf
-    return scores, metres, walked
+    k: int = 10,
+) -> list[list[int]]:
+    """Per need (in order), the ids of its best k resources: score, then lower id first.
 
-
-def top(scores: npt.NDArray[np.float64], res_ids: npt.NDArray[np.int64], k: int) -> list[list[int]]:
-    """Per need, the ids of its best k resources (score, then lower id first)."""
-    out: list[list[int]] = []
-    for row in scores:
-        good = np.flatnonzero(np.isfinite(row))
-        order = good[np.lexsort((res_ids[good], -row[good]))][:k]
-        out.append([int(res_ids[j]) for j in order])
+    Needs are taken a community at a time, against the resources whose area holds that
+    community or lies in it (the only ones that may reach them), so the arrays stay a block
+    of the pairs, not all of them. With a network, a pair farther apart as the crow flies
+    than the resource reaches is dropped before any walking is worked out: a walk over roads
+    (with its two legs to and from them) is never shorter than the straight line."""
+    out: list[list[int]] = [[] for _ in range(len(needs.ids))]
+    if not len(needs.ids) or not len(res.ids):
+        return out
+    snapped = None
+    if net is not None and net.node_count:
+        need_node, need_snap = net.snap(needs.lat, needs.lon)
+        res_node, res_snap = net.snap(res.lat, res.lon)
+        snapped = Snapped(need_node, need_snap, res_node, res_snap)
+    comms, ci = np.unique(np.array(needs.community, dtype=object), return_inverse=True)
+    areas, ai = np.unique(np.array(res.area, dtype=object), return_inverse=True)
+    table = reach_table(list(comms), list(areas))
+    skip: dict[int, set[int]] = {}
+    for need_id, res_id in taken or ():
+        skip.setdefault(need_id, set()).add(res_id)
+    for b in range(len(comms)):
+        rows = np.flatnonzero(ci == b)
+        cols = np.flatnonzero(table[b][ai])
+        if not len(cols):
+            continue
+        kind_fit = needs.wants[rows][:, None] == res.kind[cols][None, :]
+        field_fit = (needs.field_bit[rows][:, None] & res.field_mask[cols][None, :]) != 0
+        fit = 0.5 * kind_fit + 0.5 * field_fit
+        unit = needs.unit[rows][:, None]
+        ok = (fit > 0) & _ordered_window(needs, rows, res, cols)
+        ok &= (unit == "") | (unit == res.unit[cols][None, :])
+        straight = np.asarray(
+            engine.haversine_m(
+                needs.lat[rows][:, None],
+                needs.lon[rows][:, None],
+                res.lat[cols][None, :],
+                res.lon[cols][None, :],
+            ),
+            dtype=np.float64,
+        ).reshape(len(rows), len(cols))
+        reach = res.reach[cols][None, :]
+        if snapped is None:
+            metres = straight * DETOUR
+        else:
+            ok &= straight <= reach + 1.0  # 1 m for rounding: never drops a real candidate
+            live_r = np.flatnonzero(ok.any(axis=1))
+            metres = np.full((len(rows), len(cols)), np.inf)
+            # Each need searches only as far as its farthest-reaching candidate: needs are
+            # grouped by that bound, so a need whose candidates reach 600 m does not walk 2 km.
+            bound = np.where(ok, reach, 0.0).max(axis=1)
+            for limit in np.unique(bound[live_r]):
+                group = live_r[bound[live_r] == limit]
+                cand = np.flatnonzero(ok[group].any(axis=0))
+                metres[np.ix_(group, cand)] = _walk(
+                    net, snapped, rows[group], cols[cand], float(limit)
+                )
+        scores = score(
+            fit,
+            metres,
+            reach,
+            res.remaining[cols][None, :],
+            needs.wanted[rows][:, None],
+            res.rating[cols][None, :],
+        )
+        scores = np.where(ok, scores, -np.inf)
+        ids = res.ids[cols]
+        for i, row in enumerate(rows):
+            good = np.flatnonzero(np.isfinite(scores[i]))
+            excluded = skip.get(int(needs.ids[row]))
+            if excluded:
+                good = good[~np.isin(ids[good], list(excluded))]
+            order = good[np.lexsort((ids[good], -scores[i][good]))][:k]
+            out[row] = [int(ids[j]) for j in order]
     return out
 
 
@@ -209,22 +256,41 @@ def need_rows(needs: list[Need], communities: set[str]) -> NeedRows:
     )
 
 
+RESOURCE_COLUMNS = (
+    "id", "lat", "lon", "kind", "fields", "reach_m", "remaining", "unit",
+    "available_from", "available_to", "path", "provider_id",
+)  # fmt: skip
+
+
 def resource_rows(
-    resources: list[Resource], communities: set[str], rated: dict[int, float]
+    resources: list[tuple[Any, ...]], communities: set[str], rated: dict[int, float]
 ) -> ResourceRows:
+    """Arrays from rows of `RESOURCE_COLUMNS` (read with values_list: no model instances)."""
+    cols = list(zip(*resources, strict=True)) if resources else [()] * len(RESOURCE_COLUMNS)
+    (ids, lat, lon, kind, fields, reach, remaining, unit, start, end, path, provider) = cols
     return ResourceRows(
-        ids=np.array([r.pk for r in resources], dtype=np.int64),
-        lat=np.array([r.lat for r in resources], dtype=np.float64),
-        lon=np.array([r.lon for r in resources], dtype=np.float64),
-        kind=np.array([r.kind for r in resources], dtype=str),
-        field_mask=np.array([field_mask(r.fields) for r in resources], dtype=np.int64),
-        reach=np.array([r.reach_m for r in resources], dtype=np.float64),
-        remaining=np.array([float(r.remaining) for r in resources], dtype=np.float64),
-        unit=np.array([r.unit for r in resources], dtype=str),
-        start=np.array([ordinal(r.available_from, NO_DAY) for r in resources], dtype=np.int64),
-        end=np.array([ordinal(r.available_to, NO_DAY) for r in resources], dtype=np.int64),
-        area=[community_of(r.path, communities) for r in resources],
-        rating=np.array([rated.get(r.provider_id, UNRATED) for r in resources]),
+        ids=np.array(ids, dtype=np.int64),
+        lat=np.array(lat, dtype=np.float64),
+        lon=np.array(lon, dtype=np.float64),
+        kind=np.array(kind, dtype=str),
+        field_mask=np.array([field_mask(f) for f in fields], dtype=np.int64),
+        reach=np.array(reach, dtype=np.float64),
+        remaining=np.array([float(r) for r in remaining], dtype=np.float64),
+        unit=np.array(unit, dtype=str),
+        start=np.array([ordinal(d, NO_DAY) for d in start], dtype=np.int64),
+        end=np.array([ordinal(d, NO_DAY) for d in end], dtype=np.int64),
+        area=[community_of(p, communities) for p in path],
+        rating=np.array([rated.get(p, UNRATED) for p in provider], dtype=np.float64),
+    )
+
+
+def available_resources() -> list[tuple[Any, ...]]:
+    return list(
+        Resource.objects.outside_door(CANDIDATES)
+        .available()
+        .filter(lat__isnull=False, lon__isnull=False)
+        .order_by("id")
+        .values_list(*RESOURCE_COLUMNS)
     )
 
 
@@ -233,16 +299,11 @@ def suggest_all(needs: list[Need], *, k: int = 10, net: Any = "latest") -> dict[
     placed = [n for n in needs if n.is_open and n.lat is not None and n.lon is not None]
     if not placed:
         return {}
-    resources = list(
-        Resource.objects.outside_door(CANDIDATES)
-        .available()
-        .filter(lat__isnull=False, lon__isnull=False)
-        .order_by("id")
-    )
+    resources = available_resources()
     if not resources:
         return {n.pk: [] for n in placed}
     communities = community_paths()
-    rated = ratings(sorted({r.provider_id for r in resources}))
+    rated = ratings(sorted({r[-1] for r in resources}))
     taken = set(
         Match.objects.filter(
             need_id__in=[n.pk for n in placed], status__in=LIVE_MATCH_STATUSES
@@ -250,5 +311,4 @@ def suggest_all(needs: list[Need], *, k: int = 10, net: Any = "latest") -> dict[
     )
     net = network() if net == "latest" else net
     nr, rr = need_rows(placed, communities), resource_rows(resources, communities, rated)
-    scores, _metres, _walked = score_matrix(nr, rr, net, taken)
-    return dict(zip([n.pk for n in placed], top(scores, rr.ids, k), strict=True))
+    return dict(zip([n.pk for n in placed], rank(nr, rr, net, taken, k), strict=True))
