@@ -143,6 +143,7 @@ def add_budget_line(
     if project.status != P.PROPOSED:
         raise CogovError("立项后预算不能再改；如需调整请退回修改", "amount")
     value = quantity(amount, "amount", "金额", required=True)
+    assert value is not None  # required
     line = BudgetLine.objects.create(
         project=project,
         item=text(item, "item", "预算项目", 60),
@@ -179,7 +180,7 @@ def add_milestone(*, actor: Actor, project: Project, title: Any, due_on: Any) ->
 def complete_milestone(
     *, actor: Actor, milestone: Milestone, note: Any = "", done_on: Any = None
 ) -> Milestone:
-    project = milestone.project
+    project = Project.objects.get(pk=milestone.project_id)  # its stage now, not as loaded
     _keeps(actor, project)
     if project.status not in (P.APPROVED, P.RUNNING):
         raise CogovError("项目实施期间才能完成节点")

@@ -182,7 +182,7 @@ def rank(
             dtype=np.float64,
         ).reshape(len(rows), len(cols))
         reach = res.reach[cols][None, :]
-        if snapped is None:
+        if snapped is None or net is None:
             metres = straight * DETOUR
         else:
             ok &= straight <= reach + 1.0  # 1 m for rounding: never drops a real candidate

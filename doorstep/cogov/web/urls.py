@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views_lists, views_matches, views_sheets
+from . import views_lists, views_matches, views_projects, views_sheets
 
 app_name = "cogov"
 
@@ -24,6 +24,14 @@ urlpatterns = [
     re_path(r"^cogov/(?P<which>needs|resources)/import/$", views_sheets.import_list, name="import"),
     path("cogov/matches/", views_matches.matches, name="matches"),
     path("lists/<int:org_id>/", views_lists.public_lists, name="public"),
+    path("cogov/projects/", views_projects.project_list, name="projects"),
+    path("cogov/projects/new/", views_projects.project_new, name="project_new"),
+    path("cogov/projects/<int:pk>/", views_projects.project_detail, name="project"),
+    re_path(
+        r"^cogov/projects/(?P<pk>[0-9]{1,10})/(?P<act>move|budget|milestone|milestone_done|served|rate)/$",
+        views_projects.project_act,
+        name="project_act",
+    ),
     re_path(
         r"^cogov/matches/(?P<pk>[0-9]{1,10})/(?P<act>confirm|decline|cancel|complete)/$",
         views_matches.match_act,
