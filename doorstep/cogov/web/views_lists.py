@@ -374,6 +374,16 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
         .only("title", "kind", "fields", "remaining", "unit", "provider__name")
         .order_by("provider__name", "id")[:200]
     )
+    from doorstep.cogov.models import Project
+
+    shown = (
+        Project.objects.outside_door(PUBLIC)
+        .filter(path__startswith=node.path)
+        .exclude(status__in=["proposed", "review", "rejected", "stopped"])
+        .select_related("node")
+        .only("title", "kind", "status", "starts_on", "ends_on", "served", "node__name")
+        .order_by("-starts_on", "-id")[:100]
+    )
     met = (
         Need.objects.outside_door(PUBLIC)
         .filter(path__startswith=node.path, status=NeedStatus.MET)
@@ -389,6 +399,7 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
             "node": node,
             "needs": open_needs,
             "offers": offers,
+            "projects": shown,
             "met": met,
             "url": url,
             "qr": mark_safe(buf.getvalue().decode()),  # noqa: S308 - segno's own SVG
