@@ -24,6 +24,19 @@ from .models import Approval, Membership, Role, User
 
 Executor = Callable[[Approval, User], dict[str, Any]]
 EXECUTORS: dict[str, Executor] = {}
+# Who may decide a kind, when not the security and audit admins (a fund's keepers decide
+# its spending): kind -> why the actor may not decide it (None: they may). Registered by
+# the domain that owns the kind, like its executor.
+Decider = Callable[[User, Approval], "str | None"]
+DECIDERS: dict[str, Decider] = {}
+
+
+def decider(kind: str) -> Callable[[Decider], Decider]:
+    def register(fn: Decider) -> Decider:
+        DECIDERS[kind] = fn
+        return fn
+
+    return register
 
 
 def executor(kind: str) -> Callable[[Executor], Executor]:
@@ -62,7 +75,11 @@ def request(
 
 
 def may_decide(actor: User, approval: Approval) -> str | None:
-    """Why `actor` may not decide this (None: they may)."""
+    """Why `actor` may not decide this (None: they may). Nobody decides their own request."""
+    if approval.kind in DECIDERS:
+        if approval.requested_by_id == actor.pk:
+            return "不能审批自己提交的申请，须由另一位工作人员审批"
+        return DECIDERS[approval.kind](actor, approval)
     if not actor.has_perm("accounts.decide_approval"):
         return "只有安全管理员或审计管理员可以审批"
     if approval.requested_by_id == actor.pk:

@@ -142,6 +142,7 @@ class Approval(models.Model):
     class Kind(models.TextChoices):
         ROLE_GRANT = "role_grant", _("授予涉及个人信息的角色")
         PASSWORD_RESET = "password_reset", _("重置密码")
+        FUND_LINE = "fund_line", _("共治基金大额收支")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待审批")

@@ -175,7 +175,9 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _SITES
         + _SERVICE
         + _COGOV_KEEP
-        + ["cogov.approve_project", "cockpit.change_indicator"],
+        + ["cogov.approve_project"]
+        + ["cogov.view_fund", "cogov.add_fund", "cogov.change_fund", "cogov.approve_fund"]
+        + ["cockpit.change_indicator"],
     },
     {
         "code": "department_liaison",
