@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views_lists, views_matches, views_projects, views_sheets
+from . import views_funds, views_lists, views_matches, views_projects, views_sheets
 
 app_name = "cogov"
 
@@ -24,6 +24,26 @@ urlpatterns = [
     re_path(r"^cogov/(?P<which>needs|resources)/import/$", views_sheets.import_list, name="import"),
     path("cogov/matches/", views_matches.matches, name="matches"),
     path("lists/<int:org_id>/", views_lists.public_lists, name="public"),
+    path("cogov/funds/", views_funds.fund_list, name="funds"),
+    path("cogov/funds/new/", views_funds.fund_new, name="fund_new"),
+    path("cogov/funds/<int:pk>/", views_funds.fund_detail, name="fund"),
+    path("cogov/funds/<int:pk>/lines/", views_funds.fund_post, name="fund_post"),
+    path(
+        "cogov/funds/<int:pk>/lines/<int:line_id>/reverse/",
+        views_funds.fund_reverse,
+        name="fund_reverse",
+    ),
+    path(
+        "cogov/funds/<int:pk>/approvals/<int:approval_id>/",
+        views_funds.fund_decide,
+        name="fund_decide",
+    ),
+    path(
+        "cogov/funds/<int:pk>/lines/<int:line_id>/receipt",
+        views_funds.fund_receipt,
+        name="fund_receipt",
+    ),
+    path("cogov/funds/<int:pk>/statement.xlsx", views_funds.fund_statement, name="fund_statement"),
     path("cogov/projects/", views_projects.project_list, name="projects"),
     path("cogov/projects/new/", views_projects.project_new, name="project_new"),
     path("cogov/projects/<int:pk>/", views_projects.project_detail, name="project"),
