@@ -251,7 +251,7 @@ def fund_receipt(request: HttpRequest, pk: int, line_id: int) -> FileResponse:
         fh = line.receipt.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404("票据不存在") from None
-    kind = mimetypes.guess_type(line.receipt.name)[0] or "application/octet-stream"
+    kind = mimetypes.guess_type(line.receipt.name or "")[0] or "application/octet-stream"
     response = FileResponse(fh, content_type=kind)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
