@@ -271,7 +271,29 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
         f"到社区报到党员 {number(p['in_service_reported'])} 名；设岗 {number(p['post_slots'])} 个，"
         f"已认岗 {number(p['posts_filled'])} 个，党员联户覆盖率 {percent(p['link_coverage'])}。"
     )
-    base = Section("五、基本情况")
+    g = now_f["cogov"]
+    cogov = Section("五、共建共治")
+    cogov.sentences.append(
+        f"辖区共建单位 {number(g['units'])} 家，提供可对接资源 {number(g['resources'])} 项；"
+        f"需求清单中待满足需求 {number(g['needs_open'])} 条，已满足 {number(g['needs_met'])} 条。"
+    )
+    stages = "、".join(f"{label} {number(n)} 个" for _code, label, n in g["stages"] if n)
+    cogov.sentences.append(
+        f"为民服务与治理项目进行中 {number(g['projects_live'])} 个，已完成 {number(g['projects_done'])} 个"
+        + (f"（{stages}）" if stages else "")
+        + f"；{this}共治基金收入 {number(g['fund_in'])} 元，项目支出 {number(g['fund_out'])} 元"
+        + (
+            f"，基金余额 {number(g['fund_balance'])} 元。"
+            if g["fund_balance"] is not None
+            else "。"
+        )
+    )
+    if g["unit_volunteers"]:
+        cogov.sentences.append(
+            "推动共建单位党员协同各类资源下沉，"
+            f"累计 {number(g['unit_volunteers'])} 人次参与志愿服务。"
+        )
+    base = Section("六、基本情况")
     base.sentences.append(
         f"辖区实有人口 {number(now_f['population']['residents'])} 人，"
         f"楼栋 {number(now_f['housing']['buildings'])} 栋，"
@@ -302,7 +324,7 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
         org_name=org.name,
         period=period,
         so_far=so_far,
-        sections=[cases, examples, services, party, base, _notes()],
+        sections=[cases, examples, services, party, cogov, base, _notes()],
         tables=tables,
         charts=_charts(c, child_rates),
         figures=now_f,

@@ -323,6 +323,7 @@ def post(fund: Fund, draft: Draft, *, actor: Actor, approved_by: Actor | None = 
             balance_after=balance,
             posted_by=actor,
             approved_by=approved_by,
+            posted_at=timezone.now(),
         )
         Fund.objects.filter(pk=locked.pk).update(balance=balance)
         fund.balance = balance

@@ -121,6 +121,7 @@ def propose(
         starts_on=start,
         ends_on=end,
         proposed_by=actor,
+        created_at=timezone.now(),
     )
     units = list(partners or [])
     if match is not None:
@@ -128,7 +129,7 @@ def propose(
     if units:
         project.partners.set({u.pk for u in units})
     ProjectEvent.objects.create(
-        project=project, seq=1, move="propose", to_status=P.PROPOSED, actor=actor
+        project=project, seq=1, move="propose", to_status=P.PROPOSED, actor=actor, at=timezone.now()
     )
     audit.record(actor=actor, action="create", target=project)
     return project
@@ -256,6 +257,7 @@ def perform(
             to_status=move.target,
             actor=actor,
             note=why,
+            at=timezone.now(),
         )
         if code == "pass" and locked.need_id is not None:
             Need.objects.filter(
@@ -290,6 +292,7 @@ def rate(*, actor: Actor, project: Project, stars: Any, comment: Any = "") -> Pr
             rating = ProjectRating.objects.create(
                 project=project,
                 user=actor,
+                at=timezone.now(),
                 stars=int(raw),
                 comment=text(comment, "comment", "意见", 200, required=False),
             )

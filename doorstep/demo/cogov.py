@@ -222,3 +222,187 @@ def _backdate(needs: list[Need], rng: random.Random) -> None:
                 accepted_at=accepted,
                 due_on=(accepted + dt.timedelta(days=matching.CONFIRM_DAYS)).date(),
             )
+
+
+# -- projects and the fund ----------------------------------------------------------------
+
+# (title, kind, where it ends, budget from the fund, volunteers, 人次 served)
+PROJECTS = (
+    ("骑手爱心驿站", "service", "rated", 6000, 12, 126),
+    ("楼道微更新", "participatory", "public", 12000, 20, 340),
+    ("老年助餐点", "service", "inspection", 15000, 8, 210),
+    ("口袋公园共建", "participatory", "running", 18000, 15, 0),
+    ("加装电梯协商", "consultative", "approved", 3000, 0, 0),
+    ("垃圾分类积分", "participatory", "review", 5000, 0, 0),
+    ("社区睦邻节", "service", "proposed", 4000, 0, 0),
+    ("屋顶花园", "participatory", "rejected", 9000, 0, 0),
+    ("停车秩序议事", "consultative", "stopped", 2000, 0, 0),
+)
+PATH_TO = {
+    "proposed": [],
+    "review": ["submit"],
+    "approved": ["submit", "approve"],
+    "running": ["submit", "approve", "start"],
+    "inspection": ["submit", "approve", "start", "finish"],
+    "public": ["submit", "approve", "start", "finish", "pass"],
+    "rated": ["submit", "approve", "start", "finish", "pass", "close"],
+    "rejected": ["submit", "reject"],
+    "stopped": ["submit", "approve", "stop"],
+}
+NOTES = {"reject": "与已有项目重复，建议并入口袋公园共建", "stop": "业主意见分歧较大，转入议事协商"}
+
+
+def seed_projects_and_fund(street: Organisation, log: Log) -> None:
+    """Projects in every stage (two from the demo's matches) and a year of the street's
+    共治基金: income from units and the district, allocations, spending with receipts,
+    refunds, one reversal, one large line waiting for its second person."""
+    from doorstep.accounts.models import Approval
+    from doorstep.cogov import funds, projects
+    from doorstep.cogov.models import Fund, Project
+
+    from .cases.clock import at_moment
+    from .logins import Login, ensure_logins
+
+    if Fund.objects.filter(path__startswith=street.path).exists():
+        return
+    ensure_logins([Login("street2", "街道干部（基金复核）", "street_officer", street)])
+    users = {u.username: u for u in get_user_model().objects.filter(is_active=True)}
+    officer = users["street"]
+    communities = list(street.children.filter(kind=Kind.COMMUNITY).order_by("id"))
+    staff = _community_staff(communities)
+    rng = random.Random(17)
+    now = timezone.now()
+    year_ago = now - dt.timedelta(days=360)
+    with at_moment(year_ago):
+        fund = funds.create_fund(
+            actor=officer, owner=street, name="学院路街道区域化共治基金", threshold=20000
+        )
+    donors = ["中国农业大学东校区", "中国石化石油化工科学研究院", "海淀区财政局"]
+    for month in range(12):
+        with at_moment(year_ago + dt.timedelta(days=30 * month + 2)):
+            funds.submit(
+                actor=officer, fund=fund, kind="income", amount=rng.choice([8000, 10000, 15000]),
+                counterpart=donors[month % 3], memo=f"第{month // 3 + 1}季度共建资金",
+            )  # fmt: skip
+    matches = list(
+        Match.objects.filter(
+            need__path__startswith=street.path, status__in=["confirmed", "done"]
+        ).order_by("id")
+    )
+    made: list[Project] = []
+    for i, (title, kind, goal, budget, volunteers, served) in enumerate(PROJECTS):
+        community = communities[i % len(communities)]
+        keeper = staff.get(community.path, officer)
+        grid = community.children.filter(kind=Kind.GRID).order_by("id").first() or community
+        start = (now - dt.timedelta(days=300 - 30 * i)).date()
+        match = (
+            matches.pop(0)
+            if matches and i < 2 and matches[0].need.path.startswith(community.path)
+            else None
+        )
+        with at_moment(now - dt.timedelta(days=310 - 30 * i)):
+            p = projects.propose(
+                actor=keeper, node=None if match else grid, match=match, title=title, kind=kind,
+                starts_on=start, ends_on=start + dt.timedelta(days=120),
+                summary=f"{community.name}{title}，由社区党委牵头、共建单位参与。",
+            )  # fmt: skip
+            projects.add_budget_line(
+                actor=keeper, project=p, item="物资与设施", amount=budget, source="fund"
+            )
+            projects.add_budget_line(
+                actor=keeper, project=p, item="宣传与活动", amount=800, source="self"
+            )
+            projects.add_milestone(
+                actor=keeper, project=p, title="动员与方案", due_on=start + dt.timedelta(days=20)
+            )
+            projects.add_milestone(
+                actor=keeper, project=p, title="实施完成", due_on=start + dt.timedelta(days=100)
+            )
+        moment = now - dt.timedelta(days=300 - 30 * i)
+        for step, code in enumerate(PATH_TO[goal]):
+            at = moment + dt.timedelta(days=3 + 9 * step)
+            with at_moment(min(at, now)):
+                who = officer if code in ("approve", "reject", "pass", "stop") else keeper
+                if code == "start":
+                    projects.perform(p, code, actor=who)
+                    funds.submit(
+                        actor=officer,
+                        fund=fund,
+                        kind="allocate",
+                        amount=budget,
+                        project=p,
+                        memo=f"拨付{title}",
+                    )
+                    continue
+                if code == "finish":
+                    for m in p.milestones.filter(done_on__isnull=True):
+                        projects.complete_milestone(
+                            actor=keeper, milestone=m, done_on=min(at, now).date(), note="按期完成"
+                        )
+                    projects.record_served(
+                        actor=keeper, project=p, volunteers=volunteers, served=served
+                    )
+                    spent = budget - rng.choice([0, 300, 500])
+                    funds.submit(
+                        actor=officer, fund=fund, kind="expense", amount=spent, project=p,
+                        memo=f"{title}物资采购", counterpart="学院路便民超市", receipt=_receipt(),
+                    )  # fmt: skip
+                    if spent < budget:
+                        funds.submit(
+                            actor=officer,
+                            fund=fund,
+                            kind="refund",
+                            amount=budget - spent,
+                            project=p,
+                            memo="结余退回",
+                        )
+                if code == "close":
+                    _ratings(p, rng)
+                p = projects.perform(p, code, actor=who, note=NOTES.get(code, ""))
+        if goal == "public":
+            _ratings(p, rng)
+        made.append(p)
+    # One mistake undone, and one large income waiting for its second person.
+    wrong = funds.submit(
+        actor=officer, fund=fund, kind="income", amount=1200, counterpart="某单位", memo="误录"
+    )
+    funds.reverse(actor=officer, line=wrong, memo="对方单位录错，冲正后重录")
+    funds.submit(
+        actor=officer,
+        fund=fund,
+        kind="income",
+        amount=60000,
+        counterpart="海淀区财政局",
+        memo="区级共治专项资金",
+    )
+    fund.refresh_from_db()
+    waiting = Approval.objects.filter(kind="fund_line", status="pending").count()
+    log(
+        f"  项目 {len(made)} 个（各阶段）；共治基金余额 {fund.balance} 元，"
+        f"明细 {fund.lines.count()} 笔，待复核 {waiting} 笔（复核人 street2）"
+    )
+
+
+def _receipt() -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), (245, 245, 240)).save(buf, "JPEG")
+    return SimpleUploadedFile("发票.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def _ratings(project: Any, rng: random.Random) -> None:
+    """Residents of the project's place rate it (those with demo accounts there)."""
+    from doorstep.atlas.people.models import Resident
+    from doorstep.cogov import projects
+
+    raters = (
+        Resident.objects.filter(grid__path__startswith=project.path, user__isnull=False)
+        .select_related("user")
+        .order_by("id")[:6]
+    )
+    for r in raters:
+        projects.rate(actor=r.user, project=project, stars=rng.choice([5, 5, 4, 4, 3]), comment="")

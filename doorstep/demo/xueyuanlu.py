@@ -41,7 +41,7 @@ SEED = 20250630
 OSM_FILE = "data/osm/beijing-xueyuanlu.osm"
 USERNAMES = (
     "admin", "street", "community", "grid", "gridleader", "member", "resident",
-    "volunteer", "liaison", "sysadmin", "secadmin", "auditor",
+    "volunteer", "liaison", "sysadmin", "secadmin", "auditor", "street2",
 ) + cases.LIAISONS  # fmt: skip
 WORK_UNITS = (
     "中国农业大学", "中国矿业大学（北京）", "北京航空航天大学", "北京林业大学", "北京科技大学",
@@ -283,5 +283,6 @@ def seed_xueyuanlu(
     if with_cases:
         with timer.step("需求清单、资源清单与供需对接"):
             cogov.seed_cogov(built.street, log)
+            cogov.seed_projects_and_fund(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -56,6 +56,14 @@ def visible_needs(user: Any) -> QuerySet[Need]:
     return Need.objects.visible_to(user).select_related("node")
 
 
+def within(user: Any, raw: Any) -> Organisation | None:
+    """The node a list is narrowed to (`?org=`, from a cockpit figure), if the user sees it."""
+    pk = parse_id(raw)
+    if pk is None:
+        return None
+    return Organisation.objects.visible_to(user, "cockpit").filter(pk=pk).first()
+
+
 def figures(user: Any) -> dict[str, Any]:
     """The matching page's figures over the needs the user sees: open needs with at least
     one suggestion, and of the needs that ever had one, the share a match was accepted for."""
@@ -101,6 +109,9 @@ def needs(request: HttpRequest) -> HttpResponse:
     qs = visible_needs(user).filter(STATUS_FILTERS[state][1])
     if field in Field.values:
         qs = qs.filter(field=field)
+    org = within(user, request.GET.get("org"))
+    if org is not None:
+        qs = qs.filter(path__startswith=org.path)
     page = Paginator(qs.order_by("-urgency", "created_at", "id"), 50).get_page(
         request.GET.get("page")
     )
@@ -113,6 +124,7 @@ def needs(request: HttpRequest) -> HttpResponse:
             "states": [(k, v[0]) for k, v in STATUS_FILTERS.items()],
             "field": field,
             "fields": Field.choices,
+            "org": org,
             "figures": figures(user),
             "public_nodes": Organisation.objects.visible_to(user)
             .filter(kind__in=("street", "community"))

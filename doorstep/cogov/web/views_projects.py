@@ -22,6 +22,8 @@ from doorstep.cogov.errors import CogovError
 from doorstep.cogov.models import BudgetSource, Match, Milestone, Project, ProjectKind
 from doorstep.core.ids import parse_id
 
+from .views_lists import within
+
 MOVE_LABELS = {"propose": "申报", **{code: m.label for code, m in project_flow.MOVES.items()}}
 
 
@@ -38,8 +40,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
     qs = visible_projects(user)
     if stage == "live":
         qs = qs.filter(status__in=project_flow.LIVE)
+    elif stage == "done":
+        qs = qs.filter(status__in=[project_flow.P.PUBLIC, project_flow.P.RATED])
     elif stage in project_flow.STATUS_LABELS:
         qs = qs.filter(status=stage)
+    org = within(user, request.GET.get("org"))
+    if org is not None:
+        qs = qs.filter(path__startswith=org.path)
     today = timezone.localdate()
     qs = qs.annotate(
         late=Count("milestones", filter=Q(milestones__done_on=None, milestones__due_on__lt=today))
@@ -52,6 +59,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "stage": stage,
+            "org": org,
             "stages": [
                 (s, project_flow.STATUS_LABELS[s], by_stage.get(s, 0))
                 for s in project_flow.STATUS_LABELS
