@@ -258,7 +258,7 @@ def seed_projects_and_fund(street: Organisation, log: Log) -> None:
     refunds, one reversal, one large line waiting for its second person."""
     from doorstep.accounts.models import Approval
     from doorstep.cogov import funds, projects
-    from doorstep.cogov.models import Fund, Project
+    from doorstep.cogov.models import Fund, FundLine, Project
 
     from .cases.clock import at_moment
     from .logins import Login, ensure_logins
@@ -366,6 +366,7 @@ def seed_projects_and_fund(street: Organisation, log: Log) -> None:
     wrong = funds.submit(
         actor=officer, fund=fund, kind="income", amount=1200, counterpart="某单位", memo="误录"
     )
+    assert isinstance(wrong, FundLine)  # under the threshold: posted at once
     funds.reverse(actor=officer, line=wrong, memo="对方单位录错，冲正后重录")
     funds.submit(
         actor=officer,
@@ -405,4 +406,6 @@ def _ratings(project: Any, rng: random.Random) -> None:
         .order_by("id")[:6]
     )
     for r in raters:
+        if r.user is None:
+            continue
         projects.rate(actor=r.user, project=project, stars=rng.choice([5, 5, 4, 4, 3]), comment="")
