@@ -144,6 +144,8 @@ def list_needs(
 @router.post("/cogov/needs", response={201: NeedOut}, summary="登记需求")
 def create_need(request: HttpRequest, payload: NeedIn) -> Any:
     user = _actor(request)
+    if not user.has_perm("cogov.add_need"):
+        raise NotAllowed("没有登记需求的权限")
     node = _org(request, payload.node_id, "node_id")
     building = None
     if payload.building_id is not None:
@@ -183,6 +185,8 @@ def need_suggestions(request: HttpRequest, need_id: PathId) -> Any:
 @router.post("/cogov/needs/{need_id}/matches", response={201: MatchOut}, summary="采纳资源")
 def accept_resource(request: HttpRequest, need_id: PathId, payload: MatchIn) -> Any:
     need = get_object_or_404(_needs(request), pk=need_id)
+    if not matching.may_match(_actor(request), need):
+        raise NotAllowed("您不能为该需求对接资源")
     resource = (
         Resource.objects.outside_door(matching.CANDIDATES).filter(pk=payload.resource_id).first()
     )
@@ -197,6 +201,8 @@ def accept_resource(request: HttpRequest, need_id: PathId, payload: MatchIn) -> 
 @router.post("/cogov/needs/{need_id}/close", response=NeedOut, summary="关闭需求（写明原因）")
 def close_need(request: HttpRequest, need_id: PathId, payload: ReasonIn) -> Any:
     need = get_object_or_404(_needs(request), pk=need_id)
+    if not services.may_keep_lists(_actor(request), need.node, "cogov.change_need"):
+        raise NotAllowed("您不能关闭该需求")
     closed = services.close_need(actor=_actor(request), need=need, reason=payload.reason)
     closed.node = need.node
     return need_out(closed)
@@ -213,6 +219,8 @@ def list_resources(request: HttpRequest, status: str | None = None) -> Any:
 
 @router.post("/cogov/resources", response={201: ResourceOut}, summary="登记资源")
 def create_resource(request: HttpRequest, payload: ResourceIn) -> Any:
+    if not _actor(request).has_perm("cogov.add_resource"):
+        raise NotAllowed("没有登记资源的权限")
     provider = _org(request, payload.provider_id, "provider_id")
     data = payload.dict(exclude={"provider_id"})
     resource = services.offer_resource(actor=_actor(request), provider=provider, **data)

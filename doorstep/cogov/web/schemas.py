@@ -18,7 +18,11 @@ FieldCode = Literal[
 ]  # fmt: skip
 KindCode = Literal["venue", "funds", "skills", "service", "goods"]
 UnitCode = Literal["hours", "people", "yuan", "items", "sessions"]
-Amount = Annotated[Decimal, Field(gt=0, le=Decimal("9999999999"), decimal_places=2)]
+# An amount as text ("12.5"): the services read it exactly (no float), and a document-valid
+# value is never refused as malformed (a number type would admit 1e400).
+Amount = Annotated[
+    str, Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$", description="大于0，最多两位小数")
+]
 
 
 class CogovPage(LimitOffsetPagination):
