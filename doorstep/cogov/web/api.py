@@ -7,6 +7,7 @@ status (400 / 403 / 409) and writes nothing. Organisations and buildings named b
 looked up first, within the caller's scope: an unknown one is a 400 naming the field.
 """
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -18,20 +19,24 @@ from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.places.models import Building
 from doorstep.cogov import matching, services
 from doorstep.cogov.errors import CogovError, NotAllowed
-from doorstep.cogov.models import Match, Need, NeedStatus, Resource
+from doorstep.cogov.models import Fund, Match, Need, Project, Resource
 from doorstep.core.ids import MAX_ID
 
 from .schemas import (
     CogovPage,
     CompleteIn,
     FieldCode,
+    FundOut,
     MatchIn,
     MatchOut,
     NeedIn,
     NeedOut,
+    ProjectMoveIn,
+    ProjectOut,
     ReasonIn,
     ResourceIn,
     ResourceOut,
+    StatementOut,
     SuggestionOut,
 )
 
@@ -39,6 +44,10 @@ router = Router(tags=["cogov"])
 PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 NeedState = Literal["open", "matched", "met", "closed"]
 MatchState = Literal["accepted", "confirmed", "done", "declined", "cancelled"]
+ProjectState = Literal[
+    "proposed", "review", "approved", "running", "inspection", "public", "rated", "rejected",
+    "stopped",
+]  # fmt: skip
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -271,4 +280,121 @@ def complete_match(request: HttpRequest, match_id: PathId, payload: CompleteIn) 
     return match_out(done)
 
 
-__all__ = ["router", "NeedStatus"]
+# -- projects and funds ---------------------------------------------------------------------
+
+
+def project_out(p: Project) -> dict[str, Any]:
+    from doorstep.cogov import projects as project_service
+
+    rating = project_service.rating_of(p)
+    return {
+        "id": p.pk,
+        "title": p.title,
+        "kind": p.kind,
+        "node_id": p.node_id,
+        "node": p.node.name,
+        "status": p.status,
+        "status_label": p.get_status_display(),
+        "need_id": p.need_id,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "budget": project_service.budget_total(p),
+        "volunteers": p.volunteers,
+        "served": p.served,
+        "late_milestones": len(project_service.late_milestones(p)),
+        "rating": rating["average"],
+        "ratings": rating["count"],
+    }
+
+
+def _projects(request: HttpRequest) -> Any:
+    return Project.objects.visible_to(_actor(request)).select_related("node")
+
+
+@router.get("/cogov/projects", response=list[ProjectOut], summary="项目清单（可按阶段）")
+@paginate(CogovPage)
+def list_projects(request: HttpRequest, status: ProjectState | None = None) -> Any:
+    qs = _projects(request)
+    if status:
+        qs = qs.filter(status=status)
+    return [project_out(p) for p in qs.order_by("-created_at", "-id")]
+
+
+@router.get("/cogov/projects/{project_id}", response=ProjectOut, summary="一个项目")
+def get_project(request: HttpRequest, project_id: PathId) -> Any:
+    return project_out(get_object_or_404(_projects(request), pk=project_id))
+
+
+@router.post(
+    "/cogov/projects/{project_id}/moves", response=ProjectOut, summary="项目办理（阶段变更）"
+)
+def move_project(request: HttpRequest, project_id: PathId, payload: ProjectMoveIn) -> Any:
+    from doorstep.cogov import projects as project_service
+
+    project = get_object_or_404(_projects(request), pk=project_id)
+    moved = project_service.perform(
+        project,
+        payload.move,
+        actor=_actor(request),
+        note=payload.note,
+        expected_version=payload.version,
+    )
+    moved.node = project.node
+    return project_out(moved)
+
+
+def fund_out(f: Fund) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "name": f.name,
+        "owner_id": f.owner_id,
+        "owner": f.owner.name,
+        "balance": f.balance,
+        "threshold": f.threshold,
+    }
+
+
+def _funds(request: HttpRequest) -> Any:
+    return Fund.objects.visible_to(_actor(request)).select_related("owner")
+
+
+@router.get("/cogov/funds", response=list[FundOut], summary="共治基金")
+def list_funds(request: HttpRequest) -> Any:
+    return [fund_out(f) for f in _funds(request)]
+
+
+@router.get(
+    "/cogov/funds/{fund_id}/statement",
+    response=StatementOut,
+    summary="基金收支明细（期初、各笔、期末、分类合计）",
+)
+def fund_statement(request: HttpRequest, fund_id: PathId, start: dt.date, end: dt.date) -> Any:
+    from doorstep.cogov import funds as fund_service
+
+    fund = get_object_or_404(_funds(request), pk=fund_id)
+    if (end - start).days > 400 or not 2000 <= start.year <= 2100:
+        raise CogovError("一次最多查询一年多一点（400天）的明细", "end")
+    s = fund_service.statement(fund, start, end)
+    return {
+        "fund": fund_out(fund),
+        "start": s.start,
+        "end": s.end,
+        "opening": s.opening,
+        "closing": s.closing,
+        "totals": s.totals,
+        "lines": [
+            {
+                "seq": line.seq,
+                "kind": line.kind,
+                "kind_label": line.get_kind_display(),
+                "amount": line.amount,
+                "project_id": line.project_id,
+                "counterpart": line.counterpart,
+                "memo": line.memo,
+                "reverses_seq": line.reverses.seq if line.reverses else None,
+                "balance_after": line.balance_after,
+                "posted_at": line.posted_at,
+            }
+            for line in s.lines
+        ],
+    }

@@ -139,3 +139,63 @@ class ReasonIn(Schema):
 class CompleteIn(Schema):
     rating: int | None = Field(None, ge=1, le=5)
     met: bool = True
+
+
+class ProjectOut(Schema):
+    id: int
+    title: str
+    kind: str
+    node_id: int
+    node: str
+    status: str
+    status_label: str
+    need_id: int | None
+    starts_on: dt.date
+    ends_on: dt.date
+    budget: Decimal
+    volunteers: int
+    served: int
+    late_milestones: int
+    rating: float | None
+    ratings: int
+
+
+class ProjectMoveIn(Schema):
+    move: Literal[
+        "submit", "withdraw", "send_back", "approve", "reject", "start", "finish", "pass",
+        "rework", "close", "stop",
+    ]  # fmt: skip
+    note: str = Field("", max_length=500)
+    version: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class FundOut(Schema):
+    id: int
+    name: str
+    owner_id: int
+    owner: str
+    balance: Decimal
+    threshold: Decimal
+
+
+class FundLineOut(Schema):
+    seq: int
+    kind: str
+    kind_label: str
+    amount: Decimal
+    project_id: int | None
+    counterpart: str
+    memo: str
+    reverses_seq: int | None
+    balance_after: Decimal
+    posted_at: dt.datetime
+
+
+class StatementOut(Schema):
+    fund: FundOut
+    start: dt.date
+    end: dt.date
+    opening: Decimal
+    closing: Decimal
+    totals: dict[str, Decimal]
+    lines: list[FundLineOut]

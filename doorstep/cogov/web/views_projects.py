@@ -3,6 +3,7 @@ project's page with its budget, milestones, moves and ratings."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -161,8 +162,28 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": project_flow.STAGES,
             "labels": project_flow.STATUS_LABELS,
             "partners": project.partners.all(),
+            "money": _money(project),
         },
     )
+
+
+def _money(project: Project) -> dict[str, Any]:
+    """What the fund gave the project and what it spent (lines about a project the viewer
+    sees; reversals count against the line they undo)."""
+    from doorstep.cogov.models import FundLine, LineKind
+
+    given = spent = Decimal("0")
+    lines = FundLine.objects.filter(Q(project=project) | Q(reverses__project=project))
+    for line in lines.select_related("reverses"):
+        kind = line.reverses.kind if line.reverses else line.kind
+        amount = -line.amount if line.reverses else line.amount
+        if kind == LineKind.ALLOCATE:
+            given += amount
+        elif kind == LineKind.EXPENSE:
+            spent += amount
+        elif kind == LineKind.REFUND:
+            given -= amount
+    return {"given": given, "spent": spent, "any": lines.exists()}
 
 
 def _done(request: HttpRequest, project: Project, text: str) -> HttpResponse:

@@ -5,6 +5,7 @@ and changes nothing. A walk over the OpenAPI document keeps new endpoints in the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 
 from config.api import api
-from doorstep.cogov import matching, services
-from doorstep.cogov.models import Match, Need, Resource
+from doorstep.cogov import funds, matching, projects, services
+from doorstep.cogov.models import Match, Need, Project, Resource
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,8 @@ RESOURCES = {p: set() for p in PERSONAS} | {
 } | {"liaison_904": {"clinic"}}  # fmt: skip
 MATCHES = {p: set() for p in PERSONAS} | {p: {"match"} for p in STAFF_A | {"liaison_904"}}
 KEEPERS = {"community_officer", "street_officer"}  # match, close, cancel, complete in grid A
+PROJECTS = {p: set() for p in PERSONAS} | {p: {"project"} for p in STAFF_A}
+FUNDS = {p: set() for p in PERSONAS} | {"street_officer": {"fund"}}
 
 
 @pytest.fixture
@@ -57,7 +60,20 @@ def world(co):
         fields=["culture", "new_workers"], capacity="10", unit="sessions",
     )  # fmt: skip
     match = matching.accept(actor=officer, need=need_a, resource=clinic, amount="2")
-    co.rows = {"need_a": need_a, "need_c": need_c, "clinic": clinic, "room": room, "match": match}
+    project = projects.propose(
+        actor=officer, node=co.world.grid_a, title="骑手驿站",
+        starts_on=dt.date(2026, 3, 1), ends_on=dt.date(2026, 6, 1),
+    )  # fmt: skip
+    projects.add_budget_line(
+        actor=officer, project=project, item="桌椅", amount="500", source="fund"
+    )
+    fund = funds.create_fund(
+        actor=co.p["street_officer"], owner=co.world.street, name="共治基金", threshold="1000"
+    )
+    co.rows = {
+        "need_a": need_a, "need_c": need_c, "clinic": clinic, "room": room, "match": match,
+        "project": project, "fund": fund,
+    }  # fmt: skip
     return co
 
 
@@ -73,6 +89,15 @@ def _list(url: str, rows: dict[str, set[str]]) -> Callable[..., None]:
     def check(client, co, persona):
         r = client.get(url)
         got = {item["id"] for item in r.json().get("items", [])} if r.status_code == 200 else set()
+        assert got == _ids(co, rows[persona]), (persona, r.status_code)
+
+    return check
+
+
+def _plain_list(url: str, rows: dict[str, set[str]]) -> Callable[..., None]:
+    def check(client, co, persona):
+        r = client.get(url)
+        got = {item["id"] for item in r.json()} if r.status_code == 200 else set()
         assert got == _ids(co, rows[persona]), (persona, r.status_code)
 
     return check
@@ -163,7 +188,28 @@ def _move(act: str, allowed: set[str], body: Any = None) -> Callable[..., None]:
     return check
 
 
+def _project_move(client, co, persona):
+    project = co.rows["project"]
+    r = _post(client, f"/api/cogov/projects/{project.pk}/moves", {"move": "submit", "version": 1})
+    expected = 404 if "project" not in PROJECTS[persona] else (200 if persona in KEEPERS else 403)
+    assert r.status_code == expected, (persona, r.content)
+    if expected != 200:
+        assert Project.objects.get(pk=project.pk).status == "proposed"
+
+
+def _statement(client, co, persona):
+    r = client.get(
+        f"/api/cogov/funds/{co.rows['fund'].pk}/statement?start=2026-01-01&end=2026-12-31"
+    )
+    assert r.status_code == (200 if "fund" in FUNDS[persona] else 404), persona
+
+
 MATRIX: dict[tuple[str, str], Callable[..., None]] = {
+    ("get", "/api/cogov/projects"): _list("/api/cogov/projects", PROJECTS),
+    ("get", "/api/cogov/projects/{project_id}"): _detail("/api/cogov/projects/{id}", ["project"], PROJECTS),
+    ("post", "/api/cogov/projects/{project_id}/moves"): _project_move,
+    ("get", "/api/cogov/funds"): _plain_list("/api/cogov/funds", FUNDS),
+    ("get", "/api/cogov/funds/{fund_id}/statement"): _statement,
     ("get", "/api/cogov/needs"): _list("/api/cogov/needs", NEEDS),
     ("post", "/api/cogov/needs"): _create_need,
     ("get", "/api/cogov/needs/{need_id}"): _detail("/api/cogov/needs/{id}", ["need_a", "need_c"], NEEDS),

@@ -70,6 +70,8 @@ def test_keepers_post_approve_reverse_and_export_on_the_pages(co, client, settin
     assert client.get(reverse("cogov:fund_receipt", args=[fund.pk, line.pk])).status_code == 200
     client.post(reverse("cogov:fund_reverse", args=[fund.pk, line.pk]), {"memo": "票据有误"})
     assert FundLine.objects.filter(kind="reversal", reverses=line).exists()
+    page = client.get(reverse("cogov:project", args=[project.pk])).content.decode()
+    assert "共治基金拨付 6000 元，已支出 0 元" in page
     r = client.get(reverse("cogov:fund_statement", args=[fund.pk]))
     rows = [
         list(x)
