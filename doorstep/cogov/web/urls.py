@@ -7,6 +7,7 @@ app_name = "cogov"
 urlpatterns = [
     path("cogov/", views_lists.needs, name="needs"),
     path("cogov/needs/new/", views_lists.need_new, name="need_new"),
+    path("cogov/needs/from-wish/<str:number>/", views_lists.wish_to_need, name="wish_to_need"),
     path("cogov/needs/<int:pk>/", views_lists.need_detail, name="need"),
     path("cogov/needs/<int:pk>/accept/", views_lists.need_accept, name="need_accept"),
     path("cogov/needs/<int:pk>/close/", views_lists.need_close, name="need_close"),

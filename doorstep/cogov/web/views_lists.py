@@ -29,6 +29,7 @@ from doorstep.cogov.models import (
     Need,
     NeedStatus,
     Resource,
+    ResourceKind,
     ResourceStatus,
 )
 from doorstep.core.ids import parse_id
@@ -416,4 +417,49 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
             "url": url,
             "qr": mark_safe(buf.getvalue().decode()),  # noqa: S308 - segno's own SVG
         },
+    )
+
+
+@login_required
+def wish_to_need(request: HttpRequest, number: str) -> HttpResponse:
+    """A resident's 微心愿 (a case) joins the needs list of its grid (需求清单)."""
+    from doorstep.cases.models import Case, CaseKind
+
+    user = actor_of(request)
+    if not user.has_perm("cogov.add_need"):
+        raise PermissionDenied("没有登记需求的权限")
+    case = (
+        Case.objects.visible_to(user)
+        .filter(number=number[:32], kind=CaseKind.MICRO_WISH)
+        .select_related("territory", "building")
+        .first()
+    )
+    if case is None:
+        raise Http404("该微心愿不存在或无权查看")
+    done = Need.objects.visible_to(user).filter(case=case).first()
+    error, status = "", 200
+    if request.method == "POST" and done is None:
+        try:
+            need = services.promote_wish(
+                actor=user,
+                case=case,
+                field=request.POST.get("field"),
+                wants=request.POST.get("wants"),
+            )
+        except CogovError as exc:
+            error, status = exc.message, exc.status
+        else:
+            messages.success(request, "微心愿已转入需求清单")
+            return redirect("cogov:need", pk=need.pk)
+    return render(
+        request,
+        "cogov/wish_to_need.html",
+        {
+            "case": case,
+            "done": done,
+            "error": error,
+            "fields": Field.choices,
+            "kinds": ResourceKind.choices,
+        },
+        status=status,
     )

@@ -179,3 +179,32 @@ def test_the_public_lists_of_a_community_show_no_detail_and_carry_a_qr(co, clien
     assert client.get(reverse("cogov:public", args=[co.hospital.pk])).status_code == 404
     other = client.get(reverse("cogov:public", args=[co.world.community_2.pk])).content.decode()
     assert "独居老人助餐" not in other
+
+
+def test_a_micro_wish_joins_the_needs_list_from_its_case_page(co, cw, client):
+    from doorstep.cases import services as cases
+    from doorstep.cases.locating import Location
+
+    wish = cases.create_case(
+        actor=co.p["resident"], kind="micro_wish", category=cw.wish, title="想要一台助行器",
+        description="腿脚不便，想要一台助行器",
+        location=Location(territory=co.world.grid_a, building=co.world.building_a),
+    )  # fmt: skip
+    client.force_login(co.p["community_officer"])
+    body = client.get(reverse("desk:case", args=[wish.number])).content.decode()
+    url = reverse("cogov:wish_to_need", args=[wish.number])
+    assert url in body
+    r = client.post(url, {"field": "disability", "wants": "goods"})
+    need = Need.objects.get()
+    assert r["Location"] == reverse("cogov:need", args=[need.pk])
+    assert (need.source, need.case, need.node, need.title) == (
+        "wish",
+        wish,
+        co.world.grid_a,
+        "想要一台助行器",
+    )
+    assert "已转为需求" in client.get(url).content.decode()
+    client.post(url, {"field": "disability", "wants": "goods"})
+    assert Need.objects.count() == 1
+    client.force_login(co.p["liaison_904"])
+    assert client.get(url).status_code in (403, 404)
