@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.core.access import prefixes
 
 from . import project_flow
 from .models import Fund, FundLine, LineKind, Need, NeedStatus, Project, Resource, ResourceStatus
@@ -23,18 +24,13 @@ WHY = "figures of a node the viewer may open in the cockpit: counts and sums onl
 UNIT_KINDS = (Kind.CO_BUILDING, Kind.DEPARTMENT)
 
 
-def _above(path: str) -> list[str]:
-    ids = [x for x in path.strip("/").split("/") if x]
-    return ["/" + "/".join(ids[:i]) + "/" for i in range(1, len(ids))]
-
-
 def cogov(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Units and resources serving the node, needs, projects by stage, the fund's income in
     the period and spending on the node's projects, and units' volunteers on its projects."""
     offered = (
         Resource.objects.outside_door(WHY)
         .filter(status=ResourceStatus.ACTIVE)
-        .filter(Q(path__startswith=org.path) | Q(path__in=_above(org.path)))
+        .filter(Q(path__startswith=org.path) | Q(path__in=prefixes(org.path, include_self=False)))
     )
     units = offered.filter(provider__kind__in=UNIT_KINDS).values("provider").distinct().count()
     needs = (

@@ -111,6 +111,23 @@ def allocated_ever(fund: Fund, project: Project) -> Decimal:
     return gross - undone
 
 
+def project_money(project: Project) -> dict[str, Any]:
+    """What the funds gave a project (allocations less refunds) and what it spent, each
+    reversal counted against the line it undoes; `any`: whether a line names it at all."""
+    given = spent = ZERO
+    lines = FundLine.objects.filter(Q(project=project) | Q(reverses__project=project))
+    for line in lines.select_related("reverses"):
+        original = line.reverses or line
+        amount = -line.amount if line.reverses else line.amount
+        if original.kind == LineKind.ALLOCATE:
+            given += amount
+        elif original.kind == LineKind.EXPENSE:
+            spent += amount
+        elif original.kind == LineKind.REFUND:
+            given -= amount
+    return {"given": given, "spent": spent, "any": lines.exists()}
+
+
 def budget_from_fund(project: Project) -> Decimal:
     return project.budget.filter(source=BudgetSource.FUND).aggregate(s=Sum("amount"))["s"] or ZERO
 

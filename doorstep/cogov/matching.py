@@ -37,7 +37,7 @@ from scipy.sparse.csgraph import dijkstra
 from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import audit
-from doorstep.core.access import scope_of
+from doorstep.core.access import prefixes, scope_of
 from doorstep.inbox.services import notify
 from doorstep.nearby.circle import engine
 from doorstep.nearby.circle.models import RoadNetwork
@@ -164,16 +164,11 @@ def ratings(provider_ids: list[int]) -> dict[int, float]:
     return {r["resource__provider_id"]: float(r["avg"]) for r in rows}
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    ids = [x for x in path.strip("/").split("/") if x]
-    return ["/" + "/".join(ids[: i + 1]) + "/" for i in range(len(ids))]
-
-
 def _community_path(path: str) -> str:
     """The path of the community (or, above it, the node) a need's node lies in."""
     community = (
         Organisation.objects.outside_door("the community a need lies in: its path only")
-        .filter(path__in=_ancestor_paths(path), kind=Kind.COMMUNITY)
+        .filter(path__in=prefixes(path), kind=Kind.COMMUNITY)
         .values_list("path", flat=True)
         .first()
     )
@@ -188,9 +183,7 @@ def candidates(need: Need) -> list[Resource]:
         Resource.objects.outside_door(CANDIDATES)
         .available()
         .filter(Q(kind=need.wants) | Q(fields__contains=[need.field]) if _json_contains() else Q())
-        .filter(
-            Q(path__in=_ancestor_paths(need.path)) | Q(path__startswith=_community_path(need.path))
-        )
+        .filter(Q(path__in=prefixes(need.path)) | Q(path__startswith=_community_path(need.path)))
         .exclude(matches__need=need, matches__status__in=LIVE_MATCH_STATUSES)
         .select_related("provider", "area")
     )

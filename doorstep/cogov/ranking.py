@@ -19,6 +19,7 @@ import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 
 from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.core.access import prefixes
 from doorstep.nearby.circle import engine
 
 from .matching import CANDIDATES, DETOUR, UNRATED, network, ratings, score
@@ -230,12 +231,7 @@ def community_paths() -> set[str]:
 
 def community_of(path: str, communities: set[str]) -> str:
     """The path of the community at or above `path`, else `path` itself."""
-    ids = [x for x in path.strip("/").split("/") if x]
-    for i in range(len(ids), 0, -1):
-        candidate = "/" + "/".join(ids[:i]) + "/"
-        if candidate in communities:
-            return candidate
-    return path
+    return next((p for p in reversed(prefixes(path)) if p in communities), path)
 
 
 def need_rows(needs: list[Need], communities: set[str]) -> NeedRows:

@@ -133,6 +133,14 @@ def path_q(field_name: str, scope: Scope) -> Q:
     return q
 
 
+def prefixes(path: str, *, include_self: bool = True) -> list[str]:
+    """The materialised paths of a node's ancestors, outermost first, and its own:
+    "/1/5/23/" -> ["/1/", "/1/5/", "/1/5/23/"] (without the last when not include_self)."""
+    ids = [x for x in path.strip("/").split("/") if x]
+    last = len(ids) if include_self else len(ids) - 1
+    return ["/" + "/".join(ids[: i + 1]) + "/" for i in range(last)]
+
+
 DEFAULT = object()  # "<app>.<action>_<model>"
 
 

@@ -21,6 +21,17 @@ def site_url() -> str:
     return (settings.SITE_URL or request_origin.get() or LOCAL_DEFAULT).rstrip("/")
 
 
+def qr_svg(url: str) -> str:
+    """A QR code of `url` as an SVG string (segno: no image files, nothing fetched)."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, xmldecl=False)
+    return buf.getvalue().decode()
+
+
 def absolute(path: str) -> str:
     """`path` (starting with "/") as a link that works from outside the page."""
     return site_url() + path

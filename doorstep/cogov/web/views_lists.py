@@ -4,7 +4,6 @@ suggested resources, a resource's page with the needs it could meet."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +31,7 @@ from doorstep.cogov.models import (
     ResourceKind,
     ResourceStatus,
 )
+from doorstep.core.access import prefixes
 from doorstep.core.ids import parse_id
 
 from .forms import NeedForm, ResourceForm
@@ -358,7 +358,6 @@ PUBLIC_KINDS = ("street", "community", "grid")
 
 def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
     """The needs and resources of a street, community or grid, for anyone (print or QR)."""
-    import segno
     from django.utils.safestring import mark_safe
 
     from doorstep.core import links
@@ -378,7 +377,7 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
         .only("title", "group", "field", "wants", "people", "status", "created_at", "node__name")
         .order_by("-urgency", "created_at", "id")[:200]
     )
-    above = [node.path[: i + 1] for i, ch in enumerate(node.path) if ch == "/" and i > 0]
+    above = prefixes(node.path, include_self=False)
     offers = (
         Resource.objects.outside_door(PUBLIC)
         .filter(status=ResourceStatus.ACTIVE)
@@ -403,8 +402,6 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
         .count()
     )
     url = links.absolute(request.path)
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, xmldecl=False)
     return render(
         request,
         "cogov/public.html",
@@ -415,7 +412,7 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
             "projects": shown,
             "met": met,
             "url": url,
-            "qr": mark_safe(buf.getvalue().decode()),  # noqa: S308 - segno's own SVG
+            "qr": mark_safe(links.qr_svg(url)),  # noqa: S308 - segno's own SVG
         },
     )
 

@@ -3,7 +3,6 @@ project's page with its budget, milestones, moves and ratings."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Organisation
-from doorstep.cogov import project_flow, projects, services
+from doorstep.cogov import funds, project_flow, projects, services
 from doorstep.cogov.errors import CogovError
 from doorstep.cogov.models import BudgetSource, Match, Milestone, Project, ProjectKind
 from doorstep.core.ids import parse_id
@@ -162,28 +161,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": project_flow.STAGES,
             "labels": project_flow.STATUS_LABELS,
             "partners": project.partners.all(),
-            "money": _money(project),
+            "money": funds.project_money(project),
         },
     )
-
-
-def _money(project: Project) -> dict[str, Any]:
-    """What the fund gave the project and what it spent (lines about a project the viewer
-    sees; reversals count against the line they undo)."""
-    from doorstep.cogov.models import FundLine, LineKind
-
-    given = spent = Decimal("0")
-    lines = FundLine.objects.filter(Q(project=project) | Q(reverses__project=project))
-    for line in lines.select_related("reverses"):
-        kind = line.reverses.kind if line.reverses else line.kind
-        amount = -line.amount if line.reverses else line.amount
-        if kind == LineKind.ALLOCATE:
-            given += amount
-        elif kind == LineKind.EXPENSE:
-            spent += amount
-        elif kind == LineKind.REFUND:
-            given -= amount
-    return {"given": given, "spent": spent, "any": lines.exists()}
 
 
 def _done(request: HttpRequest, project: Project, text: str) -> HttpResponse:

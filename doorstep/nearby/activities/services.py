@@ -421,14 +421,10 @@ def cancel_activity(activity: Activity | int, *, actor: Actor, reason: str) -> A
 
 def checkin_qr_svg(activity: Activity, base_url: str) -> str:
     """The QR code residents scan to check in, as an SVG string (segno, no images needed)."""
-    import io
-
-    import segno
+    from doorstep.core.links import qr_svg
 
     url = f"{base_url.rstrip('/')}/activities/{activity.pk}/check-in/?t={activity.checkin_token}"
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=4, xmldecl=False)
-    return buf.getvalue().decode()
+    return qr_svg(url)
 
 
 def attendance(

@@ -24,8 +24,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.access import ScopedQuerySet, scope_of
-from doorstep.core.models import AppendOnlyModel
+from doorstep.core.access import ScopedQuerySet, prefixes, scope_of
+
+
+def ordered(start: str, end: str, name: str) -> models.CheckConstraint:
+    """A time window whose end, when both are set, is not before its start."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gte": models.F(start)}),
+        name=name,
+    )
 
 
 class Field(models.TextChoices):
@@ -168,12 +177,7 @@ class Need(models.Model):
         indexes = [models.Index(fields=["status", "path"], name="cogov_need_status_path")]
         constraints = [
             models.CheckConstraint(condition=Q(people__gte=1), name="need_people_positive"),
-            models.CheckConstraint(
-                condition=Q(window_start__isnull=True)
-                | Q(window_end__isnull=True)
-                | Q(window_end__gte=models.F("window_start")),
-                name="need_window_ordered",
-            ),
+            ordered("window_start", "window_end", "need_window_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -207,10 +211,9 @@ class ResourceQuerySet(ScopedQuerySet["Resource"]):
         if not user.has_perm("cogov.view_resource"):
             return None
         above = {
-            "/" + "/".join(ids[:i]) + "/"
+            p
             for root in scope_of(user, "cogov.view_resource").paths
-            for ids in [[x for x in root.strip("/").split("/") if x]]
-            for i in range(1, len(ids))
+            for p in prefixes(root, include_self=False)
         }
         return Q(path__in=sorted(above)) if above else None
 
@@ -282,12 +285,7 @@ class Resource(models.Model):
                 condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("capacity")),
                 name="resource_remaining_within_capacity",
             ),
-            models.CheckConstraint(
-                condition=Q(available_from__isnull=True)
-                | Q(available_to__isnull=True)
-                | Q(available_to__gte=models.F("available_from")),
-                name="resource_window_ordered",
-            ),
+            ordered("available_from", "available_to", "resource_window_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -369,270 +367,3 @@ class Match(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_MATCH_STATUSES
-
-
-# -- projects (项目清单) ---------------------------------------------------------------------
-
-
-class ProjectKind(models.TextChoices):
-    SERVICE = "service", _("为民服务项目")
-    PARTICIPATORY = "participatory", _("参与式治理项目")
-    CONSULTATIVE = "consultative", _("协商式治理项目")
-
-
-class ProjectQuerySet(ScopedQuerySet["Project"]):
-    """Staff see the projects of their subtree; a partner unit's liaison sees the projects it
-    takes part in; everyone signed in sees the projects published for rating or rated."""
-
-    scope_paths = ("path",)
-    node_field = ("partners", "match__resource__provider")
-    joins_many = True
-
-    def always(self, user: Any) -> Q | None:
-        return Q(status__in=["public", "rated"])
-
-
-class Project(models.Model):
-    title = models.CharField(_("项目名称"), max_length=60)
-    kind = models.CharField(
-        _("类型"), max_length=16, choices=ProjectKind.choices, default=ProjectKind.SERVICE
-    )
-    node = models.ForeignKey(
-        "organisations.Organisation",
-        verbose_name=_("实施地"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    path = models.CharField(max_length=255, db_index=True, editable=False)
-    summary = models.TextField(_("项目内容"), max_length=2000, blank=True)
-    status = models.CharField(_("阶段"), max_length=12, default="proposed", db_index=True)
-    need = models.ForeignKey(
-        Need, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
-    )
-    match = models.ForeignKey(
-        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
-    )
-    partners = models.ManyToManyField(
-        "organisations.Organisation", verbose_name=_("共建单位"), blank=True, related_name="+"
-    )
-    starts_on = models.DateField(_("开始日期"))
-    ends_on = models.DateField(_("计划完成"))
-    volunteers = models.PositiveIntegerField(_("参与志愿者（人）"), default=0)
-    served = models.PositiveIntegerField(_("服务群众（人次）"), default=0)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ProjectQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("项目")
-        verbose_name_plural = _("项目清单")
-        ordering = ["-created_at", "-id"]
-        permissions = [("approve_project", "审核立项与验收项目")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__gte=models.F("starts_on")), name="project_ends_after_start"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_status_display(self) -> str:
-        from .project_flow import STATUS_LABELS
-
-        return STATUS_LABELS.get(self.status, self.status)
-
-
-class ProjectEvent(AppendOnlyModel):
-    """The project's event log: each move, once (seq = the project's version after it)."""
-
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
-    move = models.CharField(max_length=16)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    note = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("项目记录")
-        verbose_name_plural = _("项目记录")
-        ordering = ["project", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "seq"], name="project_event_seq"),
-        ]
-
-
-class BudgetSource(models.TextChoices):
-    FUND = "fund", _("共治基金")
-    UNIT = "unit", _("共建单位")
-    GOVERNMENT = "government", _("财政资金")
-    SELF = "self", _("社区自筹")
-
-
-class BudgetLine(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget")
-    item = models.CharField(_("预算项目"), max_length=60)
-    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
-    source = models.CharField(_("资金来源"), max_length=12, choices=BudgetSource.choices)
-
-    class Meta:
-        verbose_name = _("项目预算")
-        verbose_name_plural = _("项目预算")
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_amount_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item} {self.amount}"
-
-
-class Milestone(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField(_("节点"), max_length=60)
-    due_on = models.DateField(_("计划日期"))
-    done_on = models.DateField(_("完成日期"), null=True, blank=True)
-    note = models.CharField(_("完成情况"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("项目节点")
-        verbose_name_plural = _("项目节点")
-        ordering = ["due_on", "id"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def late(self, today: Any = None) -> bool:
-        """Due and not done (a late milestone is flagged like an overdue case)."""
-        return self.done_on is None and self.due_on < (today or timezone.localdate())
-
-
-class ProjectRating(models.Model):
-    """A resident's rating of a project published for rating (公示期间): one per person."""
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="ratings")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    stars = models.PositiveSmallIntegerField(_("评价（1–5）"))
-    comment = models.CharField(_("意见"), max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("项目评价")
-        verbose_name_plural = _("项目评价")
-        constraints = [
-            models.UniqueConstraint(fields=["project", "user"], name="one_rating_per_person"),
-            models.CheckConstraint(
-                condition=Q(stars__gte=1, stars__lte=5), name="project_stars_1_to_5"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project} {self.stars}"
-
-
-# -- the co-governance fund (共治基金) -------------------------------------------------------
-
-
-class FundQuerySet(ScopedQuerySet["Fund"]):
-    """Staff of the fund owner's subtree see it and its lines."""
-
-    scope_paths = ("path",)
-
-
-class Fund(models.Model):
-    """A fund of a street or community: its lines are an append-only ledger (FundLine);
-    `balance` (可用余额: in, less what is allocated to projects, plus what came back) is kept
-    by `funds.post` under the fund's row lock and never goes below zero."""
-
-    name = models.CharField(_("基金名称"), max_length=60)
-    owner = models.ForeignKey(
-        "organisations.Organisation",
-        verbose_name=_("管理单位"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    path = models.CharField(max_length=255, db_index=True, editable=False)
-    threshold = models.DecimalField(
-        _("复核金额（元）"),
-        max_digits=12,
-        decimal_places=2,
-        help_text=_("单笔超过此金额须另一位工作人员复核"),
-    )
-    balance = models.DecimalField(_("可用余额（元）"), max_digits=14, decimal_places=2, default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = FundQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("共治基金")
-        verbose_name_plural = _("共治基金")
-        ordering = ["path", "id"]
-        permissions = [("approve_fund", "复核共治基金大额收支")]
-        constraints = [
-            models.CheckConstraint(condition=Q(balance__gte=0), name="fund_balance_not_negative"),
-            models.CheckConstraint(
-                condition=Q(threshold__gte=0), name="fund_threshold_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class LineKind(models.TextChoices):
-    INCOME = "income", _("收入")
-    ALLOCATE = "allocate", _("拨付项目")
-    EXPENSE = "expense", _("项目支出")
-    REFUND = "refund", _("结余退回")
-    REVERSAL = "reversal", _("冲正")
-
-
-def _receipt_path(line: FundLine, name: str) -> str:
-    return f"cogov/receipts/{timezone.localdate():%Y/%m}/{name}"
-
-
-class FundLine(AppendOnlyModel):
-    """One posted line of a fund. Never edited: a mistake is undone by a reversal line."""
-
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="lines")
-    seq = models.PositiveIntegerField()
-    kind = models.CharField(_("类别"), max_length=10, choices=LineKind.choices)
-    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
-    project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="fund_lines"
-    )
-    counterpart = models.CharField(_("对方单位"), max_length=60, blank=True)
-    memo = models.CharField(_("摘要"), max_length=200)
-    receipt = models.FileField(_("票据"), upload_to=_receipt_path, blank=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
-    balance_after = models.DecimalField(_("余额"), max_digits=14, decimal_places=2)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    posted_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("基金收支")
-        verbose_name_plural = _("基金收支")
-        ordering = ["fund", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["fund", "seq"], name="fund_line_seq"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="fund_line_amount_positive"),
-            models.CheckConstraint(condition=Q(balance_after__gte=0), name="fund_line_balance_ok"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.fund} #{self.seq} {self.get_kind_display()} {self.amount}"

@@ -1,0 +1,41 @@
+"""Co-governance models, by topic: the three lists and their matches (`lists`), projects
+(`projects`), the fund (`funds`)."""
+
+from .funds import Fund, FundLine, FundQuerySet, LineKind, _receipt_path
+from .lists import (
+    DEFAULT_REACH_M,
+    LIVE_MATCH_STATUSES,
+    OPEN_NEED_STATUSES,
+    Field,
+    Match,
+    MatchQuerySet,
+    MatchStatus,
+    Need,
+    NeedQuerySet,
+    NeedSource,
+    NeedStatus,
+    Quantity,
+    Resource,
+    ResourceKind,
+    ResourceQuerySet,
+    ResourceStatus,
+    Urgency,
+)
+from .projects import (
+    BudgetLine,
+    BudgetSource,
+    Milestone,
+    Project,
+    ProjectEvent,
+    ProjectKind,
+    ProjectQuerySet,
+    ProjectRating,
+)
+
+__all__ = [
+    "DEFAULT_REACH_M", "LIVE_MATCH_STATUSES", "OPEN_NEED_STATUSES", "BudgetLine", "BudgetSource",
+    "Field", "Fund", "FundLine", "FundQuerySet", "LineKind", "Match", "MatchQuerySet",
+    "MatchStatus", "Milestone", "Need", "NeedQuerySet", "NeedSource", "NeedStatus", "Project",
+    "ProjectEvent", "ProjectKind", "ProjectQuerySet", "ProjectRating", "Quantity", "Resource",
+    "ResourceKind", "ResourceQuerySet", "ResourceStatus", "Urgency", "_receipt_path",
+]  # fmt: skip
