@@ -317,19 +317,9 @@ def demo_module(demo_template, django_db_blocker) -> Iterator[Any]:
         yield street
         # A page closed at the end of the test may have left a request in flight (a map's
         # basemap, say); the database must not be swapped under it.
-        _wait_for_live_requests()
+        from doorstep.core.testing import wait_for_live_requests
 
-
-def _wait_for_live_requests(timeout: float = 15.0) -> None:
-    """Join the live server's request threads (socketserver names them after their
-    target, process_request_thread)."""
-    import threading
-    import time
-
-    deadline = time.monotonic() + timeout
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name and thread is not threading.current_thread():
-            thread.join(max(0.0, deadline - time.monotonic()))
+        wait_for_live_requests()
 
 
 @pytest.fixture
@@ -338,6 +328,9 @@ def demo_street(live_server, transactional_db, demo_template, django_db_blocker)
     from the one seeded for this test process."""
     with demo_street_installed(demo_template, django_db_blocker) as street:
         yield street
+        from doorstep.core.testing import wait_for_live_requests
+
+        wait_for_live_requests()
 
 
 @pytest.fixture

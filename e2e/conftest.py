@@ -153,8 +153,13 @@ def sign_in_demo(page: Any, username: str) -> None:
     """Sign a demo login in on the page and wait for its workbench."""
     from playwright.sync_api import expect
 
+    from doorstep.core.testing import wait_for_live_requests
     from doorstep.demo.common import DEMO_PASSWORD
 
+    # The page just left may still be fetching (the cockpit's basemap): let it finish.
+    if page.url.startswith("http"):
+        page.wait_for_load_state("networkidle")
+    wait_for_live_requests()
     page.goto("/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)

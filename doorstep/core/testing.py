@@ -232,3 +232,18 @@ def run_in_sqlite_file(tmp_path: Any, target: str, *args: str) -> str:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     assert "sqlite race: ok" in proc.stdout
     return proc.stdout
+
+
+def wait_for_live_requests(timeout: float = 15.0) -> None:
+    """Join the live server's request threads (socketserver names them after their target,
+    process_request_thread). On SQLite the live server shares the test's one in-memory
+    connection with every request thread, so a request still running from the page just
+    left (a map's basemap, say) must end before the next one starts or the database is
+    swapped under it."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
