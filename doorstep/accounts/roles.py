@@ -71,8 +71,18 @@ _COGOV_VIEW = [
     "cogov.view_resource",
     "cogov.view_match",
     "cogov.view_project",
+    "cogov.view_alliance",
+    "cogov.view_agreement",
+    "cogov.view_seat",
 ]
 _COGOV_KEEP = _COGOV_VIEW + [
+    "cogov.add_alliance",
+    "cogov.change_alliance",
+    "cogov.add_agreement",
+    "cogov.change_agreement",
+    "cogov.add_seat",
+    "cogov.change_seat",
+    "cogov.change_unitprofile",
     "cogov.add_need",
     "cogov.change_need",
     "cogov.add_resource",
@@ -175,7 +185,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _SITES
         + _SERVICE
         + _COGOV_KEEP
-        + ["cogov.approve_project"]
+        + ["cogov.approve_project", "cogov.add_scheme"]
         + ["cogov.view_fund", "cogov.add_fund", "cogov.change_fund", "cogov.approve_fund"]
         + ["cockpit.change_indicator"],
     },
@@ -190,7 +200,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         # its resources and confirms (认领) the matches made with them.
         + _ACTIVITIES
         + _COGOV_VIEW
-        + ["cogov.add_resource", "cogov.change_resource", "cogov.confirm_match"],
+        + ["cogov.add_resource", "cogov.change_resource", "cogov.confirm_match"]
+        + ["cogov.change_unitprofile"],
     },
     {
         "code": "system_admin",

@@ -37,10 +37,10 @@ from .errors import CogovError, Conflict, NotAllowed
 from .models import BudgetSource, Fund, FundLine, LineKind, Project
 from .project_flow import P
 from .services import choice, quantity, text
+from .uploads import check_document
 
 ZERO = Decimal("0")
 FUNDED_STAGES = (P.APPROVED, P.RUNNING, P.INSPECTION)  # a project may receive and spend
-RECEIPT_MAX_BYTES = 10 * 1024 * 1024
 
 
 SIGNS: dict[str, tuple[int, int]] = {
@@ -169,24 +169,6 @@ class Draft:
         )
 
 
-def _check_receipt(upload: Any) -> None:
-    from doorstep.cases.photos import BadPhoto, check_photo
-
-    name = getattr(upload, "name", "票据")
-    size = getattr(upload, "size", 0) or 0
-    if size > RECEIPT_MAX_BYTES:
-        raise CogovError(f"票据“{name}”过大（不超过10MB）", "receipt")
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return
-    try:
-        check_photo(upload)
-    except BadPhoto as exc:
-        raise CogovError(exc.message.replace("照片", "票据"), "receipt") from None
-
-
 def _project(fund: Fund, project: Project | None, kind: str) -> Project | None:
     if kind == LineKind.INCOME:
         return None
@@ -222,7 +204,7 @@ def submit(
     if code == LineKind.EXPENSE and receipt is None:
         raise CogovError("项目支出须附票据", "receipt")
     if receipt is not None:
-        _check_receipt(receipt)
+        check_document(receipt, "票据", "receipt")
     draft = Draft(
         kind=code,
         amount=value,

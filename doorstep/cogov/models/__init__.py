@@ -1,6 +1,7 @@
 """Co-governance models, by topic: the three lists and their matches (`lists`), projects
-(`projects`), the fund (`funds`)."""
+(`projects`), the fund (`funds`), 党建联盟 and co-building units (`alliances`)."""
 
+from .alliances import Agreement, Alliance, Scheme, SchemeItem, Seat, Sector, UnitProfile
 from .funds import Fund, FundLine, FundQuerySet, LineKind, _receipt_path
 from .lists import (
     DEFAULT_REACH_M,
@@ -33,6 +34,7 @@ from .projects import (
 )
 
 __all__ = [
+    "Agreement", "Alliance", "Scheme", "SchemeItem", "Seat", "Sector", "UnitProfile",
     "DEFAULT_REACH_M", "LIVE_MATCH_STATUSES", "OPEN_NEED_STATUSES", "BudgetLine", "BudgetSource",
     "Field", "Fund", "FundLine", "FundQuerySet", "LineKind", "Match", "MatchQuerySet",
     "MatchStatus", "Milestone", "Need", "NeedQuerySet", "NeedSource", "NeedStatus", "Project",

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views_funds, views_lists, views_matches, views_projects, views_sheets
+from . import views_alliances, views_funds, views_lists, views_matches, views_projects, views_sheets
 
 app_name = "cogov"
 
@@ -45,6 +45,23 @@ urlpatterns = [
         name="fund_receipt",
     ),
     path("cogov/funds/<int:pk>/statement.xlsx", views_funds.fund_statement, name="fund_statement"),
+    path("cogov/alliances/", views_alliances.alliance_list, name="alliances"),
+    path("cogov/alliances/new/", views_alliances.alliance_new, name="alliance_new"),
+    path("cogov/alliances/schemes/", views_alliances.scheme_new, name="scheme_new"),
+    path("cogov/alliances/<int:pk>/", views_alliances.alliance_detail, name="alliance"),
+    re_path(
+        r"^cogov/alliances/(?P<pk>[0-9]{1,10})/(?P<act>sign|end|seat)/$",
+        views_alliances.alliance_act,
+        name="alliance_act",
+    ),
+    path(
+        "cogov/agreements/<int:pk>/document",
+        views_alliances.agreement_document,
+        name="agreement_document",
+    ),
+    path("cogov/units/", views_alliances.unit_list, name="units"),
+    path("cogov/units/<int:org_id>/", views_alliances.unit_detail, name="unit"),
+    path("cogov/units/<int:org_id>/profile/", views_alliances.unit_profile, name="unit_profile"),
     path("cogov/projects/", views_projects.project_list, name="projects"),
     path("cogov/projects/new/", views_projects.project_new, name="project_new"),
     path("cogov/projects/<int:pk>/", views_projects.project_detail, name="project"),

@@ -1,0 +1,316 @@
+"""党建联盟 pages: the alliances and lists of 联建 items, an alliance with its members'
+agreements and 兼职委员, a co-building unit's page (what it offered, did and was rated) and
+its profile."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from doorstep.accounts.typing import actor_of
+from doorstep.atlas.organisations.models import Organisation
+from doorstep.cogov import alliances
+from doorstep.cogov.errors import CogovError
+from doorstep.cogov.models import (
+    Agreement,
+    Alliance,
+    Project,
+    Resource,
+    Scheme,
+    SchemeItem,
+    Seat,
+    Sector,
+    UnitProfile,
+)
+from doorstep.cogov.models.alliances import LEAD_KINDS, SEAT_KINDS, UNIT_KINDS
+from doorstep.core.access import prefixes
+from doorstep.core.ids import parse_id
+
+
+def _alliances(user: Any) -> QuerySet[Alliance]:
+    return Alliance.objects.visible_to(user).select_related("lead", "scheme")
+
+
+@login_required
+def alliance_list(request: HttpRequest) -> HttpResponse:
+    user = actor_of(request)
+    if not user.has_perm("cogov.view_alliance"):
+        raise PermissionDenied("没有查看党建联盟的权限")
+    today = timezone.localdate()
+    rows = _alliances(user).annotate(
+        members=Count(
+            "agreements__unit",
+            filter=Q(agreements__starts_on__lte=today, agreements__ends_on__gt=today),
+            distinct=True,
+        )
+    )
+    leads = [
+        o
+        for o in Organisation.objects.visible_to(user).filter(kind__in=LEAD_KINDS).order_by("path")
+        if alliances.may(user, "cogov.add_alliance", o)
+    ]
+    return render(
+        request,
+        "cogov/alliances.html",
+        {
+            "alliances": rows,
+            "leads": leads,
+            "schemes": Scheme.objects.prefetch_related("items"),
+            "may_scheme": user.has_perm("cogov.add_scheme"),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_POST
+def alliance_new(request: HttpRequest) -> HttpResponse:
+    user = actor_of(request)
+    post = request.POST
+    lead = (
+        Organisation.objects.visible_to(user)
+        .filter(kind__in=LEAD_KINDS, pk=parse_id(post.get("lead")) or 0)
+        .first()
+    )
+    scheme = Scheme.objects.filter(pk=parse_id(post.get("scheme")) or 0).first()
+    try:
+        alliance = alliances.found_alliance(
+            actor=user, lead=lead, name=post.get("name"), scheme=scheme,
+            founded_on=post.get("founded_on"), motto=post.get("motto"),
+        )  # fmt: skip
+    except CogovError as exc:
+        messages.error(request, exc.message)
+        return redirect("cogov:alliances")
+    messages.success(request, f"已成立{alliance.name}，请签订成员单位的共建协议")
+    return redirect("cogov:alliance", pk=alliance.pk)
+
+
+@login_required
+@require_POST
+def scheme_new(request: HttpRequest) -> HttpResponse:
+    user = actor_of(request)
+    try:
+        scheme = alliances.create_scheme(
+            actor=user,
+            name=request.POST.get("name"),
+            items=request.POST.get("items", ""),
+            note=request.POST.get("note"),
+        )
+    except CogovError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已设置联建清单“{scheme.name}”")
+    return redirect("cogov:alliances")
+
+
+def _alliance(request: HttpRequest, pk: int) -> Alliance:
+    found = _alliances(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("联盟不存在或无权查看")
+    return found
+
+
+def candidate_units(lead: Organisation) -> QuerySet[Organisation]:
+    """Units an alliance may sign with: co-building units and departments at the lead's
+    level or above it (a street's, a district's) and those under it."""
+    return (
+        Organisation.objects.outside_door("units an alliance may sign with, by name")
+        .filter(kind__in=UNIT_KINDS)
+        .filter(Q(parent__path__in=prefixes(lead.path)) | Q(path__startswith=lead.path))
+        .order_by("kind", "name")
+    )
+
+
+def seat_nodes(lead: Organisation) -> QuerySet[Organisation]:
+    """The 大工委 / 大党委 / 大支部 on the lead's line: the street's working committee, the
+    community's party committee, the grids' branches below."""
+    area = lead.parent if lead.is_party and lead.parent else lead
+    return (
+        Organisation.objects.outside_door("the party bodies a member's seat may be in, by name")
+        .filter(kind__in=list(SEAT_KINDS))
+        .filter(Q(parent__path__in=prefixes(area.path)) | Q(path__startswith=area.path))
+        .order_by("path")
+    )
+
+
+@login_required
+def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alliance = _alliance(request, pk)
+    user = actor_of(request)
+    today = timezone.localdate()
+    agreements = list(
+        alliance.agreements.select_related("unit").prefetch_related(
+            Prefetch("items", queryset=SchemeItem.objects.order_by("order"))
+        )
+    )
+    units = sorted({a.unit_id for a in agreements})
+    area = alliance.lead.parent if alliance.lead.is_party else alliance.lead
+    seats = (
+        Seat.objects.filter(unit_id__in=units)
+        .filter(node__in=seat_nodes(alliance.lead))
+        .select_related("node", "unit")
+        .order_by("node__path", "starts_on")
+    )
+    keeper = alliances.may(user, "cogov.add_agreement", alliance.lead)
+    return render(
+        request,
+        "cogov/alliance.html",
+        {
+            "alliance": alliance,
+            "agreements": [(a, a.in_force(today), a.starts_on > today) for a in agreements],
+            "members_now": len({a.unit_id for a in agreements if a.in_force(today)}),
+            "items": alliance.scheme.items.all(),
+            "seats": [(s, s.starts_on <= today < s.ends_on) for s in seats],
+            "keeper": keeper,
+            "may_end": alliances.may(user, "cogov.change_agreement", alliance.lead),
+            "may_seat": bool(area) and alliances.may(user, "cogov.add_seat", alliance.lead),
+            "units": candidate_units(alliance.lead) if keeper else [],
+            "seat_nodes": seat_nodes(alliance.lead),
+            "seat_units": [a.unit for a in agreements if a.in_force(today)],
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_POST
+def alliance_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
+    alliance = _alliance(request, int(pk))
+    user = actor_of(request)
+    post = request.POST
+    try:
+        if act == "sign":
+            unit = candidate_units(alliance.lead).filter(pk=parse_id(post.get("unit")) or 0)
+            agreement = alliances.sign_agreement(
+                actor=user, alliance=alliance, unit=unit.first(),
+                starts_on=post.get("starts_on"), ends_on=post.get("ends_on"),
+                items=post.getlist("items"), signed_on=post.get("signed_on"),
+                pledge=post.get("pledge"), document=request.FILES.get("document"),
+            )  # fmt: skip
+            messages.success(request, f"已签订与{agreement.unit}的共建协议")
+        elif act == "end":
+            found = alliance.agreements.filter(pk=parse_id(post.get("agreement")) or 0).first()
+            if found is None:
+                raise CogovError("请选择协议", "agreement")
+            alliances.end_agreement(actor=user, agreement=found, on=post.get("on"))
+            messages.success(request, f"{found.unit}的共建协议已终止")
+        elif act == "seat":
+            node = seat_nodes(alliance.lead).filter(pk=parse_id(post.get("node")) or 0).first()
+            unit = candidate_units(alliance.lead).filter(pk=parse_id(post.get("unit")) or 0)
+            seat = alliances.seat_member(
+                actor=user, node=node, unit=unit.first(), name=post.get("name"),
+                post=post.get("post") or "兼职委员", starts_on=post.get("starts_on"),
+                ends_on=post.get("ends_on"),
+            )  # fmt: skip
+            messages.success(request, f"{seat.name}已任{seat.node}{seat.post}")
+        else:
+            raise Http404("没有这个操作")
+    except CogovError as exc:
+        messages.error(request, exc.message)
+    return redirect("cogov:alliance", pk=alliance.pk)
+
+
+@login_required
+def agreement_document(request: HttpRequest, pk: int) -> FileResponse:
+    found = (
+        Agreement.objects.filter(alliance__in=_alliances(request.user), pk=pk)
+        .exclude(document="")
+        .first()
+    )
+    if found is None:
+        raise Http404("协议文本不存在或无权查看")
+    name = (found.document.name or "").rsplit("/", 1)[-1]
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(found.document.open("rb"), content_type=kind, filename=name)
+
+
+# -- co-building units ----------------------------------------------------------------
+
+
+def _unit(user: Any, org_id: int) -> Organisation:
+    """A co-building unit or department by id: its page is public to everyone signed in,
+    like the published lists (what it offers the neighbourhood, no personal data)."""
+    found = (
+        Organisation.objects.outside_door("a co-building unit's public page")
+        .filter(kind__in=UNIT_KINDS, pk=org_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("单位不存在")
+    return found
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    user = actor_of(request)
+    profiles = UnitProfile.objects.visible_to(user).select_related("unit").order_by("sector")
+    sector = request.GET.get("sector", "")
+    if sector in Sector.values:
+        profiles = profiles.filter(sector=sector)
+    return render(
+        request,
+        "cogov/units.html",
+        {"profiles": profiles, "sectors": Sector.choices, "sector": sector},
+    )
+
+
+@login_required
+def unit_detail(request: HttpRequest, org_id: int) -> HttpResponse:
+    user = actor_of(request)
+    unit = _unit(user, org_id)
+    profile = UnitProfile.objects.visible_to(user).filter(unit=unit).first()
+    today = timezone.localdate()
+    agreements = (
+        Agreement.objects.filter(unit=unit)
+        .select_related("alliance__lead")
+        .prefetch_related("items")
+        .order_by("-starts_on")
+    )
+    return render(
+        request,
+        "cogov/unit.html",
+        {
+            "unit": unit,
+            "profile": profile,
+            "record": alliances.record_of(unit),
+            "agreements": [(a, a.in_force(today)) for a in agreements],
+            "seats": [
+                (s, s.starts_on <= today < s.ends_on)
+                for s in Seat.objects.filter(unit=unit).select_related("node")
+            ],
+            "resources": Resource.objects.visible_to(user).filter(provider=unit)[:20],
+            "projects": Project.objects.visible_to(user)
+            .filter(Q(partners=unit) | Q(match__resource__provider=unit))
+            .distinct()
+            .order_by("-created_at")[:20],
+            "may_edit": alliances.may(user, "cogov.change_unitprofile", unit),
+            "sectors": Sector.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def unit_profile(request: HttpRequest, org_id: int) -> HttpResponse:
+    user = actor_of(request)
+    unit = _unit(user, org_id)
+    post = request.POST
+    try:
+        alliances.save_profile(
+            actor=user, unit=unit, sector=post.get("sector"), party_org=post.get("party_org"),
+            address=post.get("address"), intro=post.get("intro"),
+        )  # fmt: skip
+    except CogovError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "单位档案已保存")
+    return redirect("cogov:unit", org_id=unit.pk)
