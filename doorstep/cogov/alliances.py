@@ -104,6 +104,22 @@ def create_scheme(*, actor: Actor, name: Any, items: Any, note: Any = "") -> Sch
     return scheme
 
 
+FOUR_LINKS = ("组织联建", "资源联用", "事务联治", "成果联享")
+
+
+def four_links() -> Scheme:
+    """四联, the list every install starts with (migration 0006 adds it; this makes it again
+    where a database was emptied since, as test databases are)."""
+    scheme, created = Scheme.objects.get_or_create(
+        name="四联", defaults={"note": "党建联盟“组织联建、资源联用、事务联治、成果联享”"}
+    )
+    if created:
+        SchemeItem.objects.bulk_create(
+            SchemeItem(scheme=scheme, label=label, order=n) for n, label in enumerate(FOUR_LINKS)
+        )
+    return scheme
+
+
 # -- unit profiles ------------------------------------------------------------------
 
 

@@ -19,7 +19,19 @@ from doorstep.atlas.people.models import CentralHousehold, HouseholdLink, PartyM
 from doorstep.atlas.places.models import Building, Compound, Household, Unit
 from doorstep.cases import category_rollups, rollups
 from doorstep.cases.models import Attachment, Case, CaseEvent, CategoryRollup, Rollup
-from doorstep.cogov.models import Match, Need, Resource
+from doorstep.cogov.models import (
+    Agreement,
+    Alliance,
+    Fund,
+    FundLine,
+    Match,
+    Need,
+    Project,
+    ProjectEvent,
+    Resource,
+    Seat,
+    UnitProfile,
+)
 from doorstep.inbox.models import Notification
 from doorstep.nearby.sites.models import Booking, BookingSeries, Room, ServiceSite
 
@@ -41,6 +53,7 @@ def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
         # only("pk"): the collector must not load (and decrypt) whole rows.
         done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
 
+    _delete_cogov(path, drop)
     # Co-governance lists: matches first (they point at needs and resources).
     need_q = Q(path__startswith=path) | Q(node__path__startswith=path)
     res_q = Q(path__startswith=path) | Q(provider__path__startswith=path)
@@ -85,6 +98,32 @@ def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
         done["organisation"] += orgs.filter(depth=depth).only("pk").delete()[0]
 
 
+def _delete_cogov(path: str, drop: Any) -> None:
+    """The subtree's alliances (agreements, seats, unit profiles), funds and projects. Fund
+    lines and project events are append-only for everything but this: they go by a plain
+    DELETE past the ORM's guard, with the funds and projects they belong to."""
+    unit_q = Q(unit__path__startswith=path)
+    drop("seat", Seat.objects.filter(Q(path__startswith=path) | unit_q))
+    drop("agreement", Agreement.objects.filter(Q(alliance__path__startswith=path) | unit_q))
+    drop("alliance", Alliance.objects.filter(path__startswith=path))
+    drop("unit_profile", UnitProfile.objects.filter(path__startswith=path))
+    projects = list(Project.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    funds = list(Fund.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    _raw_delete(FundLine, "fund_id", funds)
+    _raw_delete(FundLine, "project_id", projects)
+    _raw_delete(ProjectEvent, "project_id", projects)
+    drop("fund", Fund.objects.filter(pk__in=funds))
+    drop("project", Project.objects.filter(pk__in=projects))
+
+
+def _raw_delete(model: Any, column: str, ids: list[int]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(sorted(ids), 500):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+
 def delete_cases(path: str) -> int:
     """Delete the cases in, owned by, assigned to or summoning units of the subtree.
 
@@ -120,11 +159,7 @@ def delete_cases(path: str) -> int:
     photos.delete()
     # Events are append-only for everything but this: the demo cases themselves go, so
     # their events go with them, by a plain DELETE past the ORM's guard.
-    table = connection.ops.quote_name(CaseEvent._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in _chunks(sorted(ids), 500):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", chunk)
+    _raw_delete(CaseEvent, "case_id", sorted(ids))
     # Inbox messages about the deleted cases would lead nowhere.
     numbers = list(Case.objects.filter(pk__in=ids).values_list("number", flat=True))
     for chunk in _chunks(numbers, 500):

@@ -20,7 +20,7 @@ from doorstep.atlas.places.models import Building, Compound, Household, Tenure, 
 from doorstep.atlas.places.partition import draw_grids
 from doorstep.service import credits
 
-from . import activities, cases, cogov, party, places, service
+from . import activities, alliances, cases, cogov, party, places, service
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -284,5 +284,7 @@ def seed_xueyuanlu(
         with timer.step("需求清单、资源清单与供需对接"):
             cogov.seed_cogov(built.street, log)
             cogov.seed_projects_and_fund(built.street, log)
+        with timer.step("党建联盟、共建单位和兼职委员"):
+            alliances.seed_alliances(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -12,7 +12,7 @@ from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.organisations.services import create_organisation
 from doorstep.cogov import alliances, matching, projects, services
 from doorstep.cogov.errors import CogovError, Conflict, NotAllowed
-from doorstep.cogov.models import Agreement, Alliance, Scheme, SchemeItem, Seat, UnitProfile
+from doorstep.cogov.models import Agreement, Alliance, Scheme, Seat, UnitProfile
 from doorstep.cogov.tests.test_funds import receipt
 from doorstep.core.models import AuditEntry
 
@@ -22,19 +22,10 @@ D = dt.date
 JAN_2026, JAN_2027 = D(2026, 1, 1), D(2027, 1, 1)
 
 
-def four_links() -> Scheme:
-    scheme = Scheme.objects.filter(name="四联").first()
-    if scheme is None:  # a transactional test before this one flushed the migration's row
-        scheme = Scheme.objects.create(name="四联")
-        for n, label in enumerate(("组织联建", "资源联用", "事务联治", "成果联享")):
-            SchemeItem.objects.create(scheme=scheme, label=label, order=n)
-    return scheme
-
-
 def community_alliance(co) -> Alliance:
     return alliances.found_alliance(
         actor=co.p["community_officer"], lead=co.world.community_1, name="清华东路社区党建联盟",
-        scheme=four_links(), founded_on=D(2025, 6, 1), motto="组织联建、资源联用、事务联治、成果联享",
+        scheme=alliances.four_links(), founded_on=D(2025, 6, 1), motto="组织联建、资源联用、事务联治、成果联享",
     )  # fmt: skip
 
 

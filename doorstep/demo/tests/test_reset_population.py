@@ -12,3 +12,27 @@ def test_removing_a_seeded_community_takes_its_people_off_the_street(world):
     types = PopulationTally.objects.filter(organisation=world.street, dimension="type", n__gt=0)
     assert dict(types.values_list("key", "n")) == {"registered": 2, "tenant": 1}
     assert tallies.differences(tallies.recount(), tallies.stored()) == []
+
+
+def test_removing_a_community_takes_its_alliances_projects_and_fund_lines(co, settings, tmp_path):
+    from doorstep.cogov import funds
+    from doorstep.cogov.models import Agreement, Alliance, Fund, FundLine, Project, Seat
+    from doorstep.cogov.tests.test_alliances import community_alliance, sign
+    from doorstep.cogov.tests.test_funds import running_project
+    from doorstep.demo.reset import delete_subtree
+
+    settings.MEDIA_ROOT = tmp_path
+    sign(co, community_alliance(co), co.hospital)
+    fund = funds.create_fund(
+        actor=co.p["street_officer"], owner=co.world.community_1, name="社区微基金",
+        threshold="100000",
+    )  # fmt: skip
+    funds.submit(actor=co.p["street_officer"], fund=fund, kind="income", amount="500",
+                 memo="捐赠", counterpart="904医院")  # fmt: skip
+    running_project(co)
+    assert Project.objects.exists() and FundLine.objects.exists()
+    delete_subtree(Organisation.objects.get(pk=co.world.community_1.pk))
+    assert not Alliance.objects.exists() and not Agreement.objects.exists()
+    assert not Project.objects.exists() and not Fund.objects.exists()
+    assert not FundLine.objects.all().exists() and not Seat.objects.exists()
+    assert Organisation.objects.filter(pk=co.hospital.pk).exists()  # the unit stays

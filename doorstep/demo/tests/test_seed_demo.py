@@ -286,3 +286,24 @@ def test_reset_rebuilds_the_same_data_and_keeps_the_audit_log(db):
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
     assert audit.verify_chain().ok
     assert tallies.differences(tallies.recount(), tallies.stored()) == []
+
+
+def test_the_demo_has_alliances_with_members_seats_and_unit_records(street, db):
+    from django.utils import timezone
+
+    from doorstep.cogov import alliances
+    from doorstep.cogov.models import Agreement, Alliance, Seat, UnitProfile
+
+    org, _ = street
+    today = timezone.localdate()
+    led = dict(Alliance.objects.values_list("lead__kind", "scheme__name"))
+    assert led == {"street": "八共八联", "compound_branch": "四联"}
+    units = Organisation.objects.filter(parent=org, kind__in=["co_building", "department"])
+    assert UnitProfile.objects.filter(unit__in=units).count() == units.count() >= 5
+    now = Agreement.objects.filter(starts_on__lte=today, ends_on__gt=today)
+    assert now.filter(alliance__lead__kind="street").count() == units.count()
+    assert Agreement.objects.filter(ends_on__lte=today).exists()  # an earlier term, one left
+    bodies = {s.body for s in Seat.objects.select_related("node")}
+    assert bodies == {"街道大工委", "社区大党委", "网格大支部"}
+    records = [alliances.record_of(u) for u in units]
+    assert any(r.matches_done and r.match_rating for r in records)

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from doorstep.atlas.organisations.models import Kind, Organisation
+from doorstep.cogov import alliances
 from doorstep.cogov.models import Agreement, Alliance, Scheme, Seat, UnitProfile
-from doorstep.cogov.tests.test_alliances import community_alliance, four_links, sign
+from doorstep.cogov.tests.test_alliances import community_alliance, sign
 from doorstep.cogov.tests.test_funds import receipt
 from doorstep.core.testing import make_user
 
@@ -19,7 +20,7 @@ def test_a_community_founds_an_alliance_and_signs_up_a_unit_on_the_pages(
     co, client, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
-    four_links()
+    alliances.four_links()
     client.force_login(co.p["street_officer"])
     r = client.post(
         reverse("cogov:scheme_new"),
