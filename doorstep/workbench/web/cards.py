@@ -588,3 +588,73 @@ def matches_to_complete(user: Any) -> Card | None:
     return Card(
         "matches_complete", "已认领待办结的对接", reverse("cogov:matches"), waiting.count(), rows
     )
+
+
+RENEW_DAYS = 60  # an agreement ending within this many days shows on the workbench
+
+
+def my_units(user: Any) -> list[Card]:
+    """A unit's liaison: the unit's page (what it offered, did and was rated) and its
+    agreements ending soon."""
+    from doorstep.accounts.models import Membership
+    from doorstep.cogov.models import Agreement
+    from doorstep.cogov.models.alliances import UNIT_KINDS
+
+    units = [
+        m.organisation
+        for m in Membership.objects.active()
+        .filter(user=user, organisation__kind__in=UNIT_KINDS)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    ]
+    today = timezone.localdate()
+    cards = []
+    for unit in units:
+        ending = Agreement.objects.filter(
+            unit=unit, starts_on__lte=today, ends_on__gt=today,
+            ends_on__lte=today + dt.timedelta(days=RENEW_DAYS),
+        ).select_related("alliance")  # fmt: skip
+        rows = [
+            Row(a.alliance.name, reverse("cogov:unit", args=[unit.pk]),
+                f"协议{a.ends_on:%Y-%m-%d}到期", "soon")
+            for a in ending
+        ]  # fmt: skip
+        cards.append(
+            Card(
+                f"unit_{unit.pk}",
+                f"{unit.name} · 共建成效",
+                reverse("cogov:unit", args=[unit.pk]),
+                rows=rows,
+                hint="本单位提供的资源、完成的对接和项目、群众评价",
+            )
+        )
+    return cards
+
+
+def agreements_ending(user: Any) -> Card | None:
+    """Staff who keep alliances: members' agreements ending soon, to renew or let go."""
+    from doorstep.cogov.models import Agreement, Alliance
+
+    if not user.has_perm("cogov.add_agreement"):
+        return None
+    today = timezone.localdate()
+    ending = (
+        Agreement.objects.filter(
+            alliance__in=Alliance.objects.visible_to(user, "change"),
+            starts_on__lte=today,
+            ends_on__gt=today,
+            ends_on__lte=today + dt.timedelta(days=RENEW_DAYS),
+        )
+        .select_related("alliance", "unit")
+        .order_by("ends_on", "id")
+    )
+    if not ending.exists():
+        return None
+    rows = [
+        Row(f"{a.unit.name} · {a.alliance.name}", reverse("cogov:alliance", args=[a.alliance_id]),
+            f"{a.ends_on:%m-%d}到期", "soon")
+        for a in ending[:ROWS]
+    ]  # fmt: skip
+    # A notice (no count to match a list): the rows lead to each alliance's members.
+    return Card("agreements_ending", f"即将到期的共建协议（{ending.count()}份）",
+                reverse("cogov:alliances"), rows=rows)  # fmt: skip

@@ -22,6 +22,7 @@ LOGINS = (
     "resident",
     "volunteer",
     "liaison",
+    "liaison_cau",
     "sysadmin",
     "secadmin",
     "auditor",
@@ -36,6 +37,7 @@ EXPECTED = {
     "resident": {"file", "wish", "rating", "mine", "activities", "central"},
     "volunteer": {"pool", "todo", "service"},
     "liaison": {"summonses"},
+    "liaison_cau": {"matches_confirm"},
     "sysadmin": {"admin_category", "admin_holidayoverride"},
     "secadmin": {"approvals", "admin_user"},
     "auditor": {"approvals", "audit"},
@@ -135,3 +137,27 @@ def test_a_resident_is_not_offered_the_tree(demo, db):
     assert "组织树" not in labels and "驾驶舱" not in labels and "我要点单" in labels
     admin_labels = [label for label, _url in entries(User.objects.get(username="auditor"))]
     assert "活动" not in admin_labels and "审计日志" in admin_labels
+
+
+def test_a_units_liaison_finds_the_units_record_and_staff_the_agreements_ending(demo, db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from doorstep.cogov.models import Agreement
+
+    liaison = User.objects.get(username="liaison_cau")
+    unit = liaison.memberships.get().organisation
+    shown = {c.key: c for _n, cards in sections(liaison) for c in cards}
+    assert shown[f"unit_{unit.pk}"].url == f"/cogov/units/{unit.pk}/"
+    assert "agreements_ending" not in shown  # a liaison keeps no alliance
+    today = timezone.localdate()
+    ending = Agreement.objects.filter(unit=unit, alliance__lead__kind="street").get()
+    Agreement.objects.filter(pk=ending.pk).update(ends_on=today + dt.timedelta(days=20))
+    shown = {c.key: c for _n, cards in sections(liaison) for c in cards}
+    assert [r.note for r in shown[f"unit_{unit.pk}"].rows] == [
+        f"协议{today + dt.timedelta(days=20):%Y-%m-%d}到期"
+    ]
+    street = User.objects.get(username="street")
+    card = {c.key: c for _n, cards in sections(street) for c in cards}["agreements_ending"]
+    assert card.title == "即将到期的共建协议（1份）" and unit.name in card.rows[0].title
