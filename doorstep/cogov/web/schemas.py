@@ -199,3 +199,71 @@ class StatementOut(Schema):
     closing: Decimal
     totals: dict[str, Decimal]
     lines: list[FundLineOut]
+
+
+class AgreementIn(Schema):
+    unit_id: int = Field(..., ge=1, le=MAX_ID)
+    starts_on: dt.date
+    ends_on: dt.date
+    signed_on: dt.date
+    item_ids: list[Id] = Field(..., min_length=1, max_length=16)
+    pledge: str = Field("", max_length=200)
+
+
+class AgreementOut(Schema):
+    id: int
+    unit_id: int
+    unit: str
+    starts_on: dt.date
+    ends_on: dt.date
+    in_force: bool
+    items: list[str]
+    pledge: str
+    signed_on: dt.date
+    has_document: bool
+
+
+class SeatOut(Schema):
+    body: str
+    node_id: int
+    node: str
+    unit_id: int
+    name: str
+    post: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class AllianceOut(Schema):
+    id: int
+    name: str
+    lead_id: int
+    lead: str
+    scheme: str
+    items: list[str]
+    motto: str
+    founded_on: dt.date
+    agreements: list[AgreementOut]
+    seats: list[SeatOut]
+
+
+class CoUnitRecordOut(Schema):
+    resources: int
+    live_resources: int
+    matches_done: int
+    projects_done: int
+    served: int
+    volunteers: int
+    match_rating: float | None
+    project_rating: float | None
+    ratings: int
+
+
+class CoUnitOut(Schema):
+    id: int
+    name: str
+    kind: str
+    sector: str
+    party_org: str
+    intro: str
+    record: CoUnitRecordOut

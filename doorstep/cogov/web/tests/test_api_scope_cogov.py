@@ -14,7 +14,8 @@ import pytest
 
 from config.api import api
 from doorstep.cogov import funds, matching, projects, services
-from doorstep.cogov.models import Match, Need, Project, Resource
+from doorstep.cogov.models import Agreement, Match, Need, Project, Resource
+from doorstep.cogov.tests.test_alliances import community_alliance, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,9 @@ MATCHES = {p: set() for p in PERSONAS} | {p: {"match"} for p in STAFF_A | {"liai
 KEEPERS = {"community_officer", "street_officer"}  # match, close, cancel, complete in grid A
 PROJECTS = {p: set() for p in PERSONAS} | {p: {"project"} for p in STAFF_A}
 FUNDS = {p: set() for p in PERSONAS} | {"street_officer": {"fund"}}
+ALLIANCES = {p: set() for p in PERSONAS} | {
+    p: {"alliance"} for p in ("community_officer", "street_officer", "liaison_904")
+}
 
 
 @pytest.fixture
@@ -70,9 +74,11 @@ def world(co):
     fund = funds.create_fund(
         actor=co.p["street_officer"], owner=co.world.street, name="共治基金", threshold="1000"
     )
+    alliance = community_alliance(co)
+    sign(co, alliance, co.hospital)
     co.rows = {
         "need_a": need_a, "need_c": need_c, "clinic": clinic, "room": room, "match": match,
-        "project": project, "fund": fund,
+        "project": project, "fund": fund, "alliance": alliance,
     }  # fmt: skip
     return co
 
@@ -204,7 +210,30 @@ def _statement(client, co, persona):
     assert r.status_code == (200 if "fund" in FUNDS[persona] else 404), persona
 
 
+def _sign(client, co, persona):
+    alliance = co.rows["alliance"]
+    item = alliance.scheme.items.first()
+    r = _post(client, f"/api/cogov/alliances/{alliance.pk}/agreements", {
+        "unit_id": co.theatre.pk, "starts_on": "2026-01-01", "ends_on": "2027-01-01",
+        "signed_on": "2025-12-20", "item_ids": [item.pk], "pledge": "每季度一场锡剧进社区",
+    })  # fmt: skip
+    seen = "alliance" in ALLIANCES[persona]
+    expected = 404 if not seen else (201 if persona in KEEPERS else 403)
+    assert r.status_code == expected, (persona, r.content)
+    assert Agreement.objects.filter(unit=co.theatre).count() == (expected == 201)
+
+
+def _unit(client, co, persona):
+    r = client.get(f"/api/cogov/units/{co.hospital.pk}")
+    assert r.status_code == 200 and r.json()["record"]["resources"] == 1, persona
+    assert client.get(f"/api/cogov/units/{co.world.grid_a.pk}").status_code == 404
+
+
 MATRIX: dict[tuple[str, str], Callable[..., None]] = {
+    ("get", "/api/cogov/alliances"): _plain_list("/api/cogov/alliances", ALLIANCES),
+    ("get", "/api/cogov/alliances/{alliance_id}"): _detail("/api/cogov/alliances/{id}", ["alliance"], ALLIANCES),
+    ("post", "/api/cogov/alliances/{alliance_id}/agreements"): _sign,
+    ("get", "/api/cogov/units/{unit_id}"): _unit,
     ("get", "/api/cogov/projects"): _list("/api/cogov/projects", PROJECTS),
     ("get", "/api/cogov/projects/{project_id}"): _detail("/api/cogov/projects/{id}", ["project"], PROJECTS),
     ("post", "/api/cogov/projects/{project_id}/moves"): _project_move,
