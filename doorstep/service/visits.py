@@ -16,7 +16,7 @@ from doorstep.atlas.people.models import CentralHousehold, Dimension, HouseholdL
 
 from . import ledger
 from .errors import Denied, ServiceError
-from .models import HouseholdVisit, RuleCode
+from .models import RuleCode, Visit
 
 
 def central_of(user: Actor) -> CentralHousehold | None:
@@ -36,7 +36,7 @@ def due_links(central: CentralHousehold, today: dt.date) -> Any:
     since = today - dt.timedelta(days=VISIT_EVERY)
     return (
         HouseholdLink.objects.filter(central=central)
-        .annotate(last=Max("household__party_visits__visited_on"))
+        .annotate(last=Max("household__visits__visited_on"))
         .filter(Q(last__isnull=True) | Q(last__lt=since))
         .select_related("household__unit__building")
         .order_by(F("last").asc(nulls_first=True), "household_id")
@@ -50,7 +50,7 @@ def log_visit(
     visited_on: dt.date,
     found: str,
     follow_up_case: Any = None,
-) -> HouseholdVisit:
+) -> Visit:
     """The keeper of a central household logs a visit to one of its linked households."""
     central = central_of(actor)
     if central is None:
@@ -67,10 +67,10 @@ def log_visit(
     if visited_on < today - dt.timedelta(days=60):
         raise ServiceError("只能补记60天内的走访", "visited_on")
     with transaction.atomic():
-        visit = HouseholdVisit.objects.create(
+        visit = Visit.objects.create(
             central=central,
             household=household,
-            grid_path=household.grid.path,
+            path=household.grid.path,
             visited_on=visited_on,
             found=found,
             follow_up_case=follow_up_case,
@@ -105,8 +105,8 @@ def coverage(path: str, *, since: dt.date, until: dt.date) -> LinkCoverage:
     ).values_list("n", flat=True)
     visited = (
         links.filter(
-            household__party_visits__visited_on__gte=since,
-            household__party_visits__visited_on__lte=until,
+            household__visits__visited_on__gte=since,
+            household__visits__visited_on__lte=until,
         )
         .values("household_id")
         .distinct()
@@ -122,8 +122,8 @@ def coverage_by(path: str, *, since: dt.date, until: dt.date, by: str) -> list[d
         "grid": "household__grid",
     }[by]
     in_period = Q(
-        household__party_visits__visited_on__gte=since,
-        household__party_visits__visited_on__lte=until,
+        household__visits__visited_on__gte=since,
+        household__visits__visited_on__lte=until,
     )
     rows = (
         HouseholdLink.objects.filter(household__grid__path__startswith=path)

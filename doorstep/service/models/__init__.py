@@ -14,11 +14,12 @@ from .points import (
 )
 from .records import (
     EditStatus,
-    HouseholdVisit,
     RecordEdit,
     RecordSource,
     RecordStatus,
     ServiceRecord,
+    Visit,
+    VisitKind,
 )
 from .teams import (
     ACTIVE_HOLDING,
@@ -41,7 +42,8 @@ __all__ = [
     "ACTIVE_HOLDING",
     "EditStatus",
     "HoldingStatus",
-    "HouseholdVisit",
+    "Visit",
+    "VisitKind",
     "LineKind",
     "MemberKind",
     "Period",

@@ -163,17 +163,41 @@ class RecordEdit(models.Model):
         return f"{self.record_id}: {self.old_hours} → {self.new_hours}"
 
 
-class HouseholdVisit(models.Model):
-    """A central household's visit to one of its linked households (党员联户走访)."""
+class VisitKind(models.TextChoices):
+    HOUSEHOLD = "household", _("联户走访")
+    CADRE = "cadre", _("三结三问")
 
+
+class Visit(models.Model):
+    """The one visit model of the platform: a central household's visit to one of its linked
+    households (党员联户走访), or a paired cadre's 三结三问 visit to a community or grid
+    (问需、问计、问效); later campaigns (敲门行动) add a kind, never a second table. What
+    came of it: a follow-up case here; a need (`cogov.Need.visit`) in co-governance."""
+
+    kind = models.CharField(
+        _("走访类型"), max_length=12, choices=VisitKind.choices, default=VisitKind.HOUSEHOLD
+    )
     central = models.ForeignKey(
-        "people.CentralHousehold", on_delete=models.PROTECT, related_name="visits"
+        "people.CentralHousehold",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
     )
     household = models.ForeignKey(
-        "places.Household", on_delete=models.PROTECT, related_name="party_visits"
+        "places.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
-    grid_path = models.CharField(max_length=255, db_index=True, editable=False)
+    node = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("走访地点"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
     visited_on = models.DateField(_("走访日期"))
+    asks = models.JSONField(_("问需/问计/问效"), default=list, blank=True)
     found = models.CharField(_("走访情况"), max_length=500)
     follow_up_case = models.ForeignKey(
         "cases.Case",
@@ -184,17 +208,26 @@ class HouseholdVisit(models.Model):
         related_name="+",
     )
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="household_visits"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("联户走访")
-        verbose_name_plural = _("联户走访")
+        verbose_name = _("走访")
+        verbose_name_plural = _("走访")
         ordering = ["-visited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="household") | Q(central__isnull=False, household__isnull=False),
+                name="household_visit_has_its_household",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="cadre") | Q(node__isnull=False), name="cadre_visit_has_a_place"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.central} → {self.household_id} {self.visited_on}"
+        return f"{self.get_kind_display()} {self.path} {self.visited_on}"
 
 
 ZERO = Decimal("0")

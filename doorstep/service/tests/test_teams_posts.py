@@ -17,13 +17,13 @@ from doorstep.service import teams, visits
 from doorstep.service.errors import Conflict, Denied, ServiceError
 from doorstep.service.figures import figures
 from doorstep.service.models import (
-    HouseholdVisit,
     PointAccount,
     PointLine,
     PostHolding,
     ServiceRecord,
     Team,
     Theme,
+    Visit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_a_central_household_logs_visits_and_coverage_follows(world):
         )  # fmt: skip
     with pytest.raises(ServiceError, match="走访情况"):
         visits.log_visit(actor=member, household=world.household_a, visited_on=today, found=" ")
-    assert not HouseholdVisit.objects.exists()
+    assert not Visit.objects.exists()
     visits.log_visit(
         actor=member, household=world.household_a, visited_on=today, found="老人身体好，需修水管"
     )

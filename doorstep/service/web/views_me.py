@@ -66,7 +66,7 @@ def me(request: HttpRequest) -> HttpResponse:
         linked = list(
             HouseholdLink.objects.filter(central=central)
             .select_related("household__unit__building")
-            .annotate(last_visit=Max("household__party_visits__visited_on"))
+            .annotate(last_visit=Max("household__visits__visited_on"))
             .order_by("household__unit__building__name", "household__room")
         )
     context = {

@@ -111,7 +111,7 @@ def test_staff_keep_the_reward_catalogue_of_their_area(world, login):
 
 
 def test_a_visit_is_logged_with_its_follow_up_case(cw, client):
-    from doorstep.service.models import HouseholdVisit
+    from doorstep.service.models import Visit
 
     p, w = cw.personas, cw.world
     case = cases.create_case(
@@ -124,10 +124,10 @@ def test_a_visit_is_logged_with_its_follow_up_case(cw, client):
             "found": "水管漏水，已点单"}  # fmt: skip
     r = client.post(reverse("serve:visit_new"), {**form, "follow_up": "110108000"})
     assert r.status_code == 400 and "找不到该工单" in r.content.decode()
-    assert not HouseholdVisit.objects.exists()
+    assert not Visit.objects.exists()
     r = client.post(reverse("serve:visit_new"), {**form, "follow_up": case.number})
     assert r.status_code == 302
-    assert HouseholdVisit.objects.get().follow_up_case == case
+    assert Visit.objects.get().follow_up_case == case
     page = client.get(reverse("serve:me")).content.decode()
     assert 'id="my-month-rank"><b>第1名</b>' in page
 
