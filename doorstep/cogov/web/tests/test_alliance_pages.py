@@ -124,4 +124,5 @@ def test_the_other_communitys_staff_cannot_touch_the_alliance(co, client):
     assert str(agreement.ends_on) == "2027-01-01"
     body = client.get(reverse("cogov:alliances")).content.decode()
     assert "清华东路社区党建联盟" not in body
-    assert f'<option value="{co.world.community_1.pk}">' not in body
+    assert f"{co.world.community_2.name}（社区）" in body  # their own community leads
+    assert f"{co.world.community_1.name}（社区）" not in body  # the other is not offered
