@@ -19,7 +19,7 @@ from django.utils import timezone
 from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Organisation
 from doorstep.core import audit
-from doorstep.core.access import scope_of
+from doorstep.core.access import prefixes, scope_of
 
 from .errors import CogovError, Conflict, NotAllowed
 from .models import (
@@ -68,11 +68,32 @@ def _term(starts: Any, ends: Any) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _territory(org: Organisation) -> str:
-    """The path of the administrative area a node covers (a party body covers its parent's)."""
-    if org.is_party and org.parent_id:
-        return Organisation.objects.get(pk=org.parent_id).path
-    return org.path
+def territory(org: Organisation) -> Organisation:
+    """The administrative area a node covers (a party body covers its parent's)."""
+    return org.parent if org.is_party and org.parent is not None else org
+
+
+def candidate_units(lead: Organisation) -> Any:
+    """Units an alliance may sign with: co-building units and departments at the lead's
+    level or above it (a street's, a district's) and those under it."""
+    return (
+        Organisation.objects.outside_door("units an alliance may sign with, by name")
+        .filter(kind__in=UNIT_KINDS)
+        .filter(Q(parent__path__in=prefixes(lead.path)) | Q(path__startswith=lead.path))
+        .order_by("kind", "name")
+    )
+
+
+def seat_nodes(lead: Organisation) -> Any:
+    """The 大工委 / 大党委 / 大支部 on the lead's line: the street's working committee, the
+    community's party committee, the grids' branches below."""
+    area = territory(lead)
+    return (
+        Organisation.objects.outside_door("the party bodies a member's seat may be in, by name")
+        .filter(kind__in=list(SEAT_KINDS))
+        .filter(Q(parent__path__in=prefixes(area.path)) | Q(path__startswith=area.path))
+        .order_by("path")
+    )
 
 
 # -- lists of 联建 items ---------------------------------------------------------------
@@ -295,11 +316,11 @@ def seat_member(
     if unit is None or unit.kind not in UNIT_KINDS:
         raise CogovError("请选择共建单位或职能部门", "unit")
     first, last = _term(starts_on, ends_on)
-    area = _territory(node)
+    area = territory(node).path
     paired = [
         a
-        for a in in_force(unit, first).select_related("alliance__lead")
-        if _on_one_line(_territory(a.alliance.lead), area)
+        for a in in_force(unit, first).select_related("alliance__lead__parent")
+        if _on_one_line(territory(a.alliance.lead).path, area)
     ]
     if not paired:
         raise CogovError(f"{unit}在任期开始时没有与该组织所在区域的联盟签订有效协议", "unit")

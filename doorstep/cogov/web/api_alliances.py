@@ -66,10 +66,8 @@ def alliance_out(a: Alliance, *, members: bool) -> dict[str, Any]:
     if members:
         rows = list(a.agreements.select_related("unit").prefetch_related("items"))
         out["agreements"] = [agreement_out(x, today) for x in rows]
-        from .views_alliances import seat_nodes
-
         seats = Seat.objects.filter(
-            unit_id__in={x.unit_id for x in rows}, node__in=seat_nodes(a.lead)
+            unit_id__in={x.unit_id for x in rows}, node__in=alliances.seat_nodes(a.lead)
         ).select_related("node", "unit")
         out["seats"] = [
             {
@@ -103,10 +101,8 @@ def get_alliance(request: HttpRequest, alliance_id: PathId) -> Any:
     summary="签订共建协议（协议文本请在页面上传）",
 )
 def sign_agreement(request: HttpRequest, alliance_id: PathId, payload: AgreementIn) -> Any:
-    from .views_alliances import candidate_units
-
     alliance = get_object_or_404(_alliances(request), pk=alliance_id)
-    unit = candidate_units(alliance.lead).filter(pk=payload.unit_id).first()
+    unit = alliances.candidate_units(alliance.lead).filter(pk=payload.unit_id).first()
     if unit is None:
         raise CogovError("该单位不存在或不能加入此联盟", "unit_id")
     agreement = alliances.sign_agreement(

@@ -31,8 +31,7 @@ from doorstep.cogov.models import (
     Sector,
     UnitProfile,
 )
-from doorstep.cogov.models.alliances import LEAD_KINDS, SEAT_KINDS, UNIT_KINDS
-from doorstep.core.access import prefixes
+from doorstep.cogov.models.alliances import LEAD_KINDS, UNIT_KINDS
 from doorstep.core.ids import parse_id
 
 
@@ -119,29 +118,6 @@ def _alliance(request: HttpRequest, pk: int) -> Alliance:
     return found
 
 
-def candidate_units(lead: Organisation) -> QuerySet[Organisation]:
-    """Units an alliance may sign with: co-building units and departments at the lead's
-    level or above it (a street's, a district's) and those under it."""
-    return (
-        Organisation.objects.outside_door("units an alliance may sign with, by name")
-        .filter(kind__in=UNIT_KINDS)
-        .filter(Q(parent__path__in=prefixes(lead.path)) | Q(path__startswith=lead.path))
-        .order_by("kind", "name")
-    )
-
-
-def seat_nodes(lead: Organisation) -> QuerySet[Organisation]:
-    """The 大工委 / 大党委 / 大支部 on the lead's line: the street's working committee, the
-    community's party committee, the grids' branches below."""
-    area = lead.parent if lead.is_party and lead.parent else lead
-    return (
-        Organisation.objects.outside_door("the party bodies a member's seat may be in, by name")
-        .filter(kind__in=list(SEAT_KINDS))
-        .filter(Q(parent__path__in=prefixes(area.path)) | Q(path__startswith=area.path))
-        .order_by("path")
-    )
-
-
 @login_required
 def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alliance = _alliance(request, pk)
@@ -153,10 +129,9 @@ def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     units = sorted({a.unit_id for a in agreements})
-    area = alliance.lead.parent if alliance.lead.is_party else alliance.lead
     seats = (
         Seat.objects.filter(unit_id__in=units)
-        .filter(node__in=seat_nodes(alliance.lead))
+        .filter(node__in=alliances.seat_nodes(alliance.lead))
         .select_related("node", "unit")
         .order_by("node__path", "starts_on")
     )
@@ -172,9 +147,9 @@ def alliance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "seats": [(s, s.starts_on <= today < s.ends_on) for s in seats],
             "keeper": keeper,
             "may_end": alliances.may(user, "cogov.change_agreement", alliance.lead),
-            "may_seat": bool(area) and alliances.may(user, "cogov.add_seat", alliance.lead),
-            "units": candidate_units(alliance.lead) if keeper else [],
-            "seat_nodes": seat_nodes(alliance.lead),
+            "may_seat": alliances.may(user, "cogov.add_seat", alliance.lead),
+            "units": alliances.candidate_units(alliance.lead) if keeper else [],
+            "seat_nodes": alliances.seat_nodes(alliance.lead),
             "seat_units": [a.unit for a in agreements if a.in_force(today)],
             "today": today,
         },
@@ -189,7 +164,9 @@ def alliance_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
     post = request.POST
     try:
         if act == "sign":
-            unit = candidate_units(alliance.lead).filter(pk=parse_id(post.get("unit")) or 0)
+            unit = alliances.candidate_units(alliance.lead).filter(
+                pk=parse_id(post.get("unit")) or 0
+            )
             agreement = alliances.sign_agreement(
                 actor=user, alliance=alliance, unit=unit.first(),
                 starts_on=post.get("starts_on"), ends_on=post.get("ends_on"),
@@ -204,8 +181,14 @@ def alliance_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
             alliances.end_agreement(actor=user, agreement=found, on=post.get("on"))
             messages.success(request, f"{found.unit}的共建协议已终止")
         elif act == "seat":
-            node = seat_nodes(alliance.lead).filter(pk=parse_id(post.get("node")) or 0).first()
-            unit = candidate_units(alliance.lead).filter(pk=parse_id(post.get("unit")) or 0)
+            node = (
+                alliances.seat_nodes(alliance.lead)
+                .filter(pk=parse_id(post.get("node")) or 0)
+                .first()
+            )
+            unit = alliances.candidate_units(alliance.lead).filter(
+                pk=parse_id(post.get("unit")) or 0
+            )
             seat = alliances.seat_member(
                 actor=user, node=node, unit=unit.first(), name=post.get("name"),
                 post=post.get("post") or "兼职委员", starts_on=post.get("starts_on"),
@@ -236,7 +219,7 @@ def agreement_document(request: HttpRequest, pk: int) -> FileResponse:
 # -- co-building units ----------------------------------------------------------------
 
 
-def _unit(user: Any, org_id: int) -> Organisation:
+def _unit(org_id: int) -> Organisation:
     """A co-building unit or department by id: its page is public to everyone signed in,
     like the published lists (what it offers the neighbourhood, no personal data)."""
     found = (
@@ -266,7 +249,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     user = actor_of(request)
-    unit = _unit(user, org_id)
+    unit = _unit(org_id)
     profile = UnitProfile.objects.visible_to(user).filter(unit=unit).first()
     today = timezone.localdate()
     agreements = (
@@ -302,7 +285,7 @@ def unit_detail(request: HttpRequest, org_id: int) -> HttpResponse:
 @require_POST
 def unit_profile(request: HttpRequest, org_id: int) -> HttpResponse:
     user = actor_of(request)
-    unit = _unit(user, org_id)
+    unit = _unit(org_id)
     post = request.POST
     try:
         alliances.save_profile(

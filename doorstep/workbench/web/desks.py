@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import cards as c
+from . import cards_cogov as cg
 
 DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     "resident": (
@@ -40,9 +41,9 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             c.bookings,
             c.hours,
             c.dual_reports,
-            c.needs_open,
-            c.matches_to_complete,
-            c.agreements_ending,
+            cg.needs_open,
+            cg.matches_to_complete,
+            cg.agreements_ending,
             c.conflicts,
             c.headline,
             c.circle,
@@ -56,8 +57,8 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             c.to_verify,
             c.hotline_waiting,
             c.overdue_by_community,
-            c.needs_open,
-            c.agreements_ending,
+            cg.needs_open,
+            cg.agreements_ending,
             c.conflicts,
             c.headline,
             c.circle,
@@ -65,7 +66,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     ),
     "department_liaison": (
         "部门联络员",
-        (c.summonses, c.matches_to_confirm, c.my_units, c.bookings, c.activities_near),
+        (c.summonses, cg.matches_to_confirm, cg.my_units, c.bookings, c.activities_near),
     ),
     "system_admin": ("系统管理员", (c.admin_duties,)),
     "security_admin": ("安全管理员", (c.approvals, c.admin_duties)),

@@ -1,0 +1,146 @@
+"""The workbench's co-governance cards (共建共治): needs waiting for a match, matches to
+confirm or complete, a unit's record, agreements ending soon."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from .cards import ROWS, Card, Row
+
+
+def needs_open(user: Any) -> Card | None:
+    """Needs of the user's area nobody has matched yet, the longest waiting first."""
+    from doorstep.cogov.models import NeedStatus
+    from doorstep.cogov.web.views_lists import AGING_DAYS, visible_needs
+
+    if not user.has_perm("cogov.add_match"):
+        return None
+    waiting = visible_needs(user).filter(status=NeedStatus.OPEN).order_by("created_at", "id")
+    rows = []
+    for need in waiting[:ROWS]:
+        days = need.age_days()
+        rows.append(
+            Row(
+                f"{need.title} · {need.node.name}",
+                reverse("cogov:need", args=[need.pk]),
+                f"已等待{days}天",
+                "overdue" if days >= AGING_DAYS else "",
+            )
+        )
+    url = reverse("cogov:needs") + "?status=unmatched"
+    return Card("needs_open", "待对接的需求", url, waiting.count(), rows)
+
+
+def _match_row(match: Any, today: dt.date) -> Row:
+    late = match.due_on is not None and match.due_on < today
+    note = f"{match.due_on:%m-%d}前认领" if match.due_on else ""
+    return Row(
+        f"{match.need.title} · {match.resource.title}",
+        reverse("cogov:matches"),
+        note,
+        "overdue" if late else "",
+    )
+
+
+def matches_to_confirm(user: Any) -> Card | None:
+    """A unit's liaison: matches staff made with the unit's resources, to take on (认领)."""
+    from doorstep.cogov.web.views_matches import to_confirm
+
+    if not user.has_perm("cogov.confirm_match"):
+        return None
+    waiting = to_confirm(user)
+    today = timezone.localdate()
+    rows = [_match_row(m, today) for m in waiting[:ROWS]]
+    return Card(
+        "matches_confirm", "待认领的供需对接", reverse("cogov:matches"), waiting.count(), rows
+    )
+
+
+def matches_to_complete(user: Any) -> Card | None:
+    """Staff: matches the units took on, to record as done with the residents' rating."""
+    from doorstep.cogov.web.views_matches import to_complete
+
+    if not user.has_perm("cogov.add_match"):
+        return None
+    waiting = to_complete(user)
+    rows = [
+        Row(f"{m.need.title} · {m.resource.provider.name}", reverse("cogov:need", args=[m.need_id]))
+        for m in waiting[:ROWS]
+    ]
+    return Card(
+        "matches_complete", "已认领待办结的对接", reverse("cogov:matches"), waiting.count(), rows
+    )
+
+
+RENEW_DAYS = 60  # an agreement ending within this many days shows on the workbench
+
+
+def my_units(user: Any) -> list[Card]:
+    """A unit's liaison: the unit's page (what it offered, did and was rated) and its
+    agreements ending soon."""
+    from doorstep.accounts.models import Membership
+    from doorstep.cogov.models import Agreement
+    from doorstep.cogov.models.alliances import UNIT_KINDS
+
+    units = [
+        m.organisation
+        for m in Membership.objects.active()
+        .filter(user=user, organisation__kind__in=UNIT_KINDS)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    ]
+    today = timezone.localdate()
+    cards = []
+    for unit in units:
+        ending = Agreement.objects.filter(
+            unit=unit, starts_on__lte=today, ends_on__gt=today,
+            ends_on__lte=today + dt.timedelta(days=RENEW_DAYS),
+        ).select_related("alliance")  # fmt: skip
+        rows = [
+            Row(a.alliance.name, reverse("cogov:unit", args=[unit.pk]),
+                f"协议{a.ends_on:%Y-%m-%d}到期", "soon")
+            for a in ending
+        ]  # fmt: skip
+        cards.append(
+            Card(
+                f"unit_{unit.pk}",
+                f"{unit.name} · 共建成效",
+                reverse("cogov:unit", args=[unit.pk]),
+                rows=rows,
+                hint="本单位提供的资源、完成的对接和项目、群众评价",
+            )
+        )
+    return cards
+
+
+def agreements_ending(user: Any) -> Card | None:
+    """Staff who keep alliances: members' agreements ending soon, to renew or let go."""
+    from doorstep.cogov.models import Agreement, Alliance
+
+    if not user.has_perm("cogov.add_agreement"):
+        return None
+    today = timezone.localdate()
+    ending = (
+        Agreement.objects.filter(
+            alliance__in=Alliance.objects.visible_to(user, "change"),
+            starts_on__lte=today,
+            ends_on__gt=today,
+            ends_on__lte=today + dt.timedelta(days=RENEW_DAYS),
+        )
+        .select_related("alliance", "unit")
+        .order_by("ends_on", "id")
+    )
+    if not ending.exists():
+        return None
+    rows = [
+        Row(f"{a.unit.name} · {a.alliance.name}", reverse("cogov:alliance", args=[a.alliance_id]),
+            f"{a.ends_on:%m-%d}到期", "soon")
+        for a in ending[:ROWS]
+    ]  # fmt: skip
+    # A notice (no count to match a list): the rows lead to each alliance's members.
+    return Card("agreements_ending", f"即将到期的共建协议（{ending.count()}份）",
+                reverse("cogov:alliances"), rows=rows)  # fmt: skip
