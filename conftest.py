@@ -26,8 +26,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # Every page and endpoint the suite requests must read scoped tables through the
     # access door (core/doorguard.py).
     from doorstep.core import doorguard
+    from doorstep.core.testing import serialise_shared_sqlite
 
     doorguard.turn_on()
+    serialise_shared_sqlite()
+
+
+# A test still running after this long is hung (the slowest, a browser walk seeding the
+# demo street first, takes about two minutes): print every thread's stack and end the
+# worker, so the run fails at once, naming the test and the line, instead of timing out.
+HUNG_AFTER_SECONDS = int(os.environ.get("DOORSTEP_TEST_HUNG_AFTER", "600"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    import faulthandler
+    import sys
+
+    from _pytest.faulthandler import fault_handler_stderr_fd_key
+
+    # pytest's copy of the real stderr: the test's own output is being captured.
+    stderr = item.config.stash.get(fault_handler_stderr_fd_key, sys.__stderr__.fileno())
+    faulthandler.dump_traceback_later(HUNG_AFTER_SECONDS, exit=True, file=stderr)
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -247,9 +271,11 @@ class DemoTemplate:
 
     def _sqlite_restore(self, name: str) -> None:
         from doorstep.core.migrations import _audit_guard
+        from doorstep.core.testing import sqlite_lock
 
         connection.ensure_connection()
-        self._snapshots[name].backup(connection.connection)
+        with sqlite_lock(connection):
+            self._snapshots[name].backup(connection.connection)
         # The snapshot's trigger state is whatever it was when taken; leave it lifted,
         # as after a transactional test: each test puts it back (_audit_guard_in_place),
         # and a transactional test's closing flush needs it lifted.

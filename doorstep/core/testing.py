@@ -247,3 +247,70 @@ def wait_for_live_requests(timeout: float = 15.0) -> None:
     for thread in threading.enumerate():
         if "process_request_thread" in thread.name and thread is not threading.current_thread():
             thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def serialise_shared_sqlite() -> None:
+    """Let only one thread at a time use a Django SQLite connection that threads share.
+
+    On SQLite the test database is in memory, and the live server hands the test's own
+    connection to every request thread (Django warns that simultaneous queries through it
+    "may sometimes randomly cause the tests to fail"). Worse, they can hang for good: one
+    thread inside a statement holds SQLite's connection mutex and waits for the GIL to
+    call one of Django's Python SQL functions, while another holds the GIL and waits for
+    the mutex to bind a parameter or read a column. Every statement and fetch on a
+    connection therefore takes that connection's lock first (waiting on it gives up the
+    GIL). Connections not shared between threads each have a lock of their own, so
+    nothing else changes."""
+    import threading
+
+    from django.db.backends.sqlite3 import base
+
+    if getattr(base.DatabaseWrapper, "serialised", False):
+        return
+
+    class SerialisedCursor(base.SQLiteCursorWrapper):
+        def __init__(self, connection: Any, lock: threading.RLock) -> None:
+            super().__init__(connection)
+            self.lock = lock
+
+        def execute(self, query: Any, params: Any = None) -> Any:
+            with self.lock:
+                return super().execute(query, params)
+
+        def executemany(self, query: Any, param_list: Any) -> Any:
+            with self.lock:
+                return super().executemany(query, param_list)
+
+        def fetchone(self) -> Any:
+            with self.lock:
+                return super().fetchone()
+
+        def fetchmany(self, size: int | None = None) -> Any:
+            with self.lock:
+                return super().fetchmany(self.arraysize if size is None else size)
+
+        def fetchall(self) -> Any:
+            with self.lock:
+                return super().fetchall()
+
+        def __next__(self) -> Any:
+            with self.lock:
+                return super().__next__()
+
+        def close(self) -> None:
+            with self.lock:
+                super().close()
+
+    def create_cursor(self: Any, name: Any = None) -> Any:
+        lock = sqlite_lock(self)
+        return self.connection.cursor(factory=lambda conn: SerialisedCursor(conn, lock))
+
+    base.DatabaseWrapper.create_cursor = create_cursor  # type: ignore[method-assign]
+    base.DatabaseWrapper.serialised = True  # type: ignore[attr-defined]
+
+
+def sqlite_lock(wrapper: Any) -> Any:
+    """The lock of a Django SQLite connection (see serialise_shared_sqlite)."""
+    import threading
+
+    return wrapper.__dict__.setdefault("_serial_lock", threading.RLock())

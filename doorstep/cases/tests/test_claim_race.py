@@ -118,7 +118,7 @@ def _threaded_claims(cw: Any, claimers: list[Any]) -> None:
     signed_before = _signed(grid_id)
     outcomes: dict[int, list[Any]] = {cid: [] for cid in case_ids}
     lock = threading.Lock()
-    barrier = threading.Barrier(CLAIMERS)
+    barrier = threading.Barrier(CLAIMERS, timeout=60)
     crashes: list[BaseException] = []
 
     def worker(user: Any) -> None:
@@ -196,7 +196,7 @@ def _second_staff(cw: Any) -> Any:
 
 def _stale_race(case_id: int, moves: list[tuple[Any, str, dict[str, Any]]], version: int):
     """Run the moves at once in threads, all with the same expected_version."""
-    barrier = threading.Barrier(len(moves))
+    barrier = threading.Barrier(len(moves), timeout=60)
     results: list[Any] = [None] * len(moves)
 
     def worker(i: int) -> None:

@@ -50,7 +50,7 @@ def _race() -> None:
             )
             for i in range(2)
         ]
-        barrier = threading.Barrier(2)
+        barrier = threading.Barrier(2, timeout=60)
         results: list[Any] = [None, None]
 
         def accept(

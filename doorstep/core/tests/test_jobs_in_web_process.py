@@ -65,7 +65,7 @@ def test_runserver_serves_and_its_jobs_thread_runs_the_schedule(tmp_path):
             while time.monotonic() < deadline and not (status == 200 and ran):
                 time.sleep(0.5)
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as r:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
                         status = r.status
                 except OSError:
                     pass

@@ -35,7 +35,7 @@ def _race() -> None:
             description=f"楼道清理第{n + 1}次",
             evidence=photo(),
         )
-        barrier = threading.Barrier(2)
+        barrier = threading.Barrier(2, timeout=60)
         results: list[Any] = [None, None]
 
         def approve(

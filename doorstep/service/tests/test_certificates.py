@@ -294,7 +294,7 @@ def _race() -> None:
     served(user, world.grid_a, 10, "1.5")
     start, end = period()
     actors = [user, world.personas["community_officer"]]
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
     results: list[object] = [None, None]
 
     def request(i: int) -> None:

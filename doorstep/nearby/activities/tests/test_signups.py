@@ -170,7 +170,7 @@ def test_twenty_people_race_for_five_places(world):
     people = _residents(world, 20, prefix="race")
     errors: list[BaseException] = []
     if connection.vendor == "postgresql":
-        barrier = threading.Barrier(len(people))
+        barrier = threading.Barrier(len(people), timeout=60)
 
         def go(user) -> None:
             try:

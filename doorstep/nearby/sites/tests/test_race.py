@@ -53,7 +53,7 @@ def _threaded_race() -> None:
 def _one_round(sw: Any, users: list[Any], base: dt.datetime) -> None:
     outcomes: list[Any] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(len(users))
+    barrier = threading.Barrier(len(users), timeout=60)
     crashes: list[BaseException] = []
 
     def worker(i: int, user: Any) -> None:
