@@ -41,12 +41,11 @@ HUNG_AFTER_SECONDS = int(os.environ.get("DOORSTEP_TEST_HUNG_AFTER", "600"))
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     import faulthandler
-    import sys
 
     from _pytest.faulthandler import fault_handler_stderr_fd_key
 
     # pytest's copy of the real stderr: the test's own output is being captured.
-    stderr = item.config.stash.get(fault_handler_stderr_fd_key, sys.__stderr__.fileno())
+    stderr = item.config.stash.get(fault_handler_stderr_fd_key, 2)
     faulthandler.dump_traceback_later(HUNG_AFTER_SECONDS, exit=True, file=stderr)
     try:
         return (yield)
