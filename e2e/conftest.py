@@ -143,6 +143,7 @@ DEMO_LOGINS = (
     "community",
     "street",
     "liaison",
+    "cadre",
     "sysadmin",
     "secadmin",
     "auditor",

@@ -76,6 +76,8 @@ _COGOV_VIEW = [
     "cogov.view_seat",
 ]
 _COGOV_KEEP = _COGOV_VIEW + [
+    "cogov.view_pairing",
+    "service.view_visit",
     "cogov.add_alliance",
     "cogov.change_alliance",
     "cogov.add_agreement",
@@ -186,6 +188,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _SERVICE
         + _COGOV_KEEP
         + ["cogov.approve_project", "cogov.add_scheme"]
+        + ["cogov.add_pairing", "cogov.change_pairing", "cogov.add_pairingoffer"]
         + ["cogov.view_fund", "cogov.add_fund", "cogov.change_fund", "cogov.approve_fund"]
         + ["cockpit.change_indicator"],
     },
@@ -201,7 +204,21 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _ACTIVITIES
         + _COGOV_VIEW
         + ["cogov.add_resource", "cogov.change_resource", "cogov.confirm_match"]
-        + ["cogov.change_unitprofile"],
+        + ["cogov.change_unitprofile"]
+        + ["cogov.view_pairing", "cogov.add_pairingoffer"],
+    },
+    {
+        # 区、街两级机关干部 linked to a community or grid (联系社区、挂钩网格): the role is
+        # held at each linked node for the pairing's term (cogov/pairings.py grants it).
+        # They see the area's places and lists, not residents' records, and log 三结三问
+        # visits with what came of them: a need on the list, a case.
+        "code": "cadre",
+        "name": "联系干部",
+        "scope": ScopeKind.SUBTREE,
+        "perms": ["organisations.view_organisation", "places.view_compound"]
+        + ["places.view_building", "cases.add_case"]
+        + _COGOV_VIEW
+        + ["cogov.add_need", "cogov.view_pairing", "service.add_visit", "service.view_visit"],
     },
     {
         "code": "system_admin",

@@ -132,6 +132,7 @@ def record_need(
     building: Building | None = None,
     source: str = NeedSource.STAFF,
     case: Any = None,
+    visit: Any = None,
 ) -> Need:
     """A need on the list of a community, grid or compound (需求清单)."""
     if node is None or node.kind not in NEED_NODE_KINDS:
@@ -162,6 +163,7 @@ def record_need(
         window_end=end,
         source=source,
         case=case,
+        visit=visit,
         lat=lat,
         lon=lon,
         created_by=actor,

@@ -6,6 +6,7 @@ ID-card and phone number belong to 王芳 in grid A; tests check they never leak
 
 Personas: 网格员甲 (grid A), 网格员乙 (grid B), 网格长甲 (grid A, may unmask), 社区干部
 (清华东路社区), 街道干部 (the street), 党员 (central household in grid A), 居民 (王芳 herself),
+联系干部 (a cadre linked to grid A: the cadre role held there),
 局外人 (no role at all), 审计管理员, 系统管理员, 安全管理员.
 """
 
@@ -157,6 +158,7 @@ def build_world() -> World:
         "street_officer": make_user("street", "街道干部", ("street_officer", street)),
         "party_member": make_user("member", "党员李建国", ("party_member", central_org)),
         "resident": make_user("resident", "居民王芳", ("resident", c1)),
+        "cadre": make_user("cadre", "联系干部", ("cadre", grid_a)),
         "outsider": make_user("outsider", "局外人"),
         "audit_admin": make_user("auditor", "审计管理员", ("audit_admin", street)),
         "system_admin": make_user("sysadmin", "系统管理员", ("system_admin", street)),

@@ -26,6 +26,8 @@ from doorstep.cogov.models import (
     FundLine,
     Match,
     Need,
+    Pairing,
+    PairingOffer,
     Project,
     ProjectEvent,
     Resource,
@@ -34,6 +36,7 @@ from doorstep.cogov.models import (
 )
 from doorstep.inbox.models import Notification
 from doorstep.nearby.sites.models import Booking, BookingSeries, Room, ServiceSite
+from doorstep.service.models import Visit
 
 
 def delete_subtree(root: Organisation) -> dict[str, int]:
@@ -99,10 +102,22 @@ def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
 
 
 def _delete_cogov(path: str, drop: Any) -> None:
-    """The subtree's alliances (agreements, seats, unit profiles), funds and projects. Fund
+    """The subtree's pairings (and its departments'), visits, alliances (agreements, seats,
+    unit profiles), funds and projects. Fund
     lines and project events are append-only for everything but this: they go by a plain
     DELETE past the ORM's guard, with the funds and projects they belong to."""
     unit_q = Q(unit__path__startswith=path)
+    paired_q = Q(path__startswith=path) | Q(department__path__startswith=path)
+    drop("pairing_offer", PairingOffer.objects.filter(pairing__in=Pairing.objects.filter(paired_q)))
+    drop("pairing", Pairing.objects.filter(paired_q))
+    drop(
+        "visit",
+        Visit.objects.filter(
+            Q(path__startswith=path)
+            | Q(node__path__startswith=path)
+            | Q(household__grid__path__startswith=path)
+        ),
+    )
     drop("seat", Seat.objects.filter(Q(path__startswith=path) | unit_q))
     drop("agreement", Agreement.objects.filter(Q(alliance__path__startswith=path) | unit_q))
     drop("alliance", Alliance.objects.filter(path__startswith=path))

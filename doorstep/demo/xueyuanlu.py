@@ -20,7 +20,7 @@ from doorstep.atlas.places.models import Building, Compound, Household, Tenure, 
 from doorstep.atlas.places.partition import draw_grids
 from doorstep.service import credits
 
-from . import activities, alliances, cases, cogov, party, places, service
+from . import activities, alliances, cases, cogov, pairings, party, places, service
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -41,7 +41,7 @@ SEED = 20250630
 OSM_FILE = "data/osm/beijing-xueyuanlu.osm"
 USERNAMES = (
     "admin", "street", "community", "grid", "gridleader", "member", "resident",
-    "volunteer", "liaison", "sysadmin", "secadmin", "auditor", "street2",
+    "volunteer", "liaison", "cadre", "sysadmin", "secadmin", "auditor", "street2",
 ) + cases.LIAISONS  # fmt: skip
 WORK_UNITS = (
     "中国农业大学", "中国矿业大学（北京）", "北京航空航天大学", "北京林业大学", "北京科技大学",
@@ -286,5 +286,7 @@ def seed_xueyuanlu(
             cogov.seed_projects_and_fund(built.street, log)
         with timer.step("党建联盟、共建单位和兼职委员"):
             alliances.seed_alliances(built.street, log)
+        with timer.step("部门结对、联系干部和三结三问"):
+            pairings.seed_pairings(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -16,7 +16,7 @@ from doorstep.atlas.people.models import CentralHousehold, Dimension, HouseholdL
 
 from . import ledger
 from .errors import Denied, ServiceError
-from .models import RuleCode, Visit
+from .models import RuleCode, Visit, VisitKind
 
 
 def central_of(user: Actor) -> CentralHousehold | None:
@@ -58,23 +58,16 @@ def log_visit(
     link = HouseholdLink.objects.filter(central=central, household=household).first()
     if link is None:
         raise Denied("该户不是您的联系户")
-    found = (found or "").strip()
-    if not found or "\x00" in found or len(found) > 500:
-        raise ServiceError("请填写走访情况（不超过500字）", "found")
-    today = timezone.localdate()
-    if visited_on > today:
-        raise ServiceError("走访日期不能晚于今天", "visited_on")
-    if visited_on < today - dt.timedelta(days=60):
-        raise ServiceError("只能补记60天内的走访", "visited_on")
     with transaction.atomic():
-        visit = Visit.objects.create(
-            central=central,
-            household=household,
-            path=household.grid.path,
+        visit = record_visit(
+            visitor=actor,
+            kind=VisitKind.HOUSEHOLD,
             visited_on=visited_on,
             found=found,
+            path=household.grid.path,
+            central=central,
+            household=household,
             follow_up_case=follow_up_case,
-            visitor=actor,
         )
         ledger.grant(
             user=actor,
@@ -83,6 +76,49 @@ def log_visit(
             organisation=household.grid,
         )
     return visit
+
+
+ASKS = {"need": "问需", "advice": "问计", "effect": "问效"}  # 三结三问
+BACKDATE_DAYS = 60  # a visit may be logged up to this many days after it was made
+
+
+def record_visit(
+    *,
+    visitor: Actor,
+    kind: str,
+    visited_on: Any,
+    found: Any,
+    path: str,
+    asks: Any = (),
+    **place: Any,
+) -> Visit:
+    """Every kind of visit is written here (the caller has checked who may): what was
+    found, when (not ahead of today, at most `BACKDATE_DAYS` back), and for a cadre's visit
+    which of 问需/问计/问效 it asked."""
+    found = found.strip() if isinstance(found, str) else ""
+    if not found or len(found) > 500 or any(ord(c) < 32 and c not in "\n\t" for c in found):
+        raise ServiceError("请填写走访情况（不超过500字）", "found")
+    if not isinstance(visited_on, dt.date):
+        raise ServiceError("请填写走访日期", "visited_on")
+    today = timezone.localdate()
+    if visited_on > today:
+        raise ServiceError("走访日期不能晚于今天", "visited_on")
+    if visited_on < today - dt.timedelta(days=BACKDATE_DAYS):
+        raise ServiceError(f"只能补记{BACKDATE_DAYS}天内的走访", "visited_on")
+    if not set(asks or ()) <= set(ASKS):
+        raise ServiceError("问需、问计、问效只能从清单中选择", "asks")
+    asked = [code for code in ASKS if code in set(asks or ())]
+    if kind == VisitKind.CADRE and not asked:
+        raise ServiceError("请至少选择问需、问计、问效中的一项", "asks")
+    return Visit.objects.create(
+        kind=kind,
+        path=path,
+        visited_on=visited_on,
+        found=found,
+        asks=asked,
+        visitor=visitor,
+        **place,
+    )
 
 
 @dataclass(frozen=True)

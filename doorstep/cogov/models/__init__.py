@@ -1,5 +1,6 @@
 """Co-governance models, by topic: the three lists and their matches (`lists`), projects
-(`projects`), the fund (`funds`), 党建联盟 and co-building units (`alliances`)."""
+(`projects`), the fund (`funds`), 党建联盟 and co-building units (`alliances`),
+departments' and cadres' pairings (`pairings`)."""
 
 from .alliances import Agreement, Alliance, Scheme, SchemeItem, Seat, Sector, UnitProfile
 from .funds import Fund, FundLine, FundQuerySet, LineKind, _receipt_path
@@ -22,6 +23,14 @@ from .lists import (
     ResourceStatus,
     Urgency,
 )
+from .pairings import (
+    PAIRED_NODE_KINDS,
+    CadreLevel,
+    Pairing,
+    PairingKind,
+    PairingOffer,
+    PairingQuerySet,
+)
 from .projects import (
     BudgetLine,
     BudgetSource,
@@ -40,4 +49,6 @@ __all__ = [
     "MatchStatus", "Milestone", "Need", "NeedQuerySet", "NeedSource", "NeedStatus", "Project",
     "ProjectEvent", "ProjectKind", "ProjectQuerySet", "ProjectRating", "Quantity", "Resource",
     "ResourceKind", "ResourceQuerySet", "ResourceStatus", "Urgency", "_receipt_path",
+    "PAIRED_NODE_KINDS", "CadreLevel", "Pairing", "PairingKind", "PairingOffer",
+    "PairingQuerySet",
 ]  # fmt: skip

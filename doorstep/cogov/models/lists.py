@@ -156,6 +156,14 @@ class Need(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    visit = models.ForeignKey(
+        "service.Visit",
+        verbose_name=_("来源走访"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs",
+    )
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lon = models.FloatField(_("经度"), null=True, blank=True)
     status = models.CharField(

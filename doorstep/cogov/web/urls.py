@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from . import views_alliances, views_funds, views_lists, views_matches, views_projects, views_sheets
+from . import (
+    views_alliances,
+    views_funds,
+    views_lists,
+    views_matches,
+    views_pairings,
+    views_projects,
+    views_sheets,
+)
 
 app_name = "cogov"
 
@@ -62,6 +70,15 @@ urlpatterns = [
     path("cogov/units/", views_alliances.unit_list, name="units"),
     path("cogov/units/<int:org_id>/", views_alliances.unit_detail, name="unit"),
     path("cogov/units/<int:org_id>/profile/", views_alliances.unit_profile, name="unit_profile"),
+    path("cogov/pairings/", views_pairings.pairing_list, name="pairings"),
+    path("cogov/pairings/new/", views_pairings.pairing_new, name="pairing_new"),
+    re_path(
+        r"^cogov/pairings/(?P<pk>[0-9]{1,10})/(?P<act>end|offer)/$",
+        views_pairings.pairing_act,
+        name="pairing_act",
+    ),
+    path("cogov/visits/", views_pairings.visit_list, name="visits"),
+    path("cogov/visits/new/", views_pairings.visit_new, name="visit_new"),
     path("cogov/projects/", views_projects.project_list, name="projects"),
     path("cogov/projects/new/", views_projects.project_new, name="project_new"),
     path("cogov/projects/<int:pk>/", views_projects.project_detail, name="project"),

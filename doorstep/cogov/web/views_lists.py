@@ -401,12 +401,24 @@ def public_lists(request: HttpRequest, org_id: int) -> HttpResponse:
         .filter(path__startswith=node.path, status=NeedStatus.MET)
         .count()
     )
+    from doorstep.cogov.models import PairingOffer
+
+    # 结对服务清单: what the departments paired with this community (or the grid's) offer.
+    paired = (
+        PairingOffer.objects.outside_door(PUBLIC)
+        .filter(Q(pairing__path__startswith=node.path) | Q(pairing__path__in=above))
+        .filter(pairing__kind="department", pairing__starts_on__lte=timezone.localdate())
+        .filter(pairing__ends_on__gt=timezone.localdate())
+        .select_related("pairing__department", "pairing__node")
+        .order_by("pairing__department__name", "id")[:200]
+    )
     url = links.absolute(request.path)
     return render(
         request,
         "cogov/public.html",
         {
             "node": node,
+            "paired": paired,
             "needs": open_needs,
             "offers": offers,
             "projects": shown,

@@ -168,6 +168,15 @@ class VisitKind(models.TextChoices):
     CADRE = "cadre", _("三结三问")
 
 
+class VisitQuerySet(ScopedQuerySet["Visit"]):
+    """Staff see the visits made in their subtree; a visitor sees their own."""
+
+    scope_paths = ("path",)
+
+    def always(self, user: Any) -> Q | None:
+        return Q(visitor=user)
+
+
 class Visit(models.Model):
     """The one visit model of the platform: a central household's visit to one of its linked
     households (党员联户走访), or a paired cadre's 三结三问 visit to a community or grid
@@ -211,6 +220,8 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("走访")

@@ -144,3 +144,42 @@ def agreements_ending(user: Any) -> Card | None:
     # A notice (no count to match a list): the rows lead to each alliance's members.
     return Card("agreements_ending", f"即将到期的共建协议（{ending.count()}份）",
                 reverse("cogov:alliances"), rows=rows)  # fmt: skip
+
+
+def links_due(user: Any) -> Card | None:
+    """A linked cadre: the communities and grids they have not visited for a month."""
+    from doorstep.cogov import pairings
+
+    if not user.has_perm("service.add_visit"):
+        return None
+    due = pairings.due_links(user)
+    rows = [
+        Row(p.node.name, reverse("cogov:visits"),
+            f"上次 {last:%m-%d}" if last else "尚未走访", "overdue")
+        for p, last in due[:ROWS]
+    ]  # fmt: skip
+    return Card(
+        "cadre_due",
+        "待走访的联系点",
+        reverse("cogov:visits"),
+        len(due),
+        rows,
+        hint=f"{pairings.VISIT_EVERY}天内未走访的联系社区、挂钩网格",
+    )
+
+
+def cadre_record(user: Any) -> Card | None:
+    """A linked cadre's 三结三问 so far, counted from the records."""
+    from doorstep.cogov import pairings
+
+    if not user.has_perm("service.add_visit"):
+        return None
+    record = pairings.record_of(user)
+    url = reverse("cogov:visits")
+    rows = [
+        Row(f"走访 {record.visits} 次（问需{record.asks['need']} · 问计{record.asks['advice']}"
+            f" · 问效{record.asks['effect']}）", url),
+        Row(f"形成需求 {record.needs} 条，转办工单 {record.cases} 件", url),
+        Row(f"推动办结民生实事 {record.deeds} 件", url),
+    ]  # fmt: skip
+    return Card("cadre_record", "我的三结三问", url, rows=rows)

@@ -68,6 +68,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
         "部门联络员",
         (c.summonses, cg.matches_to_confirm, cg.my_units, c.bookings, c.activities_near),
     ),
+    "cadre": ("联系干部", (cg.links_due, cg.cadre_record)),
     "system_admin": ("系统管理员", (c.admin_duties,)),
     "security_admin": ("安全管理员", (c.approvals, c.admin_duties)),
     "audit_admin": ("审计管理员", (c.approvals, c.audit_log)),

@@ -23,6 +23,7 @@ LOGINS = (
     "volunteer",
     "liaison",
     "liaison_cau",
+    "cadre",
     "sysadmin",
     "secadmin",
     "auditor",
@@ -38,6 +39,7 @@ EXPECTED = {
     "volunteer": {"pool", "todo", "service"},
     "liaison": {"summonses"},
     "liaison_cau": {"matches_confirm"},
+    "cadre": {"cadre_due", "cadre_record"},
     "sysadmin": {"admin_category", "admin_holidayoverride"},
     "secadmin": {"approvals", "admin_user"},
     "auditor": {"approvals", "audit"},
@@ -60,6 +62,8 @@ def listed(response: Any) -> int:
         return context["page"].paginator.count
     if "links_due_count" in context:  # 我的服务: linked households due a visit
         return context["links_due_count"]
+    if "due_links_count" in context:  # 三结三问: linked nodes due a visit
+        return context["due_links_count"]
     if "pending_count" in context:
         return context["pending_count"]
     if "total" in context:  # 联户走访覆盖: linked households not visited in the period
