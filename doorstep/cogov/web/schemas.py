@@ -267,3 +267,58 @@ class CoUnitOut(Schema):
     party_org: str
     intro: str
     record: CoUnitRecordOut
+
+
+class PairingOfferOut(Schema):
+    title: str
+    detail: str
+    frequency: str
+
+
+class PairingOut(Schema):
+    id: int
+    kind: str
+    node_id: int
+    node: str
+    department_id: int | None
+    department: str
+    cadre: str
+    level: str
+    post: str
+    starts_on: dt.date
+    ends_on: dt.date
+    in_force: bool
+    offers: list[PairingOfferOut]
+
+
+class VisitNeedIn(Schema):
+    title: str = Field(..., min_length=1, max_length=60)
+    field: str = Field(..., max_length=20)
+    wants: str = Field(..., max_length=20)
+    people: int = Field(1, ge=1, le=1_000_000)
+
+
+class VisitCaseIn(Schema):
+    category_id: int = Field(..., ge=1, le=MAX_ID)
+    description: str = Field(..., min_length=1, max_length=5000)
+
+
+class CadreVisitIn(Schema):
+    node_id: int = Field(..., ge=1, le=MAX_ID)
+    visited_on: dt.date
+    asks: list[str] = Field(..., min_length=1, max_length=3)
+    found: str = Field(..., min_length=1, max_length=500)
+    need: VisitNeedIn | None = None
+    case: VisitCaseIn | None = None
+
+
+class CadreVisitOut(Schema):
+    id: int
+    node_id: int
+    node: str
+    visitor: str
+    visited_on: dt.date
+    asks: list[str]
+    found: str
+    need_ids: list[int]
+    case_number: str | None

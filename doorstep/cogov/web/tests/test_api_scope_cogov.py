@@ -13,32 +13,43 @@ from typing import Any
 import pytest
 
 from config.api import api
-from doorstep.cogov import funds, matching, projects, services
+from doorstep.atlas.organisations.models import Kind
+from doorstep.atlas.organisations.services import create_organisation
+from doorstep.cogov import funds, matching, pairings, projects, services
 from doorstep.cogov.models import Agreement, Match, Need, Project, Resource
 from doorstep.cogov.tests.test_alliances import community_alliance, sign
+from doorstep.service.models import Visit
 
 pytestmark = pytest.mark.django_db
 
 PERSONAS = [
     "grid_worker_a", "grid_worker_b", "grid_leader_a", "community_officer", "street_officer",
     "party_member", "resident", "outsider", "liaison_904", "liaison_theatre", "system_admin",
-    "audit_admin",
+    "audit_admin", "cadre",
 ]  # fmt: skip
 STAFF_A = {"grid_worker_a", "grid_leader_a", "community_officer", "street_officer"}
 # Rows each persona sees (names from `world` below).
 NEEDS = {p: set() for p in PERSONAS} | {
     "grid_worker_a": {"need_a"}, "grid_leader_a": {"need_a"}, "community_officer": {"need_a"},
-    "street_officer": {"need_a", "need_c"}, "liaison_904": {"need_a"},
+    "street_officer": {"need_a", "need_c"}, "liaison_904": {"need_a"}, "cadre": {"need_a"},
 }  # fmt: skip
 RESOURCES = {p: set() for p in PERSONAS} | {
-    p: {"clinic", "room"} for p in ("grid_worker_a", "grid_worker_b", "grid_leader_a", "community_officer", "street_officer")
+    p: {"clinic", "room"} for p in ("grid_worker_a", "grid_worker_b", "grid_leader_a", "community_officer", "street_officer", "cadre")
 } | {"liaison_904": {"clinic"}}  # fmt: skip
-MATCHES = {p: set() for p in PERSONAS} | {p: {"match"} for p in STAFF_A | {"liaison_904"}}
+MATCHES = {p: set() for p in PERSONAS} | {p: {"match"} for p in STAFF_A | {"liaison_904", "cadre"}}
 KEEPERS = {"community_officer", "street_officer"}  # match, close, cancel, complete in grid A
-PROJECTS = {p: set() for p in PERSONAS} | {p: {"project"} for p in STAFF_A}
+PROJECTS = {p: set() for p in PERSONAS} | {p: {"project"} for p in STAFF_A | {"cadre"}}
 FUNDS = {p: set() for p in PERSONAS} | {"street_officer": {"fund"}}
 ALLIANCES = {p: set() for p in PERSONAS} | {
     p: {"alliance"} for p in ("community_officer", "street_officer", "liaison_904")
+}
+# 结对: the community's department pairing, the cadre's link to grid A and their visit there.
+PAIRINGS = {p: set() for p in PERSONAS} | {
+    "community_officer": {"pairing", "link"}, "street_officer": {"pairing", "link"},
+    "cadre": {"link"},
+}  # fmt: skip
+VISITS = {p: set() for p in PERSONAS} | {
+    p: {"visit"} for p in ("community_officer", "street_officer", "cadre")
 }
 
 
@@ -76,9 +87,25 @@ def world(co):
     )
     alliance = community_alliance(co)
     sign(co, alliance, co.hospital)
+    today = dt.date.today()
+    bureau = create_organisation(name="区民政局", kind=Kind.DEPARTMENT, parent=co.world.street)
+    pairing = pairings.pair_department(
+        actor=co.p["street_officer"], department=bureau, node=co.world.community_1,
+        starts_on=today, ends_on=today + dt.timedelta(days=365),
+    )  # fmt: skip
+    link = pairings.link_cadre(
+        actor=co.p["street_officer"], cadre=co.p["cadre"], node=co.world.grid_a, level="street",
+        post="街道科员", starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=365),
+    )  # fmt: skip
+    visit = pairings.record_cadre_visit(
+        actor=co.p["cadre"], node=co.world.grid_a, visited_on=today, asks=["need"],
+        found="走访了解骑手需求",
+    )  # fmt: skip
     co.rows = {
         "need_a": need_a, "need_c": need_c, "clinic": clinic, "room": room, "match": match,
-        "project": project, "fund": fund, "alliance": alliance,
+        "project": project, "fund": fund, "alliance": alliance, "pairing": pairing,
+        "link": link, "visit": visit,
     }  # fmt: skip
     return co
 
@@ -137,6 +164,7 @@ def _create_need(client, co, persona):
         "grid_leader_a",
         "community_officer",
         "street_officer",
+        "cadre",  # holds cogov.add_need at grid A (where the link is)
     }
     expected = 403 if not may_add else (400 if persona == "grid_worker_b" else 201)
     assert r.status_code == expected, (persona, r.content)
@@ -229,7 +257,29 @@ def _unit(client, co, persona):
     assert client.get(f"/api/cogov/units/{co.world.grid_a.pk}").status_code == 404
 
 
+def _record_visit(client, co, persona):
+    before = Visit.objects.count()
+    r = _post(client, "/api/cogov/visits", {
+        "node_id": co.world.grid_a.pk, "visited_on": dt.date.today().isoformat(),
+        "asks": ["need", "effect"], "found": "回访骑手驿站使用情况",
+        "need": {"title": "驿站加装充电柜", "field": "new_workers", "wants": "goods", "people": 15},
+    })  # fmt: skip
+    if persona == "cadre":
+        assert r.status_code == 201, r.content
+        assert r.json()["asks"] == ["need", "effect"] and len(r.json()["need_ids"]) == 1
+        assert Visit.objects.count() == before + 1
+    else:
+        assert r.status_code in (400, 403), (persona, r.status_code)
+        if r.status_code == 400:
+            assert r.json()["field"] == "node_id", (persona, r.content)
+        assert Visit.objects.count() == before
+        assert not Need.objects.filter(title="驿站加装充电柜").exists()
+
+
 MATRIX: dict[tuple[str, str], Callable[..., None]] = {
+    ("get", "/api/cogov/pairings"): _plain_list("/api/cogov/pairings", PAIRINGS),
+    ("get", "/api/cogov/visits"): _plain_list("/api/cogov/visits", VISITS),
+    ("post", "/api/cogov/visits"): _record_visit,
     ("get", "/api/cogov/alliances"): _plain_list("/api/cogov/alliances", ALLIANCES),
     ("get", "/api/cogov/alliances/{alliance_id}"): _detail("/api/cogov/alliances/{id}", ["alliance"], ALLIANCES),
     ("post", "/api/cogov/alliances/{alliance_id}/agreements"): _sign,
