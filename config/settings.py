@@ -285,6 +285,8 @@ CELERY_BEAT_SCHEDULE = {
     # appended to its log; see doorstep/core/events.py).
     "credit-cases": {"task": "doorstep.service.credit_cases", "schedule": 60.0},
     "credit-activities": {"task": "doorstep.service.credit_activities", "schedule": 60.0},
+    "match-cases": {"task": "doorstep.cogov.follow_cases", "schedule": 60.0},
+    "match-activities": {"task": "doorstep.cogov.follow_activities", "schedule": 60.0},
     # A signed checkpoint of the audit chain outside the database (core/checkpoints.py):
     # the interval bounds how much of a cut tail could go unseen.
     "audit-checkpoint": {
@@ -300,8 +302,8 @@ if CASE_SWEEP_MINUTES > 0:
 # What reads each domain's append-only event log: Celery task names, started after every
 # commit that appended to it (doorstep/core/events.py). Lower domains name no consumer.
 EVENT_CONSUMERS: dict[str, list[str]] = {
-    "cases": ["doorstep.service.credit_cases"],
-    "activities": ["doorstep.service.credit_activities"],
+    "cases": ["doorstep.service.credit_cases", "doorstep.cogov.follow_cases"],
+    "activities": ["doorstep.service.credit_activities", "doorstep.cogov.follow_activities"],
 }
 
 # Cache (rate limits): per process in the embedded default; Redis when web nodes are many.

@@ -26,6 +26,9 @@ def _total_on(page) -> int | None:
     m = re.search(r"天内未走访的 (\d+) 户", text)
     if m:
         return int(m.group(1))
+    m = re.search(r"天内未走访的联系点 (\d+) 个", text)
+    if m:
+        return int(m.group(1))
     m = re.search(r"联系户 (\d+) 户，期间走访 (\d+) 户", text)
     if m:
         return int(m.group(1)) - int(m.group(2))

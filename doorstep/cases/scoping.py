@@ -18,10 +18,18 @@ from doorstep.atlas.organisations.models import ADMIN_KINDS, Kind, Organisation
 
 def acts_for_org() -> Q:
     """Memberships that make their holder one of an organisation's handlers: a staff role
-    (not SELF scope), or any role at a unit that is not an administrative area (a party
-    branch, a department…). Residents, party members and volunteers hold SELF
-    memberships at communities and grids; those do not make them the grid's handlers."""
-    return ~Q(role__scope=ScopeKind.SELF) | ~Q(organisation__kind__in=ADMIN_KINDS)
+    (not SELF scope) that sees cases, or any role at a unit that is not an administrative
+    area (a party branch, a department…). Residents, party members and volunteers hold
+    SELF memberships at communities and grids, a linked cadre or an administrator a role
+    that does not see cases; those do not make them the area's handlers."""
+    from doorstep.accounts.models import Role
+
+    sees_cases = Role.objects.filter(
+        permissions__content_type__app_label="cases", permissions__codename="view_case"
+    )
+    return (~Q(role__scope=ScopeKind.SELF) & Q(role__in=sees_cases)) | ~Q(
+        organisation__kind__in=ADMIN_KINDS
+    )
 
 
 def member_org_ids(user: Any) -> frozenset[int]:

@@ -426,7 +426,7 @@ def cancel(*, actor: Actor, match: Match, reason: Any) -> Match:
     return release(locked, actor=actor, status=MatchStatus.CANCELLED, reason=why)
 
 
-def release(match: Match, *, actor: Actor, status: str, reason: str) -> Match:
+def release(match: Match, *, actor: Actor | None, status: str, reason: str) -> Match:
     """Give a live match's amount back to its resource and end the match (in a transaction)."""
     res = Resource.objects.select_for_update().get(pk=match.resource_id)
     res.remaining = min(res.capacity, res.remaining + match.amount)
@@ -457,6 +457,14 @@ def complete(*, actor: Actor, match: Match, rating: Any = None, met: bool = True
     locked = Match.objects.select_for_update().get(pk=match.pk)
     if locked.status != MatchStatus.CONFIRMED:
         raise Conflict("只有已认领的对接可以办结")
+    return finish(locked, actor=actor, stars=stars, met=met)
+
+
+def finish(
+    locked: Match, *, actor: Actor | None, stars: int | None = None, met: bool = True
+) -> Match:
+    """A confirmed match (row locked by the caller) is done: by staff (`complete`), or when
+    the case or activity it became is closed or held (`cogov.follow`, actor None)."""
     locked.status, locked.rating, locked.done_at = MatchStatus.DONE, stars, timezone.now()
     locked.save(update_fields=["status", "rating", "done_at"])
     need = Need.objects.select_for_update().get(pk=locked.need_id)

@@ -348,6 +348,24 @@ class Match(models.Model):
     reason = models.CharField(_("原因"), max_length=200, blank=True)
     rating = models.PositiveSmallIntegerField(_("评价（1–5）"), null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # What a confirmed match became (a project points at its match instead): its case or
+    # activity, each with its own deadline; cogov.follow moves the match as they move.
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("转办工单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    activity = models.ForeignKey(
+        "activities.Activity",
+        verbose_name=_("转为活动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = MatchQuerySet.as_manager()
 

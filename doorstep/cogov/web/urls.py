@@ -88,7 +88,7 @@ urlpatterns = [
         name="project_act",
     ),
     re_path(
-        r"^cogov/matches/(?P<pk>[0-9]{1,10})/(?P<act>confirm|decline|cancel|complete)/$",
+        r"^cogov/matches/(?P<pk>[0-9]{1,10})/(?P<act>confirm|decline|cancel|complete|as_case|as_activity)/$",
         views_matches.match_act,
         name="match_act",
     ),

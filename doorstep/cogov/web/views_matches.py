@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from doorstep.accounts.typing import actor_of
-from doorstep.cogov import matching
+from doorstep.cogov import follow, matching
 from doorstep.cogov.errors import CogovError
 from doorstep.cogov.models import Match, MatchStatus
+from doorstep.core.ids import parse_id
 
 TABS = {
     "todo": "待处理",
@@ -31,7 +32,7 @@ TABS = {
 
 def visible_matches(user: Any) -> QuerySet[Match]:
     return Match.objects.visible_to(user).select_related(
-        "need__node", "resource__provider", "accepted_by", "decided_by"
+        "need__node", "resource__provider", "accepted_by", "decided_by", "case", "activity"
     )
 
 
@@ -75,9 +76,16 @@ def matches(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": TABS.items(),
             "liaison": user.has_perm("cogov.confirm_match"),
+            "categories": _leaf_categories() if tab in ("todo", "confirmed") else [],
             "today": timezone.localdate(),
         },
     )
+
+
+def _leaf_categories() -> Any:
+    from doorstep.cases.models import Category
+
+    return Category.objects.filter(active=True, children__isnull=True).order_by("code")[:400]
 
 
 def _match(request: HttpRequest, pk: int) -> Match:
@@ -118,6 +126,24 @@ def match_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
                 met=request.POST.get("met", "1") == "1",
             )
             done = "已办结该对接"
+        elif act == "as_case":
+            from doorstep.cases.models import Category
+
+            category = Category.objects.filter(
+                active=True, pk=parse_id(request.POST.get("category")) or 0
+            ).first()
+            case = follow.as_case(
+                actor=actor, match=match, category=category,
+                deadline=request.POST.get("deadline"), note=request.POST.get("note"),
+            )  # fmt: skip
+            done = f"已转办工单 {case.number}，工单办结后对接自动办结"
+        elif act == "as_activity":
+            activity = follow.as_activity(
+                actor=actor, match=match, starts_at=request.POST.get("starts_at"),
+                ends_at=request.POST.get("ends_at"), address=request.POST.get("address"),
+                capacity=request.POST.get("capacity"),
+            )  # fmt: skip
+            done = f"已发布活动“{activity.title}”，志愿者签退后对接自动办结"
         else:
             raise Http404("没有这个操作")
     except CogovError as exc:

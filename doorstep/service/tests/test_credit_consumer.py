@@ -68,7 +68,10 @@ def test_a_failing_consumer_leaves_the_case_closed_and_catches_up_once(cw, clien
     assert Case.objects.get(pk=case.pk).status == S.ARCHIVED
     with pytest.raises(RuntimeError):
         credit_cases.apply().get()  # the periodic run meets the fault too: nothing paid
-    assert _balance(member) == 0 and not ConsumedEvent.objects.exists()
+    assert (
+        _balance(member) == 0
+        and not ConsumedEvent.objects.filter(consumer=credits.CASE_CONSUMER).exists()
+    )
 
     monkeypatch.undo()  # the fault is gone: the next run pays, once
     assert credit_cases.apply().get() == 1
@@ -105,7 +108,7 @@ def test_the_cursor_moves_past_settled_events_only_and_reruns_grant_nothing(cw):
         assert credits.credit_cases() == 0  # looked at again: nothing paid twice
     cursor.refresh_from_db()
     assert cursor.last_id == case.events.get(move="rate").id
-    assert not ConsumedEvent.objects.exists()
+    assert not ConsumedEvent.objects.filter(consumer=credits.CASE_CONSUMER).exists()
     assert credits.credit_cases() == 0
     assert _balance(member) == 15 and PointLine.objects.count() == 2
     _recounts_agree()
@@ -138,7 +141,7 @@ def test_a_run_that_started_before_another_moved_the_cursor_handles_nothing_agai
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=11), tick=False):
         credits.credit_cases()  # "run B": cursor past the rating, markers deleted
     assert EventCursor.objects.get(consumer=credits.CASE_CONSUMER).last_id == rated.id
-    assert not ConsumedEvent.objects.exists()
+    assert not ConsumedEvent.objects.filter(consumer=credits.CASE_CONSUMER).exists()
     # "run A", late, with the event it had loaded before B finished
     assert _handle_once(credits.CASE_CONSUMER, rated, credits.credit_case_event) is False
     assert _balance(member) == 15 and ServiceRecord.objects.count() == 1
