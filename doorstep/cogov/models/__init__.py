@@ -1,6 +1,7 @@
 """Co-governance models, by topic: the three lists and their matches (`lists`), projects
 (`projects`), the fund (`funds`), 党建联盟 and co-building units (`alliances`),
-departments' and cadres' pairings (`pairings`)."""
+departments' and cadres' pairings (`pairings`),
+residents' proposals and their support (`proposals`)."""
 
 from .alliances import Agreement, Alliance, Scheme, SchemeItem, Seat, Sector, UnitProfile
 from .funds import Fund, FundLine, FundQuerySet, LineKind, _receipt_path
@@ -41,6 +42,7 @@ from .projects import (
     ProjectQuerySet,
     ProjectRating,
 )
+from .proposals import Proposal, ProposalQuerySet, ProposalStatus, ProposalVote
 
 __all__ = [
     "Agreement", "Alliance", "Scheme", "SchemeItem", "Seat", "Sector", "UnitProfile",
@@ -50,5 +52,5 @@ __all__ = [
     "ProjectEvent", "ProjectKind", "ProjectQuerySet", "ProjectRating", "Quantity", "Resource",
     "ResourceKind", "ResourceQuerySet", "ResourceStatus", "Urgency", "_receipt_path",
     "PAIRED_NODE_KINDS", "CadreLevel", "Pairing", "PairingKind", "PairingOffer",
-    "PairingQuerySet",
+    "PairingQuerySet", "Proposal", "ProposalQuerySet", "ProposalStatus", "ProposalVote",
 ]  # fmt: skip

@@ -322,3 +322,15 @@ class CadreVisitOut(Schema):
     found: str
     need_ids: list[int]
     case_number: str | None
+
+
+class ProposalOut(Schema):
+    id: int
+    node_id: int
+    node: str
+    title: str
+    summary: str
+    status: str
+    votes: int
+    project_id: int | None
+    created_at: dt.datetime

@@ -7,6 +7,7 @@ from . import (
     views_matches,
     views_pairings,
     views_projects,
+    views_proposals,
     views_sheets,
 )
 
@@ -76,6 +77,13 @@ urlpatterns = [
         r"^cogov/pairings/(?P<pk>[0-9]{1,10})/(?P<act>end|offer)/$",
         views_pairings.pairing_act,
         name="pairing_act",
+    ),
+    path("cogov/proposals/", views_proposals.proposal_list, name="proposals"),
+    path("cogov/proposals/new/", views_proposals.proposal_new, name="proposal_new"),
+    re_path(
+        r"^cogov/proposals/(?P<pk>[0-9]{1,10})/(?P<act>support|adopt|decline)/$",
+        views_proposals.proposal_act,
+        name="proposal_act",
     ),
     path("cogov/visits/", views_pairings.visit_list, name="visits"),
     path("cogov/visits/new/", views_pairings.visit_new, name="visit_new"),

@@ -183,3 +183,18 @@ def cadre_record(user: Any) -> Card | None:
         Row(f"推动办结民生实事 {record.deeds} 件", url),
     ]  # fmt: skip
     return Card("cadre_record", "我的三结三问", url, rows=rows)
+
+
+def proposals_near(user: Any) -> Card | None:
+    """A resident: the proposals open in their community, the most supported first."""
+    from doorstep.cogov import proposals
+    from doorstep.cogov.models import Proposal, ProposalStatus
+
+    home = proposals.home_community(user)
+    if home is None:
+        return None
+    open_ = Proposal.objects.visible_to(user).filter(status=ProposalStatus.OPEN)
+    url = reverse("cogov:proposals")
+    rows = [Row(p.title, url, f"{p.votes}人支持") for p in open_.order_by("-votes", "-id")[:ROWS]]
+    return Card("proposals", f"{home.name} · 居民提议", url, rows=rows,
+                hint="为社区提出想办的事，或支持邻居的提议")  # fmt: skip

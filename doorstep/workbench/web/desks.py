@@ -15,7 +15,14 @@ from . import cards_cogov as cg
 DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     "resident": (
         "居民",
-        (c.file_request, c.file_wish, c.my_requests, c.activities_near, c.my_central_household),
+        (
+            c.file_request,
+            c.file_wish,
+            c.my_requests,
+            c.activities_near,
+            c.my_central_household,
+            cg.proposals_near,
+        ),
     ),
     "grid_worker": (
         "网格员",

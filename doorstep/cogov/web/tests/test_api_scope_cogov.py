@@ -15,8 +15,8 @@ import pytest
 from config.api import api
 from doorstep.atlas.organisations.models import Kind
 from doorstep.atlas.organisations.services import create_organisation
-from doorstep.cogov import funds, matching, pairings, projects, services
-from doorstep.cogov.models import Agreement, Match, Need, Project, Resource
+from doorstep.cogov import funds, matching, pairings, projects, proposals, services
+from doorstep.cogov.models import Agreement, Match, Need, Project, ProposalVote, Resource
 from doorstep.cogov.tests.test_alliances import community_alliance, sign
 from doorstep.service.models import Visit
 
@@ -48,6 +48,10 @@ PAIRINGS = {p: set() for p in PERSONAS} | {
     "community_officer": {"pairing", "link"}, "street_officer": {"pairing", "link"},
     "cadre": {"link"},
 }  # fmt: skip
+# The resident's proposal for 清华东路社区: its residents and the community's staff see it.
+PROPOSALS = {p: set() for p in PERSONAS} | {
+    p: {"proposal"} for p in ("community_officer", "street_officer", "resident", "party_member")
+}
 VISITS = {p: set() for p in PERSONAS} | {
     p: {"visit"} for p in ("community_officer", "street_officer", "cadre")
 }
@@ -102,10 +106,11 @@ def world(co):
         actor=co.p["cadre"], node=co.world.grid_a, visited_on=today, asks=["need"],
         found="走访了解骑手需求",
     )  # fmt: skip
+    proposal = proposals.propose(actor=co.p["resident"], title="小区口装快递柜")
     co.rows = {
         "need_a": need_a, "need_c": need_c, "clinic": clinic, "room": room, "match": match,
         "project": project, "fund": fund, "alliance": alliance, "pairing": pairing,
-        "link": link, "visit": visit,
+        "link": link, "visit": visit, "proposal": proposal,
     }  # fmt: skip
     return co
 
@@ -276,7 +281,19 @@ def _record_visit(client, co, persona):
         assert not Need.objects.filter(title="驿站加装充电柜").exists()
 
 
+def _support(client, co, persona):
+    proposal = co.rows["proposal"]
+    r = client.post(f"/api/cogov/proposals/{proposal.pk}/support")
+    residents = {"resident", "party_member"}  # both live in 清华东路社区
+    seen = "proposal" in PROPOSALS[persona]
+    expected = 404 if not seen else (200 if persona in residents else 403)
+    assert r.status_code == expected, (persona, r.content)
+    assert ProposalVote.objects.filter(proposal=proposal).count() == (expected == 200)
+
+
 MATRIX: dict[tuple[str, str], Callable[..., None]] = {
+    ("get", "/api/cogov/proposals"): _plain_list("/api/cogov/proposals", PROPOSALS),
+    ("post", "/api/cogov/proposals/{proposal_id}/support"): _support,
     ("get", "/api/cogov/pairings"): _plain_list("/api/cogov/pairings", PAIRINGS),
     ("get", "/api/cogov/visits"): _plain_list("/api/cogov/visits", VISITS),
     ("post", "/api/cogov/visits"): _record_visit,
