@@ -36,6 +36,7 @@ from .models import (
     Project,
     ProjectEvent,
     ProjectKind,
+    ProjectPhoto,
     ProjectRating,
 )
 from .services import NEED_NODE_KINDS, choice, day, quantity, text
@@ -304,6 +305,29 @@ def rate(*, actor: Actor, project: Project, stars: Any, comment: Any = "") -> Pr
 def rating_of(project: Project) -> dict[str, Any]:
     row = project.ratings.aggregate(avg=Avg("stars"), n=Count("id"))
     return {"average": round(row["avg"], 1) if row["avg"] is not None else None, "count": row["n"]}
+
+
+MAX_PHOTOS = 30
+
+
+@transaction.atomic
+def add_photo(*, actor: Actor, project: Project, image: Any, caption: Any = "") -> ProjectPhoto:
+    """A photo of the work, by those who keep the project (not after it has ended)."""
+    from .uploads import check_photo_only
+
+    _keeps(actor, project)
+    if image is None:
+        raise CogovError("请选择照片", "image")
+    note = text(caption, "caption", "照片说明", 60, required=False)
+    check_photo_only(image, "照片", "image")
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    if ProjectPhoto.objects.filter(project=project).count() >= MAX_PHOTOS:
+        raise CogovError(f"一个项目最多{MAX_PHOTOS}张照片", "image")
+    photo = ProjectPhoto(project=project, caption=note, uploaded_by=actor)
+    photo.image = image
+    photo.save()
+    audit.record(actor=actor, action="create", target=photo, detail={"project": project.pk})
+    return photo
 
 
 def late_milestones(project: Project, today: dt.date | None = None) -> list[Milestone]:

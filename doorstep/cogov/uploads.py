@@ -27,3 +27,16 @@ def check_document(upload: Any, label: str, field: str) -> None:
         check_photo(upload)
     except BadPhoto as exc:
         raise CogovError(exc.message.replace("照片", label), field) from None
+
+
+def check_photo_only(upload: Any, label: str, field: str) -> None:
+    """Refuse anything but a real photo within the size (a project's photos)."""
+    from doorstep.cases.photos import BadPhoto, check_photo
+
+    name = getattr(upload, "name", label)
+    if (getattr(upload, "size", 0) or 0) > MAX_BYTES:
+        raise CogovError(f"{label}“{name}”过大（不超过10MB）", field)
+    try:
+        check_photo(upload)
+    except BadPhoto as exc:
+        raise CogovError(exc.message.replace("照片", label), field) from None

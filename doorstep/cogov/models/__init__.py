@@ -39,6 +39,7 @@ from .projects import (
     Project,
     ProjectEvent,
     ProjectKind,
+    ProjectPhoto,
     ProjectQuerySet,
     ProjectRating,
 )
@@ -49,7 +50,7 @@ __all__ = [
     "DEFAULT_REACH_M", "LIVE_MATCH_STATUSES", "OPEN_NEED_STATUSES", "BudgetLine", "BudgetSource",
     "Field", "Fund", "FundLine", "FundQuerySet", "LineKind", "Match", "MatchQuerySet",
     "MatchStatus", "Milestone", "Need", "NeedQuerySet", "NeedSource", "NeedStatus", "Project",
-    "ProjectEvent", "ProjectKind", "ProjectQuerySet", "ProjectRating", "Quantity", "Resource",
+    "ProjectEvent", "ProjectKind", "ProjectPhoto", "ProjectQuerySet", "ProjectRating", "Quantity", "Resource",
     "ResourceKind", "ResourceQuerySet", "ResourceStatus", "Urgency", "_receipt_path",
     "PAIRED_NODE_KINDS", "CadreLevel", "Pairing", "PairingKind", "PairingOffer",
     "PairingQuerySet", "Proposal", "ProposalQuerySet", "ProposalStatus", "ProposalVote",

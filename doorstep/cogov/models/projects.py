@@ -156,6 +156,31 @@ class Milestone(models.Model):
         return self.done_on is None and self.due_on < (today or timezone.localdate())
 
 
+def _photo_path(photo: ProjectPhoto, name: str) -> str:
+    return f"cogov/projects/{timezone.localdate():%Y/%m}/{name}"
+
+
+class ProjectPhoto(models.Model):
+    """A photo of the project's work (before, during, after), shown with the project to
+    those who see it; checked as case photos are (a real image, at most 10 MB)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("照片"), upload_to=_photo_path)
+    caption = models.CharField(_("说明"), max_length=60, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("项目照片")
+        verbose_name_plural = _("项目照片")
+        ordering = ["project", "at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.project_id}"
+
+
 class ProjectRating(models.Model):
     """A resident's rating of a project published for rating (公示期间): one per person."""
 

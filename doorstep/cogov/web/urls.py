@@ -90,8 +90,13 @@ urlpatterns = [
     path("cogov/projects/", views_projects.project_list, name="projects"),
     path("cogov/projects/new/", views_projects.project_new, name="project_new"),
     path("cogov/projects/<int:pk>/", views_projects.project_detail, name="project"),
+    path(
+        "cogov/projects/<int:pk>/photos/<int:photo_id>",
+        views_projects.project_photo,
+        name="project_photo",
+    ),
     re_path(
-        r"^cogov/projects/(?P<pk>[0-9]{1,10})/(?P<act>move|budget|milestone|milestone_done|served|rate)/$",
+        r"^cogov/projects/(?P<pk>[0-9]{1,10})/(?P<act>move|budget|milestone|milestone_done|served|photo|rate)/$",
         views_projects.project_act,
         name="project_act",
     ),

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -162,6 +162,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "labels": project_flow.STATUS_LABELS,
             "partners": project.partners.all(),
             "money": funds.project_money(project),
+            "photos": project.photos.all(),
         },
     )
 
@@ -215,6 +216,12 @@ def project_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
                 served=post.get("served"),
             )
             return _done(request, project, "已更新参与和服务人次")
+        if act == "photo":
+            projects.add_photo(
+                actor=user, project=project, image=request.FILES.get("image"),
+                caption=post.get("caption"),
+            )  # fmt: skip
+            return _done(request, project, "已上传照片")
         if act == "rate":
             projects.rate(
                 actor=user, project=project, stars=post.get("stars"), comment=post.get("comment")
@@ -224,3 +231,23 @@ def project_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("cogov:project", pk=project.pk)
     raise Http404("没有这个操作")
+
+
+@login_required
+def project_photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
+    """A project's photo, only to those who see the project (MEDIA is not public)."""
+    import mimetypes
+
+    project = _project(request, pk)
+    photo = project.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404("照片不存在")
+    try:
+        fh = photo.image.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("照片不存在") from None
+    kind = mimetypes.guess_type(photo.image.name or "")[0] or "application/octet-stream"
+    response = FileResponse(fh, content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
