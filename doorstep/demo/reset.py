@@ -30,6 +30,7 @@ from doorstep.cogov.models import (
     PairingOffer,
     Project,
     ProjectEvent,
+    Proposal,
     Resource,
     Seat,
     UnitProfile,
@@ -110,6 +111,7 @@ def _delete_cogov(path: str, drop: Any) -> None:
     paired_q = Q(path__startswith=path) | Q(department__path__startswith=path)
     drop("pairing_offer", PairingOffer.objects.filter(pairing__in=Pairing.objects.filter(paired_q)))
     drop("pairing", Pairing.objects.filter(paired_q))
+    drop("proposal", Proposal.objects.filter(path__startswith=path))
     drop(
         "visit",
         Visit.objects.filter(

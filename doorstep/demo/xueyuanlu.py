@@ -20,7 +20,7 @@ from doorstep.atlas.places.models import Building, Compound, Household, Tenure, 
 from doorstep.atlas.places.partition import draw_grids
 from doorstep.service import credits
 
-from . import activities, alliances, cases, cogov, pairings, party, places, service
+from . import activities, alliances, cases, cogov, pairings, party, places, proposals, service
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -288,5 +288,7 @@ def seed_xueyuanlu(
             alliances.seed_alliances(built.street, log)
         with timer.step("部门结对、联系干部和三结三问"):
             pairings.seed_pairings(built.street, log)
+        with timer.step("居民提议与参与式治理项目"):
+            proposals.seed_proposals(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street
