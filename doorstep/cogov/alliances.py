@@ -353,6 +353,7 @@ class UnitRecord:
     projects_done: int  # 参与完成的项目（个）
     served: int  # 服务群众（人次）
     volunteers: int  # 参与人员（人次）
+    activity_volunteers: int  # 本单位主办或协办的活动中签到的志愿者（人次）
     match_rating: float | None  # 对接评价（1–5）
     project_rating: float | None  # 项目评价（1–5）
     ratings: int  # 评价数
@@ -360,8 +361,8 @@ class UnitRecord:
 
 def record_of(unit: Organisation) -> UnitRecord:
     """Counted from the lists: resources it offers, matches done with them, projects it took
-    part in (as a partner or through its resource) that passed inspection, and the ratings
-    of both."""
+    part in (as a partner or through its resource) that passed inspection, the ratings of
+    both, and the volunteers who checked in at the activities it ran or co-ran."""
     offered = Resource.objects.outside_door("a unit's own record, counted").filter(provider=unit)
     counts = offered.aggregate(
         n=Count("id"), live=Count("id", filter=Q(status=ResourceStatus.ACTIVE))
@@ -381,6 +382,15 @@ def record_of(unit: Organisation) -> UnitRecord:
     rated = ProjectRating.objects.filter(project_id__in=ids).aggregate(
         avg=Avg("stars"), n=Count("id")
     )
+    from doorstep.nearby.activities.models import SignUp, SignUpRole
+
+    turnout = (
+        SignUp.objects.filter(Q(activity__organiser=unit) | Q(activity__co_organisers=unit))
+        .filter(role=SignUpRole.VOLUNTEER, checked_in_at__isnull=False)
+        .values("pk")
+        .distinct()
+        .count()
+    )
     return UnitRecord(
         resources=counts["n"],
         live_resources=counts["live"],
@@ -388,6 +398,7 @@ def record_of(unit: Organisation) -> UnitRecord:
         projects_done=len(ids),
         served=totals["served"] or 0,
         volunteers=totals["volunteers"] or 0,
+        activity_volunteers=turnout,
         match_rating=_round(matched["avg"]),
         project_rating=_round(rated["avg"]),
         ratings=matched["rated"] + rated["n"],

@@ -188,3 +188,29 @@ def test_a_units_record_is_counted_from_its_resources_matches_and_projects(co):
     assert alliances.record_of(co.theatre).projects_done == 0
     resource.refresh_from_db()
     assert resource.remaining == Decimal("8")
+
+
+def test_a_units_volunteers_are_counted_from_check_ins_at_the_activities_it_runs(co):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from doorstep.core.testing import make_user
+    from doorstep.nearby.activities import services as activities
+
+    liaison = co.p["liaison_904"]
+    start = timezone.now() + dt.timedelta(days=1)
+    activity = activities.publish(
+        actor=liaison, title="夜间义诊", kind="volunteer", organiser=co.hospital,
+        territory=co.world.grid_a, address="静淑苑1号楼前", starts_at=start,
+        ends_at=start + dt.timedelta(hours=3), capacity=10,
+    )  # fmt: skip
+    doctors = [make_user(f"doc{n}", f"医生{n}") for n in range(3)]
+    for doctor in doctors:
+        activities.sign_up(activity, doctor, as_volunteer=True)
+    with time_machine.travel(start + dt.timedelta(minutes=10)):
+        for doctor in doctors[:2]:  # the third did not come
+            activities.check_in(activity, doctor, by=liaison)
+    assert alliances.record_of(co.hospital).activity_volunteers == 2
+    assert alliances.record_of(co.theatre).activity_volunteers == 0

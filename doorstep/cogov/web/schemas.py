@@ -254,6 +254,7 @@ class CoUnitRecordOut(Schema):
     projects_done: int
     served: int
     volunteers: int
+    activity_volunteers: int
     match_rating: float | None
     project_rating: float | None
     ratings: int
