@@ -49,7 +49,7 @@ def _deadline(value: Any) -> dt.date:
 
 def _confirmed(match: Match) -> Match:
     locked = (
-        Match.objects.select_for_update()
+        Match.objects.select_for_update(of=("self",))
         .select_related("need__node", "need__building", "resource__provider")
         .get(pk=match.pk)
     )

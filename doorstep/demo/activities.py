@@ -85,7 +85,13 @@ def _attendees(community: Organisation, rng: random.Random) -> list[Any]:
         user = user_model(username=f"hd{n:03d}", display_name=f"居民{resident.name}")
         user.set_unusable_password()
         users.append(user)
-    user_model.objects.bulk_create(users)
+    # A demo seeded again after --reset finds its accounts still there (users are kept).
+    kept = set(
+        user_model.objects.filter(username__in=[u.username for u in users]).values_list(
+            "username", flat=True
+        )
+    )
+    user_model.objects.bulk_create([u for u in users if u.username not in kept])
     users = list(user_model.objects.filter(username__in=[u.username for u in users]))
     by_name = {u.username: u for u in users}
     for n, resident in enumerate(chosen, 1):

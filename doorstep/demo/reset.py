@@ -43,6 +43,11 @@ from doorstep.service.models import Visit
 def delete_subtree(root: Organisation) -> dict[str, int]:
     """Delete everything under `root` (and `root`); returns rows deleted per table."""
     done: dict[str, int] = {}
+
+    def drop(label: str, qs: object) -> None:
+        done[label] = qs.only("pk").delete()[0]  # type: ignore[attr-defined]
+
+    _delete_service(root.path, drop)  # its records hold cases and activities
     done["case"] = delete_cases(root.path)
     tallies.subtree_removed(root)  # settles the ancestors' population counters at once
     _delete_rest(root, done)  # bulk deletes: nothing else counts them
@@ -69,6 +74,15 @@ def _delete_rest(root: Organisation, done: dict[str, int]) -> None:
     )
     drop("need", Need.objects.filter(need_q))
     drop("resource", Resource.objects.filter(res_q))
+    # Activities held or run in the subtree, with their sign-ups and attendance log.
+    from doorstep.nearby.activities.models import Activity
+
+    drop(
+        "activity",
+        Activity.objects.filter(
+            Q(territory__path__startswith=path) | Q(organiser__path__startswith=path)
+        ),
+    )
     # Service sites of the subtree (run by or placed in it), with their rooms and bookings.
     site_q = Q(territory_path__startswith=path) | Q(organisation__path__startswith=path)
     sites = ServiceSite.objects.filter(site_q)
@@ -131,6 +145,51 @@ def _delete_cogov(path: str, drop: Any) -> None:
     _raw_delete(ProjectEvent, "project_id", projects)
     drop("fund", Fund.objects.filter(pk__in=funds))
     drop("project", Project.objects.filter(pk__in=projects))
+
+
+def _delete_service(path: str, drop: Any) -> None:
+    """The subtree's people-who-serve rows: service records and their edits, point lines
+    (append-only for everything but this: a plain DELETE past the model's guard) with the
+    redemptions on them, rewards, rules, honour lists, certificates, teams, posts and 双报到.
+    Point accounts are then recounted from the lines left (ledger.recount)."""
+    from doorstep.service import ledger
+    from doorstep.service.models import (
+        Certificate,
+        DualReport,
+        HonourList,
+        PointLine,
+        PointRule,
+        Post,
+        PostHolding,
+        RecordEdit,
+        Redemption,
+        Reward,
+        ServiceRecord,
+        Team,
+        TeamMember,
+    )
+
+    org_q = Q(organisation__path__startswith=path)
+    drop("record_edit", RecordEdit.objects.filter(record__organisation__path__startswith=path))
+    drop("service_record", ServiceRecord.objects.filter(org_q))
+    lines = list(PointLine.objects.filter(org_q).values_list("pk", flat=True))
+    drop(
+        "redemption",
+        Redemption.objects.filter(
+            Q(line_id__in=lines) | Q(reward__organisation__path__startswith=path)
+        ),
+    )
+    _raw_delete(PointLine, "id", lines)
+    drop("reward", Reward.objects.filter(org_q))
+    drop("point_rule", PointRule.objects.filter(org_q))
+    drop("certificate", Certificate.objects.filter(org_q))
+    drop("honour_list", HonourList.objects.filter(org_q))
+    drop("post_holding", PostHolding.objects.filter(post__organisation__path__startswith=path))
+    drop("post", Post.objects.filter(org_q))
+    drop("team_member", TeamMember.objects.filter(team__organisation__path__startswith=path))
+    drop("team", Team.objects.filter(org_q))
+    drop("dual_report", DualReport.objects.filter(community__path__startswith=path))
+    ledger.recount(fix=True)
 
 
 def _raw_delete(model: Any, column: str, ids: list[int]) -> None:

@@ -36,3 +36,25 @@ def test_removing_a_community_takes_its_alliances_projects_and_fund_lines(co, se
     assert not Project.objects.exists() and not Fund.objects.exists()
     assert not FundLine.objects.all().exists() and not Seat.objects.exists()
     assert Organisation.objects.filter(pk=co.hospital.pk).exists()  # the unit stays
+
+
+def test_the_whole_demo_street_can_be_removed_and_its_points_recount_clean(
+    demo_module, db, django_db_blocker
+):
+    """What `seed_demo --reset` does first: everything seeded under the street goes — service
+    records, point lines, teams, activities, pairings, visits, proposals, cases — and the
+    accounts' points recount from the lines left."""
+    from doorstep.cogov.models import Pairing, Proposal
+    from doorstep.demo.reset import delete_subtree
+    from doorstep.nearby.activities.models import Activity
+    from doorstep.service import ledger
+    from doorstep.service.models import PointLine, ServiceRecord, Team, Visit
+
+    street = demo_module
+    assert ServiceRecord.objects.exists() and Pairing.objects.exists() and Visit.objects.exists()
+    done = delete_subtree(street)
+    assert done["organisation"] > 0 and done["service_record"] > 0 and done["visit"] > 0
+    assert not Organisation.objects.filter(path__startswith=street.path).exists()
+    for model in (ServiceRecord, PointLine, Team, Activity, Pairing, Proposal, Visit):
+        assert not model.objects.exists(), model
+    assert ledger.recount() == []
