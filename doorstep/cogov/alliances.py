@@ -54,17 +54,19 @@ def may(actor: Actor, perm: str, org: Organisation) -> bool:
     return scope.covers(org.path) or org.pk in scope.node_ids
 
 
-def _term(starts: Any, ends: Any) -> tuple[dt.date, dt.date]:
-    first = day(starts, "starts_on", "起始日期")
-    last = day(ends, "ends_on", "截止日期")
+def term(starts: Any, ends: Any, what: str = "") -> tuple[dt.date, dt.date]:
+    """A term (an agreement's, a seat's, a pairing's: `what` names it in the messages):
+    both days given, the end after the start, at most five years."""
+    first = day(starts, "starts_on", f"{what}起始日期")
+    last = day(ends, "ends_on", f"{what}截止日期")
     if first is None:
-        raise CogovError("请填写起始日期", "starts_on")
+        raise CogovError(f"请填写{what}起始日期", "starts_on")
     if last is None:
-        raise CogovError("请填写截止日期", "ends_on")
+        raise CogovError(f"请填写{what}截止日期", "ends_on")
     if last <= first:
         raise CogovError("截止日期应晚于起始日期", "ends_on")
     if (last - first).days > MAX_TERM_DAYS:
-        raise CogovError("期限最长五年", "ends_on")
+        raise CogovError(f"{what}期限最长五年", "ends_on")
     return first, last
 
 
@@ -229,7 +231,7 @@ def sign_agreement(
         raise NotAllowed("您不能为该联盟签订共建协议")
     if unit is None or unit.kind not in UNIT_KINDS:
         raise CogovError("请选择共建单位或职能部门", "unit")
-    first, last = _term(starts_on, ends_on)
+    first, last = term(starts_on, ends_on)
     signed = day(signed_on, "signed_on", "签订日期")
     if signed is None:
         raise CogovError("请填写签订日期", "signed_on")
@@ -315,7 +317,7 @@ def seat_member(
         raise NotAllowed("您不能为该组织增补兼职委员")
     if unit is None or unit.kind not in UNIT_KINDS:
         raise CogovError("请选择共建单位或职能部门", "unit")
-    first, last = _term(starts_on, ends_on)
+    first, last = term(starts_on, ends_on)
     area = territory(node).path
     paired = [
         a

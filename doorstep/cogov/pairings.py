@@ -31,7 +31,7 @@ from doorstep.service.errors import ServiceError
 from doorstep.service.models import Visit, VisitKind
 from doorstep.service.visits import record_visit
 
-from .alliances import MAX_TERM_DAYS, may
+from .alliances import may, term
 from .errors import CogovError, Conflict, NotAllowed
 from .models import (
     PAIRED_NODE_KINDS,
@@ -48,20 +48,6 @@ from .services import choice, day, record_need, text
 CADRE_ROLE = "cadre"
 DONE_PROJECT = ("public", "rated")
 MAX_OFFERS = 30  # lines on one department's list for one community
-
-
-def _term(starts: Any, ends: Any) -> tuple[dt.date, dt.date]:
-    first = day(starts, "starts_on", "结对起始日期")
-    last = day(ends, "ends_on", "结对截止日期")
-    if first is None:
-        raise CogovError("请填写结对起始日期", "starts_on")
-    if last is None:
-        raise CogovError("请填写结对截止日期", "ends_on")
-    if last <= first:
-        raise CogovError("截止日期应晚于起始日期", "ends_on")
-    if (last - first).days > MAX_TERM_DAYS:
-        raise CogovError("结对期限最长五年", "ends_on")
-    return first, last
 
 
 def _lock_node(node: Organisation) -> None:
@@ -83,7 +69,7 @@ def pair_department(
         raise NotAllowed("您不能为该社区登记结对")
     if department is None or department.kind != Kind.DEPARTMENT:
         raise CogovError("请选择机关部门", "department")
-    first, last = _term(starts_on, ends_on)
+    first, last = term(starts_on, ends_on, "结对")
     _lock_node(node)
     if Pairing.objects.filter(
         node=node, department=department, starts_on__lt=last, ends_on__gt=first
@@ -123,7 +109,7 @@ def link_cadre(
         raise NotAllowed("您不能为该社区或网格登记联系干部")
     grade = choice(level, CadreLevel, "level", "干部层级")
     title = text(post, "post", "单位职务", 40)
-    first, last = _term(starts_on, ends_on)
+    first, last = term(starts_on, ends_on, "结对")
     _lock_node(node)
     if Pairing.objects.filter(
         node=node, cadre=cadre, starts_on__lt=last, ends_on__gt=first

@@ -4,7 +4,6 @@ reversing, deciding, and the statement of a period as Excel (audited)."""
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +24,8 @@ from doorstep.cogov.models import Fund, FundLine, LineKind, Project
 from doorstep.core import xlsx
 from doorstep.core.errors import DomainError
 from doorstep.core.ids import parse_id
+
+from .files import private_file
 
 
 def _fund(request: HttpRequest, pk: int) -> Fund:
@@ -247,12 +248,4 @@ def fund_receipt(request: HttpRequest, pk: int, line_id: int) -> FileResponse:
     line = fund.lines.filter(pk=line_id).exclude(receipt="").first()
     if line is None:
         raise Http404("票据不存在")
-    try:
-        fh = line.receipt.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("票据不存在") from None
-    kind = mimetypes.guess_type(line.receipt.name or "")[0] or "application/octet-stream"
-    response = FileResponse(fh, content_type=kind)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(line.receipt, "票据不存在")

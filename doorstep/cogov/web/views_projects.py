@@ -22,6 +22,7 @@ from doorstep.cogov.errors import CogovError
 from doorstep.cogov.models import BudgetSource, Match, Milestone, Project, ProjectKind
 from doorstep.core.ids import parse_id
 
+from .files import private_file
 from .views_lists import within
 
 MOVE_LABELS = {"propose": "申报", **{code: m.label for code, m in project_flow.MOVES.items()}}
@@ -236,18 +237,8 @@ def project_act(request: HttpRequest, pk: str, act: str) -> HttpResponse:
 @login_required
 def project_photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
     """A project's photo, only to those who see the project (MEDIA is not public)."""
-    import mimetypes
-
     project = _project(request, pk)
     photo = project.photos.filter(pk=photo_id).first()
     if photo is None:
         raise Http404("照片不存在")
-    try:
-        fh = photo.image.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("照片不存在") from None
-    kind = mimetypes.guess_type(photo.image.name or "")[0] or "application/octet-stream"
-    response = FileResponse(fh, content_type=kind)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(photo.image, "照片不存在")
