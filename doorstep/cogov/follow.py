@@ -71,12 +71,7 @@ def _summary(match: Match) -> str:
 @transaction.atomic
 def as_case(*, actor: Actor, match: Match, category: Any, deadline: Any, note: Any = "") -> Any:
     """Staff file the match as a case for the need's community, due by the deadline."""
-    from doorstep.cases import services as cases
-    from doorstep.cases.errors import CaseError
-    from doorstep.cases.locating import locate
-    from doorstep.cases.models import Source
-
-    from .services import text
+    from .services import file_case, text
 
     if not may_match(actor, match.need):
         raise NotAllowed("您不能为该对接转办工单")
@@ -86,21 +81,18 @@ def as_case(*, actor: Actor, match: Match, category: Any, deadline: Any, note: A
     extra = text(note, "note", "补充说明", 500, required=False)
     locked = _confirmed(match)
     need = locked.need
-    try:
-        case = cases.create_case(
-            actor=actor,
-            category=category,
-            description=_summary(locked) + (f"\n{extra}" if extra else ""),
-            title=f"供需对接：{need.title}"[:120],
-            location=locate(building=need.building, fallback=need.node),
-            source=Source.STAFF,
-            # filed by staff who receive the community's cases: accepted at once, its
-            # clock running to the deadline agreed with the unit
-            accepted=True,
-            due_at=timezone.make_aware(dt.datetime.combine(due, dt.time(23, 59))),
-        )
-    except CaseError as exc:
-        raise CogovError(exc.message, exc.field) from exc
+    case = file_case(
+        actor=actor,
+        category=category,
+        description=_summary(locked) + (f"\n{extra}" if extra else ""),
+        node=need.node,
+        building=need.building,
+        title=f"供需对接：{need.title}"[:120],
+        # filed by staff who receive the community's cases: accepted at once, its clock
+        # running to the deadline agreed with the unit
+        accepted=True,
+        due_at=timezone.make_aware(dt.datetime.combine(due, dt.time(23, 59))),
+    )
     locked.case = case
     locked.save(update_fields=["case"])
     audit.record(actor=actor, action="update", target=locked, detail={"case": case.number})

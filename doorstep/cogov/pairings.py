@@ -31,7 +31,7 @@ from doorstep.service.errors import ServiceError
 from doorstep.service.models import Visit, VisitKind
 from doorstep.service.visits import record_visit
 
-from .alliances import may, term
+from .alliances import DONE_PROJECT, may, term
 from .errors import CogovError, Conflict, NotAllowed
 from .models import (
     PAIRED_NODE_KINDS,
@@ -43,10 +43,9 @@ from .models import (
     PairingKind,
     PairingOffer,
 )
-from .services import choice, day, record_need, text
+from .services import choice, day, file_case, record_need, text
 
 CADRE_ROLE = "cadre"
-DONE_PROJECT = ("public", "rated")
 MAX_OFFERS = 30  # lines on one department's list for one community
 
 
@@ -188,6 +187,14 @@ def _sync_role(actor: Actor, cadre: User, node: Organisation) -> None:
     grants.record(actor, held, "change", before=before)
 
 
+def may_offer(actor: Actor, pairing: Pairing) -> bool:
+    """The department's liaison, or staff above the community, publish its service list."""
+    perm = "cogov.add_pairingoffer"
+    return may(actor, perm, pairing.node) or (
+        pairing.department is not None and may(actor, perm, pairing.department)
+    )
+
+
 @transaction.atomic
 def add_offer(
     *, actor: Actor, pairing: Pairing, title: Any, detail: Any = "", frequency: Any = ""
@@ -196,13 +203,7 @@ def add_offer(
     or the street."""
     if pairing.kind != PairingKind.DEPARTMENT:
         raise CogovError("只有部门结对有服务清单")
-    if not (
-        may(actor, "cogov.add_pairingoffer", pairing.node)
-        or (
-            pairing.department is not None
-            and may(actor, "cogov.add_pairingoffer", pairing.department)
-        )
-    ):
+    if not may_offer(actor, pairing):
         raise NotAllowed("只有该部门或街道可以发布结对服务清单")
     if not pairing.in_force() and pairing.starts_on <= timezone.localdate():
         raise CogovError("该结对已到期，不能再添加服务项目")
@@ -297,25 +298,12 @@ def record_cadre_visit(
 def _file_case(
     actor: Actor, node: Organisation, *, category: Any, description: Any, building: Any = None
 ) -> Any:
-    from doorstep.cases import services as cases
-    from doorstep.cases.errors import CaseError
-    from doorstep.cases.locating import locate
-    from doorstep.cases.models import Source
-
-    if category is None:
-        raise CogovError("请选择工单分类", "category")
     if building is not None and not building.grid.path.startswith(node.path):
         raise CogovError("所选楼栋不在该社区或网格内", "building")
-    try:
-        return cases.create_case(
-            actor=actor,
-            category=category,
-            description=description,
-            location=locate(building=building, fallback=node),
-            source=Source.STAFF,
-        )
-    except CaseError as exc:
-        raise CogovError(exc.message, "case_" + (exc.field or "description")) from exc
+    return file_case(
+        actor=actor, category=category, description=description, node=node,
+        building=building, field_prefix="case_",
+    )  # fmt: skip
 
 
 def deeds_q() -> Q:

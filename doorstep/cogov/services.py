@@ -314,3 +314,30 @@ def set_resource_status(*, actor: Actor, resource: Resource, status: str) -> Res
     locked.save(update_fields=["status"])
     audit.record(actor=actor, action="update", target=locked, detail={"status": status})
     return locked
+
+
+def file_case(
+    *, actor: Actor, category: Any, description: str, node: Organisation,
+    building: Building | None = None, field_prefix: str = "", **extra: Any,
+) -> Any:  # fmt: skip
+    """A case filed by staff from co-governance work (a cadre's visit, a match), located at
+    the building or else the node, through the cases service; its refusal becomes a
+    CogovError (the field named with `field_prefix`, for a form that holds other fields)."""
+    from doorstep.cases import services as cases
+    from doorstep.cases.errors import CaseError
+    from doorstep.cases.locating import locate
+    from doorstep.cases.models import Source
+
+    if category is None:
+        raise CogovError("请选择工单分类", "category")
+    try:
+        return cases.create_case(
+            actor=actor,
+            category=category,
+            description=description,
+            location=locate(building=building, fallback=node),
+            source=Source.STAFF,
+            **extra,
+        )
+    except CaseError as exc:
+        raise CogovError(exc.message, field_prefix + (exc.field or "description")) from exc

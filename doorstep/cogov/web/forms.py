@@ -13,6 +13,13 @@ from doorstep.cogov.models import Field, Quantity, ResourceKind, Urgency
 _BLANK = [("", "——")]
 
 
+def leaf_categories() -> Any:
+    """The case categories a page may file under (active leaves), for a select."""
+    from doorstep.cases.models import Category
+
+    return Category.objects.filter(active=True, children__isnull=True).order_by("code")[:400]
+
+
 class NeedForm(forms.Form):
     node = forms.ModelChoiceField(label="所属社区/网格", queryset=Organisation.objects.none())
     title = forms.CharField(label="需求", max_length=60)

@@ -21,6 +21,8 @@ from doorstep.cogov.errors import CogovError
 from doorstep.cogov.models import Match, MatchStatus
 from doorstep.core.ids import parse_id
 
+from .forms import leaf_categories
+
 TABS = {
     "todo": "待处理",
     "accepted": "待认领",
@@ -76,16 +78,10 @@ def matches(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": TABS.items(),
             "liaison": user.has_perm("cogov.confirm_match"),
-            "categories": _leaf_categories() if tab in ("todo", "confirmed") else [],
+            "categories": leaf_categories() if tab in ("todo", "confirmed") else [],
             "today": timezone.localdate(),
         },
     )
-
-
-def _leaf_categories() -> Any:
-    from doorstep.cases.models import Category
-
-    return Category.objects.filter(active=True, children__isnull=True).order_by("code")[:400]
 
 
 def _match(request: HttpRequest, pk: int) -> Match:

@@ -33,6 +33,8 @@ from doorstep.core.ids import parse_id
 from doorstep.service.models import Visit, VisitKind
 from doorstep.service.visits import ASKS
 
+from .forms import leaf_categories
+
 DEPARTMENTS = "the departments a street may pair with its communities, by name"
 
 
@@ -63,7 +65,9 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
         "cogov/pairings.html",
         {
             "departments": [
-                (p, p.in_force(today), _may_offer(user, p)) for p in rows if p.kind == "department"
+                (p, p.in_force(today), p.in_force() and pairings.may_offer(user, p))
+                for p in rows
+                if p.kind == "department"
             ],
             "cadres": [(p, p.in_force(today)) for p in rows if p.kind == "cadre"],
             "communities": [o for o in nodes if o.kind == Kind.COMMUNITY],
@@ -79,16 +83,6 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
             "may_end": user.has_perm("cogov.change_pairing"),
             "today": today,
         },
-    )
-
-
-def _may_offer(user: Any, pairing: Pairing) -> bool:
-    return pairing.in_force() and (
-        alliances.may(user, "cogov.add_pairingoffer", pairing.node)
-        or (
-            pairing.department is not None
-            and alliances.may(user, "cogov.add_pairingoffer", pairing.department)
-        )
     )
 
 
@@ -170,13 +164,14 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         .order_by("-visited_on", "-id")[:200]
     )
     places = _visit_places(user, links)
+    due = pairings.due_links(user) if links else []
     return render(
         request,
         "cogov/visits.html",
         {
             "links": links,
-            "due": pairings.due_links(user) if links else [],
-            "due_links_count": len(pairings.due_links(user)) if links else 0,
+            "due": due,
+            "due_links_count": len(due),
             "visits": visits,
             "record": pairings.record_of(user)
             if links or user.has_perm("service.add_visit")
@@ -190,7 +185,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "asks": ASKS,
             "fields": Field.choices,
             "wants": ResourceKind.choices,
-            "categories": _leaf_categories() if places else [],
+            "categories": leaf_categories() if places else [],
             "today": timezone.localdate(),
         },
     )
@@ -203,12 +198,6 @@ def _visit_places(user: Any, links: list[Pairing]) -> list[Organisation]:
     q = Organisation.objects.visible_to(user).filter(kind__in=PAIRED_NODE_KINDS)
     paths = [p.node.path for p in links]
     return [o for o in q.order_by("path") if any(o.path.startswith(x) for x in paths)]
-
-
-def _leaf_categories() -> Any:
-    from doorstep.cases.models import Category
-
-    return Category.objects.filter(active=True, children__isnull=True).order_by("code")[:400]
 
 
 @login_required
