@@ -288,6 +288,14 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
             else "。"
         )
     )
+    if g["alliances"] or g["paired_departments"] or g["linked_cadres"]:
+        cogov.sentences.append(
+            f"组建党建联盟 {number(g['alliances'])} 个，在期成员单位 {number(g['alliance_units'])} 家；"
+            f"机关部门结对 {number(g['paired_departments'])} 个，"
+            f"区、街两级机关干部 {number(g['linked_cadres'])} 名联系社区、挂钩网格，"
+            f"{this}开展“三结三问”走访 {number(g['cadre_visits'])} 次，"
+            f"累计推动解决民生实事 {number(g['cadre_deeds'])} 件。"
+        )
     if g["unit_volunteers"]:
         cogov.sentences.append(
             "推动共建单位党员协同各类资源下沉，"

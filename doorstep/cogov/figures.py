@@ -16,17 +16,95 @@ from django.utils import timezone
 
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core.access import prefixes
+from doorstep.nearby.activities.models import SignUp, SignUpRole
+from doorstep.service.models import Visit, VisitKind
 
 from . import project_flow
-from .models import Fund, FundLine, LineKind, Need, NeedStatus, Project, Resource, ResourceStatus
+from .models import (
+    Agreement,
+    Alliance,
+    Fund,
+    FundLine,
+    LineKind,
+    Need,
+    NeedStatus,
+    Pairing,
+    PairingKind,
+    Project,
+    Resource,
+    ResourceStatus,
+)
+from .pairings import deeds_q
 
 WHY = "figures of a node the viewer may open in the cockpit: counts and sums only"
 UNIT_KINDS = (Kind.CO_BUILDING, Kind.DEPARTMENT)
 
 
+def unit_activity_turnout(org: Organisation) -> Any:
+    """Volunteers' check-ins at the activities held in the node's area that a co-building
+    unit or a department ran or co-ran: each is one 人次."""
+    by_unit = Q(activity__organiser__kind__in=UNIT_KINDS) | Q(
+        activity__co_organisers__kind__in=UNIT_KINDS
+    )
+    return SignUp.objects.filter(
+        by_unit,
+        activity__territory_path__startswith=org.path,
+        role=SignUpRole.VOLUNTEER,
+        checked_in_at__isnull=False,
+    )
+
+
+def unit_project_volunteers(org: Organisation) -> Any:
+    """The node's finished projects that co-building units took part in (their volunteers
+    are counted on the project)."""
+    return (
+        Project.objects.outside_door(WHY)
+        .filter(path__startswith=org.path, partners__isnull=False)
+        .filter(status__in=[project_flow.P.PUBLIC, project_flow.P.RATED])
+        .distinct()
+    )
+
+
+def cadre_visits(org: Organisation) -> Any:
+    """区、街两级干部's 三结三问 visits to the node's area."""
+    return Visit.objects.outside_door(WHY).filter(kind=VisitKind.CADRE, path__startswith=org.path)
+
+
+def pairing_figures(org: Organisation, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Alliances led in the area and the units with an agreement in force on the last day
+    of the period; departments paired with its communities and the cadres linked to it then;
+    cadres' visits in the period, and the 民生实事 their visits pushed to closure so far."""
+    on = min(end, timezone.localdate())
+    alliances = Alliance.objects.outside_door(WHY).filter(path__startswith=org.path)
+    members = (
+        Agreement.objects.filter(alliance__in=alliances, starts_on__lte=on, ends_on__gt=on)
+        .values("unit")
+        .distinct()
+        .count()
+    )
+    pairings = Pairing.objects.outside_door(WHY).filter(path__startswith=org.path).in_force(on)
+    visits = cadre_visits(org)
+    return {
+        "alliances": alliances.count(),
+        "alliance_units": members,
+        "paired_departments": pairings.filter(kind=PairingKind.DEPARTMENT)
+        .values("department")
+        .distinct()
+        .count(),
+        "linked_cadres": pairings.filter(kind=PairingKind.CADRE).values("cadre").distinct().count(),
+        "cadre_visits": visits.filter(visited_on__gte=start, visited_on__lte=end).count(),
+        "cadre_deeds": visits.filter(visited_on__lte=end)
+        .filter(deeds_q())
+        .values("pk")
+        .distinct()
+        .count(),
+    }
+
+
 def cogov(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Units and resources serving the node, needs, projects by stage, the fund's income in
-    the period and spending on the node's projects, and units' volunteers on its projects."""
+    the period and spending on the node's projects, units' volunteers (on its projects and
+    at the activities units ran in it), alliances, pairings and cadres' visits."""
     offered = (
         Resource.objects.outside_door(WHY)
         .filter(status=ResourceStatus.ACTIVE)
@@ -48,10 +126,13 @@ def cogov(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
         (code, project_flow.STATUS_LABELS[code], by_stage.get(code, 0))
         for code in project_flow.STAGES
     ]
-    done = projects.filter(status__in=[project_flow.P.PUBLIC, project_flow.P.RATED])
-    unit_volunteers = (
-        done.filter(partners__isnull=False).distinct().aggregate(v=Sum("volunteers"))["v"] or 0
+    on_projects = (
+        Project.objects.outside_door(WHY)
+        .filter(pk__in=unit_project_volunteers(org).values("pk"))
+        .aggregate(v=Sum("volunteers"))["v"]
+        or 0
     )
+    at_activities = unit_activity_turnout(org).values("pk").distinct().count()
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time(), tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
@@ -79,5 +160,8 @@ def cogov(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
         "fund_in": income,
         "fund_out": spent,
         "fund_balance": balance,
-        "unit_volunteers": unit_volunteers,
+        "unit_volunteers": on_projects + at_activities,
+        "unit_volunteers_projects": on_projects,
+        "unit_volunteers_activities": at_activities,
+        **pairing_figures(org, start, end),
     }

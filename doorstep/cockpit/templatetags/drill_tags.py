@@ -49,6 +49,25 @@ def drill_tile(
     )
 
 
+@register.simple_tag(takes_context=True)
+def list_tile(
+    context: Any, perm: str, figure: str, value: Any, label: str, url: str, **query: Any
+) -> str:
+    """A figure tile over a list of another domain (`url` with `query`): a link when the
+    viewer holds `perm`, the list's view permission, else plain."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is not None and user.has_perm(perm):
+        q = urlencode({k: v for k, v in query.items() if v is not None and v != ""})
+        return format_html(
+            '<a class="tile" data-figure="{}" href="{}"><b>{}</b><span>{}</span></a>',
+            figure, f"{url}?{q}" if q else url, value, label,
+        )  # fmt: skip
+    return format_html(
+        '<div class="tile" data-figure="{}"><b>{}</b><span>{}</span></div>', figure, value, label
+    )
+
+
 @register.filter
 def with_codes(vulnerable: dict[str, int]) -> list[tuple[str, str, int]]:
     """{label: n} from the population panel → [(code, label, n)] in the tags' order."""

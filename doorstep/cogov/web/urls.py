@@ -69,6 +69,7 @@ urlpatterns = [
         name="agreement_document",
     ),
     path("cogov/units/", views_alliances.unit_list, name="units"),
+    path("cogov/units/turnout/", views_alliances.unit_turnout, name="turnout"),
     path("cogov/units/<int:org_id>/", views_alliances.unit_detail, name="unit"),
     path("cogov/units/<int:org_id>/profile/", views_alliances.unit_profile, name="unit_profile"),
     path("cogov/pairings/", views_pairings.pairing_list, name="pairings"),

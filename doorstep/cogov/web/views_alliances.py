@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Organisation
-from doorstep.cogov import alliances
+from doorstep.cogov import alliances, figures
 from doorstep.cogov.errors import CogovError
 from doorstep.cogov.models import (
     Agreement,
@@ -33,6 +33,9 @@ from doorstep.cogov.models import (
 )
 from doorstep.cogov.models.alliances import LEAD_KINDS, UNIT_KINDS
 from doorstep.core.ids import parse_id
+from doorstep.nearby.activities.models import Activity
+
+from .views_lists import day_param, within
 
 
 def _alliances(user: Any) -> QuerySet[Alliance]:
@@ -45,12 +48,18 @@ def alliance_list(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("cogov.view_alliance"):
         raise PermissionDenied("没有查看党建联盟的权限")
     today = timezone.localdate()
-    rows = _alliances(user).annotate(
-        members=Count(
-            "agreements__unit",
-            filter=Q(agreements__starts_on__lte=today, agreements__ends_on__gt=today),
-            distinct=True,
-        )
+    on = day_param(request.GET.get("on")) or today
+    org = within(user, request.GET.get("org"))
+    shown = _alliances(user)
+    if org is not None:
+        shown = shown.filter(path__startswith=org.path)
+    in_force = Q(agreements__starts_on__lte=on, agreements__ends_on__gt=on)
+    rows = shown.annotate(members=Count("agreements__unit", filter=in_force, distinct=True))
+    units = (
+        Agreement.objects.filter(alliance__in=shown, starts_on__lte=on, ends_on__gt=on)
+        .values("unit")
+        .distinct()
+        .count()
     )
     leads = [
         o
@@ -62,6 +71,9 @@ def alliance_list(request: HttpRequest) -> HttpResponse:
         "cogov/alliances.html",
         {
             "alliances": rows,
+            "units_in_force": units,
+            "org": org,
+            "on": on,
             "leads": leads,
             "schemes": Scheme.objects.prefetch_related("items"),
             "may_scheme": user.has_perm("cogov.add_scheme"),
@@ -243,6 +255,55 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         request,
         "cogov/units.html",
         {"profiles": profiles, "sectors": Sector.choices, "sector": sector},
+    )
+
+
+@login_required
+def unit_turnout(request: HttpRequest) -> HttpResponse:
+    """The list behind the cockpit's 共建志愿人次: the finished projects co-building units
+    took part in, with their volunteers, and the activities units ran or co-ran, with the
+    volunteers who checked in."""
+    user = actor_of(request)
+    if not user.has_perm("cogov.view_project"):
+        raise PermissionDenied("没有查看共建项目的权限")
+    org = within(user, request.GET.get("org")) or (
+        Organisation.objects.visible_to(user, "cockpit").order_by("path").first()
+    )
+    if org is None:
+        raise PermissionDenied("没有可查看的区域")
+    projects = list(
+        Project.objects.visible_to(user)
+        .filter(pk__in=figures.unit_project_volunteers(org).values("pk"))
+        .prefetch_related("partners")
+        .order_by("-volunteers", "id")
+    )
+    checkins = figures.unit_activity_turnout(org)
+    shown = Activity.objects.visible_to(user).filter(pk__in=checkins.values("activity"))
+    activities = list(
+        shown.select_related("organiser")
+        .prefetch_related("co_organisers")
+        .annotate(
+            turnout=Count(
+                "signups",
+                filter=Q(signups__in=checkins.values("pk")),
+                distinct=True,
+            )
+        )
+        .order_by("-starts_at")
+    )
+    on_projects = sum(p.volunteers for p in projects)
+    at_activities = checkins.filter(activity__in=shown).values("pk").distinct().count()
+    return render(
+        request,
+        "cogov/turnout.html",
+        {
+            "org": org,
+            "projects": projects,
+            "activities": activities,
+            "on_projects": on_projects,
+            "at_activities": at_activities,
+            "total": on_projects + at_activities,
+        },
     )
 
 

@@ -65,6 +65,15 @@ def within(user: Any, raw: Any) -> Organisation | None:
     return Organisation.objects.visible_to(user, "cockpit").filter(pk=pk).first()
 
 
+def day_param(raw: Any) -> dt.date | None:
+    """A date a list is narrowed to (`?on=`, `?from=`, `?to=` from a cockpit figure), or
+    None when absent or not a date."""
+    try:
+        return dt.date.fromisoformat(str(raw or "")[:10])
+    except ValueError:
+        return None
+
+
 def figures(user: Any) -> dict[str, Any]:
     """The matching page's figures over the needs the user sees: open needs with at least
     one suggestion, and of the needs that ever had one, the share a match was accepted for."""

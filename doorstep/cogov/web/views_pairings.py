@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +27,7 @@ from doorstep.cogov.models import (
     Need,
     Pairing,
     PairingOffer,
+    PairingQuerySet,
     ResourceKind,
 )
 from doorstep.core.ids import parse_id
@@ -34,11 +35,14 @@ from doorstep.service.models import Visit, VisitKind
 from doorstep.service.visits import ASKS
 
 from .forms import leaf_categories
+from .views_lists import day_param, within
 
 DEPARTMENTS = "the departments a street may pair with its communities, by name"
+DEEDS = "which visits pushed a 民生实事 to closure, to narrow a list already scoped"
+VISITS_SHOWN = 200
 
 
-def _pairings(user: Any) -> QuerySet[Pairing]:
+def _pairings(user: Any) -> PairingQuerySet:
     return Pairing.objects.visible_to(user).select_related("node", "department", "cadre")
 
 
@@ -48,10 +52,15 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("cogov.view_pairing"):
         raise PermissionDenied("没有查看结对的权限")
     today = timezone.localdate()
+    shown = _pairings(user)
+    org = within(user, request.GET.get("org"))
+    if org is not None:
+        shown = shown.filter(path__startswith=org.path)
+    on = day_param(request.GET.get("on"))
+    if on is not None:
+        shown = shown.in_force(on)
     rows = list(
-        _pairings(user).prefetch_related(
-            Prefetch("offers", queryset=PairingOffer.objects.order_by("id"))
-        )
+        shown.prefetch_related(Prefetch("offers", queryset=PairingOffer.objects.order_by("id")))
     )
     nodes = [
         o
@@ -70,6 +79,10 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
                 if p.kind == "department"
             ],
             "cadres": [(p, p.in_force(today)) for p in rows if p.kind == "cadre"],
+            "department_count": len({p.department_id for p in rows if p.kind == "department"}),
+            "cadre_count": len({p.cadre_id for p in rows if p.kind == "cadre"}),
+            "org": org,
+            "on": on,
             "communities": [o for o in nodes if o.kind == Kind.COMMUNITY],
             "nodes": nodes,
             "all_departments": (
@@ -156,12 +169,22 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     if not user.has_perm("service.view_visit"):
         raise PermissionDenied("没有查看走访记录的权限")
     links = list(pairings.links_of(user))
+    shown = Visit.objects.visible_to(user).filter(kind=VisitKind.CADRE)
+    org = within(user, request.GET.get("org"))
+    if org is not None:
+        shown = shown.filter(path__startswith=org.path)
+    since, until = day_param(request.GET.get("from")), day_param(request.GET.get("to"))
+    if since is not None:
+        shown = shown.filter(visited_on__gte=since)
+    if until is not None:
+        shown = shown.filter(visited_on__lte=until)
+    deeds = request.GET.get("deeds") == "1"
+    if deeds:
+        shown = shown.filter(pk__in=Visit.objects.outside_door(DEEDS).filter(pairings.deeds_q()))
     visits = (
-        Visit.objects.visible_to(user)
-        .filter(kind=VisitKind.CADRE)
-        .select_related("node", "visitor", "follow_up_case")
+        shown.select_related("node", "visitor", "follow_up_case")
         .prefetch_related(Prefetch("needs", queryset=Need.objects.order_by("id")))
-        .order_by("-visited_on", "-id")[:200]
+        .order_by("-visited_on", "-id")
     )
     places = _visit_places(user, links)
     due = pairings.due_links(user) if links else []
@@ -172,7 +195,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "links": links,
             "due": due,
             "due_links_count": len(due),
-            "visits": visits,
+            "visits": visits[:VISITS_SHOWN],
+            "visit_count": visits.count(),
+            "narrowed": {"org": org, "from": since, "to": until, "deeds": deeds},
             "record": pairings.record_of(user)
             if links or user.has_perm("service.add_visit")
             else None,
