@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "doorstep.nearby.activities",
     "doorstep.service",
     "doorstep.cogov",
+    "doorstep.deliberation",
     "doorstep.atlas.web",
     "doorstep.cases.web",
     "doorstep.cases.open311",

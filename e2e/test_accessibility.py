@@ -80,6 +80,15 @@ def _links(page: Any, selector: str) -> list[str]:
     return [h for h in hrefs if h.startswith("/") and not SKIP.search(h)]
 
 
+# What a page is made of (its forms, tables, tabs and sections, numbers left out): a
+# navigation page another login already passed with the same make-up is not checked again.
+MAKE_UP = """() => [...document.querySelectorAll(
+  'main form, main table, main section[id], main [role=tablist], main .tiles')]
+  .map(e => e.tagName + '#' + e.id + ':' + (e.getAttribute('action') || '') + ':'
+    + e.querySelectorAll('input, select, textarea, button, a').length)
+  .join('|').replace(/\\d+/g, 'N')"""
+
+
 def _axe(page: Any) -> list[dict[str, Any]]:
     if not page.evaluate("() => !!window.axe"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -92,7 +101,7 @@ def _axe(page: Any) -> list[dict[str, Any]]:
 
 
 def _walk(
-    page: Any, login: str, *, elder: bool, checked: set[str] | None = None
+    page: Any, login: str, *, elder: bool, checked: set[Any] | None = None
 ) -> tuple[list[str], list[tuple]]:
     """Open every page of the login's navigation, and one page of each kind linked from
     them (leaving out kinds in `checked`, which the walk adds to); return the pages walked
@@ -117,7 +126,12 @@ def _walk(
         ):
             continue  # a link the role may not follow: the scope tests cover refusals
         walked.append(url)
+        make_up = (kind, page.evaluate(MAKE_UP))
+        if url in start and make_up in checked:
+            queue += _links(page, "main a[href]")
+            continue  # the same page, as another login already had it
         checked.add(kind)
+        checked.add(make_up)
         if elder:
             expect(page.locator("body.elder")).to_be_attached()
         found = {"axe": _axe(page), **page.evaluate(CHECKS)}
