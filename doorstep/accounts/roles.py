@@ -19,6 +19,7 @@ _VIEW_MAP = [
     "places.view_household",
     "people.view_resident",
     "people.view_partymember",
+    "people.view_holding",
 ]
 # Numbers that collided with a resident out of the registering person's scope (conflicts.py).
 _CONFLICTS = ["people.view_identityconflict", "people.change_identityconflict"]
@@ -27,11 +28,22 @@ _KEEP_LEDGER = [
     "people.change_resident",
     "places.change_household",
     "places.add_household",
+    # the housing register: owners and proxies of a part (for owners' votes)
+    "people.add_holding",
+    "people.delete_holding",
     # Grid staff keep the grid's 台账 and may take it out, masked unless they may unmask.
     "people.export_ledger",
 ]
 
 _CASE_VIEW = ["cases.view_case"]
+# Owners' votes: grid staff enter the paper ballots they collect door to door; community
+# staff draw up, open and close votes and may see how each part voted (audited).
+_BALLOTS_PAPER = ["deliberation.view_ballot", "deliberation.add_ballotvote"]
+_BALLOTS_RUN = _BALLOTS_PAPER + [
+    "deliberation.add_ballot",
+    "deliberation.change_ballot",
+    "deliberation.view_vote_choices",
+]
 _CASE_HANDLE = ["cases.view_case", "cases.add_case", "cases.handle_case"]
 _ACTIVITIES = [
     "activities.view_activity",
@@ -110,8 +122,9 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "code": "resident",
         "name": "居民",
         "scope": ScopeKind.SELF,
-        "perms": ["people.view_resident", "places.view_household"]
-        + ["cases.view_case", "cases.add_case", "cases.rate_case"],
+        "perms": ["people.view_resident", "places.view_household", "people.view_holding"]
+        + ["cases.view_case", "cases.add_case", "cases.rate_case"]
+        + ["deliberation.view_ballot"],
     },
     {
         "code": "grid_worker",
@@ -122,6 +135,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _CASE_HANDLE
         + ["cases.report_patrol", "cases.escalate_case"]
         + _COGOV_VIEW
+        + _BALLOTS_PAPER
         + ["cogov.add_need"],
     },
     {
@@ -134,6 +148,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _CASE_HANDLE
         + ["cases.report_patrol", "cases.escalate_case"]
         + _COGOV_VIEW
+        + _BALLOTS_PAPER
         + ["cogov.add_need"],
     },
     {
@@ -172,7 +187,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _ACTIVITIES
         + _SITES
         + _SERVICE
-        + _COGOV_KEEP,
+        + _COGOV_KEEP
+        + _BALLOTS_RUN,
     },
     {
         "code": "street_officer",
@@ -190,6 +206,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["cogov.approve_project", "cogov.add_scheme"]
         + ["cogov.add_pairing", "cogov.change_pairing", "cogov.add_pairingoffer"]
         + ["cogov.view_fund", "cogov.add_fund", "cogov.change_fund", "cogov.approve_fund"]
+        + ["deliberation.view_ballot"]
         + ["cockpit.change_indicator"],
     },
     {

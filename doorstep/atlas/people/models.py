@@ -120,6 +120,51 @@ class Resident(models.Model):
         return [TAG_LABELS.get(t, t) for t in (self.tags or [])]
 
 
+class HoldingRole(models.TextChoices):
+    OWNER = "owner", _("业主")
+    PROXY = "proxy", _("委托代理人")
+
+
+class HoldingQuerySet(ScopedQuerySet["Holding"]):
+    scope_paths = ("household__grid__path",)
+
+    def own(self, user: Any) -> Q:
+        return Q(resident__user=user)
+
+
+class Holding(models.Model):
+    """Who holds an exclusive part (a household's home) for owners' matters: its owners (a
+    part owned jointly counts as one owner) and a registered proxy (委托代理人) who may vote
+    in their stead. Tenants are never holders."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("专有部分"), on_delete=models.CASCADE, related_name="holdings"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("业主/代理人"), on_delete=models.CASCADE, related_name="holdings"
+    )
+    role = models.CharField(_("身份"), max_length=8, choices=HoldingRole.choices)
+    since = models.DateField(_("登记日期"), null=True, blank=True)
+
+    objects = HoldingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("业主登记")
+        verbose_name_plural = _("业主登记")
+        ordering = ["household_id", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "resident"], name="holding_once_per_part_and_person"
+            ),
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(role="proxy"), name="holding_one_proxy"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.household_id}"
+
+
 class PartyStatus(models.TextChoices):
     FORMAL = "formal", _("正式党员")
     PROBATIONARY = "probationary", _("预备党员")

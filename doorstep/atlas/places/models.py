@@ -141,6 +141,15 @@ class Tenure(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class AreaSource(models.TextChoices):
+    """Where a part's floor area comes from, in the order the SPC's interpretation on
+    建筑物区分所有权 (第八条) takes them: the register, else a survey, else the contract."""
+
+    REGISTERED = "registered", _("不动产登记")
+    SURVEYED = "surveyed", _("实测")
+    CONTRACT = "contract", _("买卖合同")
+
+
 class HouseholdQuerySet(ScopedQuerySet["Household"]):
     scope_paths = ("grid__path",)
     joins_many = True
@@ -170,6 +179,14 @@ class Household(models.Model):
     tenure = models.CharField(
         _("居住性质"), max_length=16, choices=Tenure.choices, default=Tenure.OWNER
     )
+    # The housing register (房屋登记) of the exclusive part (专有部分), for owners' votes:
+    # area in 0.01 m² (an integer, so thresholds compare exactly), where it comes from, and
+    # whether the developer still holds it (unsold or undelivered).
+    area = models.PositiveIntegerField(_("专有部分面积（0.01㎡）"), null=True, blank=True)
+    area_source = models.CharField(
+        _("面积依据"), max_length=12, choices=AreaSource.choices, blank=True
+    )
+    developer_held = models.BooleanField(_("建设单位未售或未交付"), default=False)
     search_text = models.TextField(editable=False, default="")
 
     objects = HouseholdQuerySet.as_manager()

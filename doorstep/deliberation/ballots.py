@@ -1,0 +1,242 @@
+"""Owners' votes on a compound matter (业主共同决定事项), under 民法典 第二百七十八条.
+
+Staff of the community draw up a ballot for a compound and open it: the roll is then
+taken from the housing register (`atlas.people.holdings.roll_of`) and kept, so later edits
+of the register never move a result. Each part votes once — online by its registered
+owner or proxy, or from a paper ballot entered by staff; an owner of several parts votes
+them all at once, one way. After the deadline staff close it; the tally is always a
+recount of the ballot rows through `vote_rule.owners_tally`. How a part voted is shown only
+to its own voters and to staff holding `deliberation.view_vote_choices`, each such view
+audited.
+
+Keyword-only, take the acting user, atomic; a refusal is a `DeliberationError` (or its
+`NotAllowed` / `Conflict`) with a Chinese message, and leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from doorstep.accounts.typing import Actor
+from doorstep.atlas.people.holdings import roll_of
+from doorstep.atlas.places.models import Compound, Household
+from doorstep.core import audit
+from doorstep.core.access import scope_of
+
+from .clean import choice, moment, text
+from .errors import Conflict, DeliberationError, NotAllowed
+from .models import Ballot, BallotStatus, BallotVote, Channel, RollEntry
+from .models.ballots import ChoiceLabel, MatterChoice
+from .vote_rule import Choice, Matter, OwnersTally, Part, owners_tally
+
+
+def _may(actor: Actor, perm: str, path: str) -> bool:
+    return actor.has_perm(perm) and scope_of(actor, perm).covers(path)
+
+
+def parts_of(compound: Compound) -> Any:
+    """The exclusive parts of a compound: the households in its buildings."""
+    return Household.objects.outside_door("a compound's parts, for its owners' roll").filter(
+        unit__building__compound=compound
+    )
+
+
+@transaction.atomic
+def draw_up(
+    *,
+    actor: Actor,
+    compound: Compound | None,
+    title: Any,
+    question: Any,
+    matter: Any,
+    opens_at: Any,
+    closes_at: Any,
+) -> Ballot:
+    if compound is None:
+        raise DeliberationError("请选择小区", "compound")
+    path = compound.community.path
+    if not _may(actor, "deliberation.add_ballot", path):
+        raise NotAllowed("您不能为该小区发起表决")
+    first = moment(opens_at, "opens_at", "投票开始时间")
+    last = moment(closes_at, "closes_at", "投票截止时间")
+    if last <= first:
+        raise DeliberationError("投票截止时间应晚于开始时间", "closes_at")
+    ballot = Ballot.objects.create(
+        compound=compound,
+        path=path,
+        title=text(title, "title", "表决事项", 60),
+        question=text(question, "question", "表决内容", 2000),
+        matter=choice(matter, MatterChoice, "matter", "事项类别"),
+        opens_at=first,
+        closes_at=last,
+        created_by=actor,
+    )
+    audit.record(actor=actor, action="create", target=ballot)
+    return ballot
+
+
+def _locked(ballot: Ballot) -> Ballot:
+    return (
+        Ballot.objects.outside_door("the ballot the caller holds, locked")
+        .select_for_update()
+        .get(pk=ballot.pk)
+    )
+
+
+@transaction.atomic
+def open_ballot(*, actor: Actor, ballot: Ballot) -> Ballot:
+    """Take the roll from the register and open the ballot. Every part must have its area
+    registered: a roll with holes would count the wrong thresholds."""
+    locked = _locked(ballot)
+    if not _may(actor, "deliberation.change_ballot", locked.path):
+        raise NotAllowed("您不能开启该表决")
+    if locked.status != BallotStatus.DRAFT:
+        raise Conflict("该表决已经开启过")
+    roll = roll_of(parts_of(locked.compound))
+    if not roll:
+        raise DeliberationError("该小区没有登记专有部分（户），无法表决", "compound")
+    missing = [p for p in roll if p.area is None]
+    if missing:
+        raise DeliberationError(
+            f"该小区有 {len(missing)} 户未登记专有部分面积，请先补全房屋登记", "compound"
+        )
+    RollEntry.objects.bulk_create(
+        RollEntry(ballot=locked, household_id=p.household_id, owner=p.owner, area=p.area or 0)
+        for p in roll
+    )
+    locked.status = BallotStatus.OPEN
+    locked.save(update_fields=["status"])
+    audit.record(actor=actor, action="open", target=locked, detail={"parts": len(roll)})
+    return locked
+
+
+def voters_of(ballot: Ballot, household: Household) -> frozenset[int]:
+    """The logins who may vote the part online now: its registered owners and proxy."""
+    for part in roll_of(parts_of(ballot.compound).filter(pk=household.pk)):
+        return part.voters
+    return frozenset()
+
+
+@transaction.atomic
+def cast(
+    *,
+    actor: Actor,
+    ballot: Ballot,
+    household: Household | None,
+    choice_: Any,
+    channel: Any = Channel.ONLINE,
+) -> list[BallotVote]:
+    """Record how a part voted (and every other part of the same owner, the same way)."""
+    locked = _locked(ballot)
+    now = timezone.now()
+    if locked.status != BallotStatus.OPEN:
+        raise Conflict("该表决不在投票期" if locked.status == BallotStatus.DRAFT else "投票已截止")
+    if now < locked.opens_at:
+        raise Conflict("投票尚未开始")
+    if now >= locked.closes_at:
+        raise Conflict("投票已截止")
+    if household is None:
+        raise DeliberationError("请选择房屋", "household")
+    entry = RollEntry.objects.filter(ballot=locked, household=household).first()
+    if entry is None:
+        raise DeliberationError("该户不在本次表决范围内", "household")
+    said = choice(choice_, ChoiceLabel, "choice", "表决意见")
+    if channel == Channel.PAPER:
+        if not _may(actor, "deliberation.add_ballotvote", locked.path):
+            raise NotAllowed("您不能录入纸质表决票")
+    elif channel == Channel.ONLINE:
+        if actor.pk not in voters_of(locked, household):
+            raise NotAllowed("只有该户登记的业主或委托代理人可以投票")
+    else:
+        raise DeliberationError("请选择投票方式", "channel")
+    parts = list(
+        RollEntry.objects.filter(ballot=locked, owner=entry.owner).values_list(
+            "household_id", flat=True
+        )
+    )
+    if BallotVote.objects.filter(ballot=locked, household_id__in=parts).exists():
+        raise Conflict("该户已投票，不能重复投票")
+    try:
+        with transaction.atomic():
+            votes = BallotVote.objects.bulk_create(
+                BallotVote(
+                    ballot=locked,
+                    household_id=h,
+                    choice=said,
+                    channel=channel,
+                    cast_by=actor,
+                    cast_at=now,
+                )  # fmt: skip
+                for h in parts
+            )
+    except IntegrityError:
+        raise Conflict("该户已投票，不能重复投票") from None
+    # who cast for which part, never how
+    audit.record(
+        actor=actor, action="vote", target=locked, detail={"parts": parts, "channel": channel}
+    )
+    return votes
+
+
+def tally(ballot: Ballot) -> OwnersTally:
+    """A recount from the ballot's rows: its roll and its votes."""
+    roll = [
+        Part(h, owner, area)
+        for h, owner, area in RollEntry.objects.filter(ballot=ballot).values_list(
+            "household_id", "owner", "area"
+        )
+    ]
+    choices = {
+        h: Choice(c)
+        for h, c in BallotVote.objects.filter(ballot=ballot).values_list("household_id", "choice")
+    }
+    return owners_tally(roll, choices, Matter(ballot.matter))
+
+
+def figures(t: OwnersTally) -> dict[str, Any]:
+    return {**asdict(t), "quorum": t.quorum, "passed": t.passed}
+
+
+@transaction.atomic
+def close_ballot(*, actor: Actor, ballot: Ballot) -> Ballot:
+    locked = _locked(ballot)
+    if not _may(actor, "deliberation.change_ballot", locked.path):
+        raise NotAllowed("您不能结束该表决")
+    if locked.status != BallotStatus.OPEN:
+        raise Conflict("该表决不在投票期")
+    if timezone.now() < locked.closes_at:
+        raise DeliberationError("投票截止前不能结束表决", "closes_at")
+    result = tally(locked)
+    locked.status = BallotStatus.CLOSED
+    locked.result = figures(result)
+    locked.passed = result.passed
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "result", "passed", "closed_at"])
+    audit.record(actor=actor, action="close", target=locked, detail={"passed": result.passed})
+    return locked
+
+
+@transaction.atomic
+def choices_of(*, actor: Actor, ballot: Ballot) -> dict[int, str]:
+    """How each part voted, for staff who may see it; the view is audited."""
+    if not _may(actor, "deliberation.view_vote_choices", ballot.path):
+        raise NotAllowed("您没有查看各户表决意见的权限")
+    audit.record(actor=actor, action="view_vote_choices", target=ballot)
+    return dict(BallotVote.objects.filter(ballot=ballot).values_list("household_id", "choice"))
+
+
+def my_parts(user: Actor, ballot: Ballot) -> list[tuple[int, str | None]]:
+    """The parts on the roll the user may vote for, and how each voted (their own)."""
+    entries = RollEntry.objects.filter(
+        ballot=ballot, household__holdings__resident__user=user
+    ).values_list("household_id", flat=True)
+    said = dict(
+        BallotVote.objects.filter(ballot=ballot, household_id__in=list(entries)).values_list(
+            "household_id", "choice"
+        )
+    )
+    return [(h, said.get(h)) for h in sorted(set(entries))]

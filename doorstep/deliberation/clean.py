@@ -1,0 +1,54 @@
+"""Input rules the deliberation services share: clean text within a size, a choice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from doorstep.core.text import refusal
+
+from .errors import DeliberationError
+
+
+def text(value: Any, field: str, label: str, limit: int, *, required: bool = True) -> str:
+    """Clean text within `limit` characters: one line, or several for `multiline` fields."""
+    raw = str(value if value is not None else "")
+    if message := refusal(raw):
+        raise DeliberationError(f"{label}{message}", field)
+    clean = raw.strip() if "\n" in raw.strip() else " ".join(raw.split())
+    if required and not clean:
+        raise DeliberationError(f"请填写{label}", field)
+    if len(clean) > limit:
+        raise DeliberationError(f"{label}过长（最多{limit}字）", field)
+    return clean
+
+
+def choice(value: Any, choices: Any, field: str, label: str) -> str:
+    raw = str(value or "").strip()
+    by_label = {str(lbl): code for code, lbl in choices.choices}
+    code = by_label.get(raw, raw)
+    if code not in choices.values:
+        raise DeliberationError(f"请选择{label}", field)
+    return code
+
+
+def moment(value: Any, field: str, label: str) -> dt.datetime:
+    """A date and time (an aware datetime, or "2026-05-01T09:00" from a form)."""
+    if isinstance(value, dt.datetime):
+        found: dt.datetime | None = value
+    else:
+        raw = str(value or "").strip()
+        if message := refusal(raw):
+            raise DeliberationError(f"{label}{message}", field)
+        try:
+            found = parse_datetime(raw.replace(" ", "T")) if raw else None
+        except ValueError:
+            found = None
+    if found is None:
+        raise DeliberationError(f"请填写{label}（如 2026-05-01 09:00）", field)
+    if timezone.is_naive(found):
+        found = timezone.make_aware(found)
+    return found
