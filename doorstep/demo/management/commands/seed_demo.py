@@ -10,9 +10,6 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError
 
 from doorstep.atlas.organisations.models import Organisation
-from doorstep.atlas.people.models import CentralHousehold, HouseholdLink, PartyMember, Resident
-from doorstep.atlas.places.models import Building, Compound, Household, Unit
-from doorstep.cases.models import Assignment, Case, CaseEvent, Category, Rollup
 from doorstep.demo import district, xueyuanlu
 from doorstep.demo.logins import print_logins
 from doorstep.demo.reset import delete_subtree
@@ -23,22 +20,17 @@ PRESETS = {
 }
 
 
-SEEDED = (Organisation, Compound, Building, Unit, Household, Resident, PartyMember,
-          CentralHousehold, HouseholdLink, Category, Case, CaseEvent, Assignment,
-          Rollup)  # fmt: skip
-
-
 def analyze() -> None:
     """Fresh planner statistics after a bulk load.
 
-    Without them PostgreSQL guesses until autovacuum gets round to the tables, and the
-    first pages after a seed (the subtree counts) take about twice as long.
+    Without them PostgreSQL guesses until autovacuum gets round to the tables: the first
+    pages after a seed (the subtree counts) took about twice as long, and a copy of the
+    seeded database (the browser tests' `CREATE DATABASE … TEMPLATE`) never gets round to
+    them — signing in to the workbench took 15 s there. Every table: the demo fills the
+    service, co-building and activity tables too, not just the register.
     """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in SEEDED)
-            cursor.execute(f"ANALYZE {tables}")
-        elif connection.vendor == "sqlite":
+    if connection.vendor in ("postgresql", "sqlite"):
+        with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
 
