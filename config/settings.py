@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "doorstep.nearby.web",
     "doorstep.service.web",
     "doorstep.cogov.web",
+    "doorstep.deliberation.web",
     "doorstep.cockpit",
     "doorstep.workbench.web",
     "doorstep.demo",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("doorstep.nearby.web.urls")),
     path("", include("doorstep.service.web.urls")),
     path("", include("doorstep.cogov.web.urls")),
+    path("", include("doorstep.deliberation.web.urls")),
     path("", include("doorstep.cockpit.urls")),
     path("", include("doorstep.atlas.web.urls")),
 ]

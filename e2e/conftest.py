@@ -144,6 +144,7 @@ DEMO_LOGINS = (
     "street",
     "liaison",
     "cadre",
+    "owner",
     "sysadmin",
     "secadmin",
     "auditor",

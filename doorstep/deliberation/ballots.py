@@ -15,7 +15,7 @@ Keyword-only, take the acting user, atomic; a refusal is a `DeliberationError` (
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -61,6 +61,9 @@ def draw_up(
     path = compound.community.path
     if not _may(actor, "deliberation.add_ballot", path):
         raise NotAllowed("您不能为该小区发起表决")
+    title = text(title, "title", "表决事项", 60)
+    question = text(question, "question", "表决内容", 2000)
+    matter = choice(matter, MatterChoice, "matter", "事项类别")
     first = moment(opens_at, "opens_at", "投票开始时间")
     last = moment(closes_at, "closes_at", "投票截止时间")
     if last <= first:
@@ -68,9 +71,9 @@ def draw_up(
     ballot = Ballot.objects.create(
         compound=compound,
         path=path,
-        title=text(title, "title", "表决事项", 60),
-        question=text(question, "question", "表决内容", 2000),
-        matter=choice(matter, MatterChoice, "matter", "事项类别"),
+        title=title,
+        question=question,
+        matter=matter,
         opens_at=first,
         closes_at=last,
         created_by=actor,
@@ -146,7 +149,8 @@ def cast(
         raise DeliberationError("该户不在本次表决范围内", "household")
     said = choice(choice_, ChoiceLabel, "choice", "表决意见")
     if channel == Channel.PAPER:
-        if not _may(actor, "deliberation.add_ballotvote", locked.path):
+        # staff of the community, or of the part's grid (who collect ballots door to door)
+        if not _may(actor, "deliberation.add_ballotvote", household.grid.path):
             raise NotAllowed("您不能录入纸质表决票")
     elif channel == Channel.ONLINE:
         if actor.pk not in voters_of(locked, household):
@@ -240,3 +244,107 @@ def my_parts(user: Actor, ballot: Ballot) -> list[tuple[int, str | None]]:
         )
     )
     return [(h, said.get(h)) for h in sorted(set(entries))]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One line of a result: what is needed, what there is, and whether it is met."""
+
+    label: str
+    have: int
+    need: int  # the least integer that meets the rule
+    of: int  # the base the rule is a share of
+    share: str  # the rule, in the law's words
+    met: bool
+    area: bool  # amounts in 0.01 m² (else owners)
+
+
+def _least_at_least(whole: int, num: int, den: int) -> int:
+    return -(-whole * num // den)  # ceil(whole·num/den): 以上
+
+
+def thresholds(t: OwnersTally) -> list[Threshold]:
+    """The four tests of a result, each with the least amount that meets it."""
+    if t.matter == Matter.MAJOR:
+        agree = ("四分之三以上", lambda v: _least_at_least(v, 3, 4))
+    else:
+        agree = ("过半数", lambda v: v // 2 + 1)
+    return [
+        Threshold("参与表决的专有部分面积", t.voted.area, _least_at_least(t.total.area, 2, 3),
+                  t.total.area, "三分之二以上", t.quorum_area, True),
+        Threshold("参与表决的业主人数", t.voted.owners, _least_at_least(t.total.owners, 2, 3),
+                  t.total.owners, "三分之二以上", t.quorum_owners, False),
+        Threshold("同意的专有部分面积", t.yes.area, agree[1](t.voted.area), t.voted.area,
+                  agree[0], t.pass_area, True),
+        Threshold("同意的业主人数", t.yes.owners, agree[1](t.voted.owners), t.voted.owners,
+                  agree[0], t.pass_owners, False),
+    ]  # fmt: skip
+
+
+MAX_BATCH = 2000  # paper ballots entered at once (a compound's stack)
+
+
+@transaction.atomic
+def enter_paper_stack(*, actor: Actor, ballot: Ballot, choices: dict[int, Any]) -> int:
+    """Enter a stack of paper ballots at once (唱票录入): {household id: choice}. All or
+    nothing: one part off the roll, out of the actor's area, already voted, or one owner's
+    two parts marked two ways refuses the whole stack. Returns the parts recorded (an
+    owner's other parts follow their choice)."""
+    locked = _locked(ballot)
+    now = timezone.now()
+    if locked.status != BallotStatus.OPEN or not locked.opens_at <= now < locked.closes_at:
+        raise Conflict("该表决不在投票期")
+    if not choices or len(choices) > MAX_BATCH:
+        raise DeliberationError(f"一次录入 1–{MAX_BATCH} 张表决票", "choices")
+    said = {h: choice(c, ChoiceLabel, "choice", "表决意见") for h, c in choices.items()}
+    entries = {
+        e.household_id: e for e in RollEntry.objects.filter(ballot=locked, household_id__in=said)
+    }
+    if len(entries) != len(said):
+        raise DeliberationError("有房屋不在本次表决范围内", "household")
+    grids = dict(
+        Household.objects.outside_door("the grids of the parts entered, to check the scope")
+        .filter(pk__in=said)
+        .values_list("pk", "grid__path")
+    )
+    if not all(_may(actor, "deliberation.add_ballotvote", grids[h]) for h in said):
+        raise NotAllowed("您不能录入这些房屋的纸质表决票")
+    by_owner: dict[str, str] = {}
+    for h, c in said.items():
+        if by_owner.setdefault(entries[h].owner, c) != c:
+            raise DeliberationError("同一业主的多套房屋表决意见不一致", "choices")
+    parts = dict(
+        RollEntry.objects.filter(ballot=locked, owner__in=by_owner).values_list(
+            "household_id", "owner"
+        )
+    )
+    if BallotVote.objects.filter(ballot=locked, household_id__in=parts).exists():
+        raise Conflict("有房屋已投票，不能重复投票")
+    try:
+        with transaction.atomic():
+            BallotVote.objects.bulk_create(
+                (BallotVote(ballot=locked, household_id=h, choice=by_owner[owner],
+                            channel=Channel.PAPER, cast_by=actor, cast_at=now)
+                 for h, owner in parts.items()),
+                batch_size=1000,
+            )  # fmt: skip
+    except IntegrityError:
+        raise Conflict("有房屋已投票，不能重复投票") from None
+    audit.record(
+        actor=actor, action="vote", target=locked,
+        detail={"parts": sorted(parts), "channel": Channel.PAPER},
+    )  # fmt: skip
+    return len(parts)
+
+
+def pending_for(user: Actor) -> list[Ballot]:
+    """The open ballots the user may still vote in: a part of theirs on the roll, unvoted."""
+    now = timezone.now()
+    candidates = (
+        Ballot.objects.visible_to(user)
+        .filter(status=BallotStatus.OPEN, opens_at__lte=now, closes_at__gt=now)
+        .filter(roll__household__holdings__resident__user=user)
+        .distinct()
+        .order_by("closes_at", "pk")
+    )
+    return [b for b in candidates if any(said is None for _h, said in my_parts(user, b))]

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .errors import DeliberationError
+
 
 class Matter(StrEnum):
     """Which majority an owners' matter needs."""
@@ -44,7 +46,7 @@ class Choice(StrEnum):
     ABSTAIN = "abstain"  # 弃权
 
 
-class RuleError(ValueError):
+class RuleError(DeliberationError):
     """The input cannot be tallied (an empty roll, one owner voting two ways…)."""
 
 

@@ -20,7 +20,18 @@ from doorstep.atlas.places.models import Building, Compound, Household, Tenure, 
 from doorstep.atlas.places.partition import draw_grids
 from doorstep.service import credits
 
-from . import activities, alliances, cases, cogov, pairings, party, places, proposals, service
+from . import (
+    activities,
+    alliances,
+    ballots,
+    cases,
+    cogov,
+    pairings,
+    party,
+    places,
+    proposals,
+    service,
+)
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
 from .layout import BuildingPlan, StreetPlan, hull_of, plan_street
@@ -41,7 +52,7 @@ SEED = 20250630
 OSM_FILE = "data/osm/beijing-xueyuanlu.osm"
 USERNAMES = (
     "admin", "street", "community", "grid", "gridleader", "member", "resident",
-    "volunteer", "liaison", "cadre", "sysadmin", "secadmin", "auditor", "street2",
+    "volunteer", "liaison", "cadre", "owner", "sysadmin", "secadmin", "auditor", "street2",
 ) + cases.LIAISONS  # fmt: skip
 WORK_UNITS = (
     "中国农业大学", "中国矿业大学（北京）", "北京航空航天大学", "北京林业大学", "北京科技大学",
@@ -290,5 +301,9 @@ def seed_xueyuanlu(
             pairings.seed_pairings(built.street, log)
         with timer.step("居民提议与参与式治理项目"):
             proposals.seed_proposals(built.street, log)
+    with timer.step("房屋登记与业主表决"):
+        ballots.seed_register(built.street, log)
+        if with_cases:
+            ballots.seed_ballots(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

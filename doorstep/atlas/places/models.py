@@ -183,10 +183,16 @@ class Household(models.Model):
     # area in 0.01 m² (an integer, so thresholds compare exactly), where it comes from, and
     # whether the developer still holds it (unsold or undelivered).
     area = models.PositiveIntegerField(_("专有部分面积（0.01㎡）"), null=True, blank=True)
+    # (defaults in the database too: the ledger import and the demo write rows by COPY)
     area_source = models.CharField(
-        _("面积依据"), max_length=12, choices=AreaSource.choices, blank=True
+        _("面积依据"),
+        max_length=12,
+        choices=AreaSource.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
-    developer_held = models.BooleanField(_("建设单位未售或未交付"), default=False)
+    developer_held = models.BooleanField(_("建设单位未售或未交付"), default=False, db_default=False)
     search_text = models.TextField(editable=False, default="")
 
     objects = HouseholdQuerySet.as_manager()

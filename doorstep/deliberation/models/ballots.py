@@ -45,10 +45,10 @@ class Channel(models.TextChoices):
 
 
 class BallotQuerySet(ScopedQuerySet["Ballot"]):
-    """Staff see the ballots of their subtree; an owner or proxy sees the ballots they are
-    on the roll of."""
+    """Staff see the ballots of their subtree, and grid staff those of the compounds their
+    grids cover part of; an owner or proxy sees the ballots they are on the roll of."""
 
-    scope_paths = ("path",)
+    scope_paths = ("path", "compound__buildings__grid__path")
     joins_many = True
 
     def own(self, user: Any) -> Q:

@@ -228,3 +228,28 @@ def test_the_integer_rule_equals_the_law_in_exact_fractions(rows, data, matter):
             for p, c in ((by, choices[by.id]) for by in the_roll if by.id in choices)
         }
         assert owners_tally(the_roll, more, matter).passed
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts, st.data(), st.sampled_from(list(Matter)))
+def test_each_thresholds_least_amount_is_exactly_where_the_rule_turns(rows, data, matter):
+    from doorstep.deliberation.ballots import thresholds
+
+    the_roll = [Part(i, f"o{owner}", area) for i, (owner, area) in enumerate(rows)]
+    owners = sorted({p.owner for p in the_roll})
+    said = data.draw(
+        st.dictionaries(
+            st.sampled_from(owners), st.sampled_from(list(Choice)), max_size=len(owners)
+        )
+    )
+    t = owners_tally(the_roll, {p.id: said[p.owner] for p in the_roll if p.owner in said}, matter)
+    for line in thresholds(t):
+        assert line.met == (line.have >= line.need) or line.of == 0, line
+        # one less than the least amount does not meet the rule
+        if line.need > 0:
+            share = Fraction(line.need - 1, line.of) if line.of else Fraction(0)
+            if "过半数" in line.share:
+                assert not share > Fraction(1, 2)
+            else:
+                bound = Fraction(3, 4) if "四分之三" in line.share else Fraction(2, 3)
+                assert not share >= bound

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import cards as c
 from . import cards_cogov as cg
+from . import cards_deliberation as dl
 
 DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     "resident": (
@@ -22,6 +23,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             c.activities_near,
             c.my_central_household,
             cg.proposals_near,
+            dl.ballots_to_vote,
         ),
     ),
     "grid_worker": (

@@ -18,11 +18,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='household',
             name='area_source',
-            field=models.CharField(blank=True, choices=[('registered', '不动产登记'), ('surveyed', '实测'), ('contract', '买卖合同')], max_length=12, verbose_name='面积依据'),
+            field=models.CharField(blank=True, choices=[('registered', '不动产登记'), ('surveyed', '实测'), ('contract', '买卖合同')], db_default='', default='', max_length=12, verbose_name='面积依据'),
         ),
         migrations.AddField(
             model_name='household',
             name='developer_held',
-            field=models.BooleanField(default=False, verbose_name='建设单位未售或未交付'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='建设单位未售或未交付'),
         ),
     ]
