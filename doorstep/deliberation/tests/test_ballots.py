@@ -186,3 +186,30 @@ def test_how_a_part_voted_is_secret_but_to_its_voters_and_audited_staff(world, e
     assert Ballot.objects.visible_to(estate.people["proxy"]).filter(pk=ballot.pk).exists()
     assert not Ballot.objects.visible_to(world.personas["resident"]).filter(pk=ballot.pk).exists()
     assert Ballot.objects.visible_to(world.personas["street_officer"]).filter(pk=ballot.pk).exists()
+
+
+def test_a_stack_of_paper_ballots_is_entered_whole_or_not_at_all(world, estate):
+    officer = world.personas["community_officer"]
+    ballot = _ballot(world, estate)
+    p = estate.parts
+    _vote(estate, "owner_zhou", "106", "no", ballot)
+    for bad, message in (
+        ({p["101"].pk: "yes", p["106"].pk: "yes"}, "已投票"),  # 106 has voted
+        ({p["101"].pk: "yes", p["102"].pk: "no"}, "不一致"),  # one owner, two ways
+        ({p["101"].pk: "yes", 999_999: "yes"}, "不在本次表决范围内"),
+        ({p["101"].pk: "maybe"}, "表决意见"),
+    ):
+        with pytest.raises(DeliberationError, match=message):
+            ballots.enter_paper_stack(actor=officer, ballot=ballot, choices=bad)
+    assert BallotVote.objects.filter(ballot=ballot).count() == 1
+    with pytest.raises(NotAllowed):  # a grid worker of another grid
+        ballots.enter_paper_stack(
+            actor=world.personas["grid_worker_b"], ballot=ballot, choices={p["104"].pk: "yes"}
+        )
+    n = ballots.enter_paper_stack(
+        actor=world.personas["grid_worker_a"], ballot=ballot,
+        choices={p["101"].pk: "yes", p["104"].pk: "yes", p["107"].pk: "abstain"},
+    )  # fmt: skip
+    assert n == 6  # 101–103 (one owner), 104, and the developer's 107–108
+    t = ballots.tally(ballot)
+    assert (t.voted.owners, t.yes.owners) == (4, 2)
