@@ -153,6 +153,7 @@ DEMO_LOGINS = (
 
 def sign_in_demo(page: Any, username: str) -> None:
     """Sign a demo login in on the page and wait for its workbench."""
+    from django.conf import settings
     from playwright.sync_api import expect
 
     from doorstep.core.testing import wait_for_live_requests
@@ -162,6 +163,10 @@ def sign_in_demo(page: Any, username: str) -> None:
     if page.url.startswith("http"):
         page.wait_for_load_state("networkidle")
     wait_for_live_requests()
+    # A response still in flight when the caller cleared the cookies (the cockpit's
+    # refresh) sets the old session again (sessions are saved on every request), and the
+    # login page would send the old user to their workbench: drop it again, now.
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
     page.goto("/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
