@@ -15,6 +15,7 @@ from doorstep.cogov.web.api_alliances import router as alliances_router
 from doorstep.cogov.web.api_pairings import router as pairings_router
 from doorstep.cogov.web.api_proposals import router as proposals_router
 from doorstep.core.api_errors import declare_error_responses, install_error_handlers
+from doorstep.deliberation.web.api import router as deliberation_router
 from doorstep.nearby.web.api import router as places_router
 
 
@@ -52,6 +53,7 @@ api.add_router("/", cases_router)
 api.add_router("/", places_router)
 api.add_router("/", cockpit_router)
 api.add_router("/", cogov_router)
+api.add_router("/", deliberation_router)
 api.add_router("/", alliances_router)
 api.add_router("/", pairings_router)
 api.add_router("/", proposals_router)

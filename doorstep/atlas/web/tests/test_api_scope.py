@@ -318,13 +318,14 @@ def test_every_api_operation_is_in_the_scope_matrix():
     # sites, bookings and activities (tag "nearby") theirs in
     # doorstep/nearby/web/tests/test_api_scope_places.py, the cockpit (tag "cockpit") in
     # doorstep/cockpit/tests/test_cockpit_scope.py, co-governance (tag "cogov") in
-    # doorstep/cogov/web/tests/test_api_scope_cogov.py.
+    # doorstep/cogov/web/tests/test_api_scope_cogov.py, owners' votes (tag "deliberation") in
+    # doorstep/deliberation/web/tests/test_api_scope_votes.py.
     paths = api.get_openapi_schema()["paths"]
     operations = {
         (method, path)
         for path, ops in paths.items()
         for method, op in ops.items()
-        if not {"cases", "nearby", "cockpit", "cogov"} & set(op.get("tags", []))
+        if not {"cases", "nearby", "cockpit", "cogov", "deliberation"} & set(op.get("tags", []))
     }
     assert operations == set(CASES), "add a scope case for each new endpoint"
 
