@@ -134,14 +134,7 @@ def cast(
     channel: Any = Channel.ONLINE,
 ) -> list[BallotVote]:
     """Record how a part voted (and every other part of the same owner, the same way)."""
-    locked = _locked(ballot)
-    now = timezone.now()
-    if locked.status != BallotStatus.OPEN:
-        raise Conflict("该表决不在投票期" if locked.status == BallotStatus.DRAFT else "投票已截止")
-    if now < locked.opens_at:
-        raise Conflict("投票尚未开始")
-    if now >= locked.closes_at:
-        raise Conflict("投票已截止")
+    locked, now = _open_now(ballot)
     if household is None:
         raise DeliberationError("请选择房屋", "household")
     entry = RollEntry.objects.filter(ballot=locked, household=household).first()
@@ -157,32 +150,48 @@ def cast(
             raise NotAllowed("只有该户登记的业主或委托代理人可以投票")
     else:
         raise DeliberationError("请选择投票方式", "channel")
-    parts = list(
-        RollEntry.objects.filter(ballot=locked, owner=entry.owner).values_list(
-            "household_id", flat=True
+    return _record(locked, actor, {entry.owner: said}, channel, now, "该户已投票，不能重复投票")
+
+
+def _open_now(ballot: Ballot) -> tuple[Ballot, Any]:
+    """The ballot locked, and the moment, if it is open for votes now."""
+    locked = _locked(ballot)
+    now = timezone.now()
+    if locked.status != BallotStatus.OPEN:
+        raise Conflict("该表决不在投票期" if locked.status == BallotStatus.DRAFT else "投票已截止")
+    if now < locked.opens_at:
+        raise Conflict("投票尚未开始")
+    if now >= locked.closes_at:
+        raise Conflict("投票已截止")
+    return locked, now
+
+
+def _record(
+    locked: Ballot, actor: Actor, by_owner: dict[str, str], channel: str, now: Any, already: str
+) -> list[BallotVote]:
+    """Write a vote for every part of each owner, one way per owner; none if any of those
+    parts has voted. The audit names who cast for which parts, never how."""
+    parts = dict(
+        RollEntry.objects.filter(ballot=locked, owner__in=by_owner).values_list(
+            "household_id", "owner"
         )
     )
     if BallotVote.objects.filter(ballot=locked, household_id__in=parts).exists():
-        raise Conflict("该户已投票，不能重复投票")
+        raise Conflict(already)
     try:
         with transaction.atomic():
             votes = BallotVote.objects.bulk_create(
-                BallotVote(
-                    ballot=locked,
-                    household_id=h,
-                    choice=said,
-                    channel=channel,
-                    cast_by=actor,
-                    cast_at=now,
-                )  # fmt: skip
-                for h in parts
-            )
+                (BallotVote(ballot=locked, household_id=h, choice=by_owner[owner],
+                            channel=channel, cast_by=actor, cast_at=now)
+                 for h, owner in parts.items()),
+                batch_size=1000,
+            )  # fmt: skip
     except IntegrityError:
-        raise Conflict("该户已投票，不能重复投票") from None
-    # who cast for which part, never how
+        raise Conflict(already) from None
     audit.record(
-        actor=actor, action="vote", target=locked, detail={"parts": parts, "channel": channel}
-    )
+        actor=actor, action="vote", target=locked,
+        detail={"parts": sorted(parts), "channel": channel},
+    )  # fmt: skip
     return votes
 
 
@@ -290,10 +299,7 @@ def enter_paper_stack(*, actor: Actor, ballot: Ballot, choices: dict[int, Any]) 
     nothing: one part off the roll, out of the actor's area, already voted, or one owner's
     two parts marked two ways refuses the whole stack. Returns the parts recorded (an
     owner's other parts follow their choice)."""
-    locked = _locked(ballot)
-    now = timezone.now()
-    if locked.status != BallotStatus.OPEN or not locked.opens_at <= now < locked.closes_at:
-        raise Conflict("该表决不在投票期")
+    locked, now = _open_now(ballot)
     if not choices or len(choices) > MAX_BATCH:
         raise DeliberationError(f"一次录入 1–{MAX_BATCH} 张表决票", "choices")
     said = {h: choice(c, ChoiceLabel, "choice", "表决意见") for h, c in choices.items()}
@@ -313,28 +319,8 @@ def enter_paper_stack(*, actor: Actor, ballot: Ballot, choices: dict[int, Any]) 
     for h, c in said.items():
         if by_owner.setdefault(entries[h].owner, c) != c:
             raise DeliberationError("同一业主的多套房屋表决意见不一致", "choices")
-    parts = dict(
-        RollEntry.objects.filter(ballot=locked, owner__in=by_owner).values_list(
-            "household_id", "owner"
-        )
-    )
-    if BallotVote.objects.filter(ballot=locked, household_id__in=parts).exists():
-        raise Conflict("有房屋已投票，不能重复投票")
-    try:
-        with transaction.atomic():
-            BallotVote.objects.bulk_create(
-                (BallotVote(ballot=locked, household_id=h, choice=by_owner[owner],
-                            channel=Channel.PAPER, cast_by=actor, cast_at=now)
-                 for h, owner in parts.items()),
-                batch_size=1000,
-            )  # fmt: skip
-    except IntegrityError:
-        raise Conflict("有房屋已投票，不能重复投票") from None
-    audit.record(
-        actor=actor, action="vote", target=locked,
-        detail={"parts": sorted(parts), "channel": Channel.PAPER},
-    )  # fmt: skip
-    return len(parts)
+    votes = _record(locked, actor, by_owner, Channel.PAPER, now, "有房屋已投票，不能重复投票")
+    return len(votes)
 
 
 def pending_for(user: Actor) -> list[Ballot]:
