@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
     "credit-activities": {"task": "doorstep.service.credit_activities", "schedule": 60.0},
     "match-cases": {"task": "doorstep.cogov.follow_cases", "schedule": 60.0},
     "match-activities": {"task": "doorstep.cogov.follow_activities", "schedule": 60.0},
+    "resolution-projects": {"task": "doorstep.deliberation.follow_projects", "schedule": 60.0},
+    "resolution-cases": {"task": "doorstep.deliberation.follow_cases", "schedule": 60.0},
     # A signed checkpoint of the audit chain outside the database (core/checkpoints.py):
     # the interval bounds how much of a cut tail could go unseen.
     "audit-checkpoint": {
@@ -304,7 +306,12 @@ if CASE_SWEEP_MINUTES > 0:
 # What reads each domain's append-only event log: Celery task names, started after every
 # commit that appended to it (doorstep/core/events.py). Lower domains name no consumer.
 EVENT_CONSUMERS: dict[str, list[str]] = {
-    "cases": ["doorstep.service.credit_cases", "doorstep.cogov.follow_cases"],
+    "cases": [
+        "doorstep.service.credit_cases",
+        "doorstep.cogov.follow_cases",
+        "doorstep.deliberation.follow_cases",
+    ],
+    "projects": ["doorstep.deliberation.follow_projects"],
     "activities": ["doorstep.service.credit_activities", "doorstep.cogov.follow_activities"],
 }
 

@@ -38,8 +38,18 @@ _KEEP_LEDGER = [
 _CASE_VIEW = ["cases.view_case"]
 # Owners' votes: grid staff enter the paper ballots they collect door to door; community
 # staff draw up, open and close votes and may see how each part voted (audited).
-_BALLOTS_PAPER = ["deliberation.view_ballot", "deliberation.add_ballotvote"]
+# Topics and resolutions: grid staff record topics heard on patrol; community staff screen
+# them, publish resolutions, answer objections and carry resolutions out.
+_TOPICS_SEE = ["deliberation.view_topic", "deliberation.view_resolution"]
+_BALLOTS_PAPER = _TOPICS_SEE + [
+    "deliberation.add_topic",
+    "deliberation.view_ballot",
+    "deliberation.add_ballotvote",
+]
 _BALLOTS_RUN = _BALLOTS_PAPER + [
+    "deliberation.change_topic",
+    "deliberation.add_resolution",
+    "deliberation.change_resolution",
     "deliberation.add_ballot",
     "deliberation.change_ballot",
     "deliberation.view_vote_choices",
@@ -207,6 +217,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["cogov.add_pairing", "cogov.change_pairing", "cogov.add_pairingoffer"]
         + ["cogov.view_fund", "cogov.add_fund", "cogov.change_fund", "cogov.approve_fund"]
         + ["deliberation.view_ballot"]
+        + _TOPICS_SEE
         + ["cockpit.change_indicator"],
     },
     {

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from doorstep.accounts.typing import Actor
 from doorstep.atlas.organisations.models import Organisation
-from doorstep.core import audit
+from doorstep.core import audit, events
 from doorstep.core.access import scope_of
 
 from . import project_flow as flow
@@ -260,6 +260,7 @@ def perform(
             note=why,
             at=timezone.now(),
         )
+        events.kick("projects")  # consumers above (deliberation.follow) read it after commit
         if code == "pass" and locked.need_id is not None:
             Need.objects.filter(
                 pk=locked.need_id, status__in=[NeedStatus.OPEN, NeedStatus.MATCHED]

@@ -17,3 +17,15 @@ class NotAllowed(DeliberationError, core.NotAllowed):
 
 class Conflict(DeliberationError, core.Conflict):
     """Someone acted first: the part has voted, the ballot closed."""
+
+
+def relayed(exc: core.DomainError) -> DeliberationError:
+    """A lower domain's refusal as the deliberation error of the same kind (403, 409, 400)."""
+    kind = (
+        NotAllowed
+        if isinstance(exc, core.NotAllowed)
+        else Conflict
+        if isinstance(exc, core.Conflict)
+        else DeliberationError
+    )
+    return kind(exc.message, exc.field)

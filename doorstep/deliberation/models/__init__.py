@@ -9,7 +9,11 @@ from .ballots import (
     Channel,
     RollEntry,
 )
+from .resolutions import ActionKind, Objection, Resolution
+from .topics import Topic, TopicSecond, TopicSource, TopicStatus
 
 __all__ = [
-    "Ballot", "BallotKind", "BallotQuerySet", "BallotStatus", "BallotVote", "Channel", "RollEntry",
+    "ActionKind", "Ballot", "BallotKind", "BallotQuerySet", "BallotStatus", "BallotVote",
+    "Channel", "Objection", "Resolution", "RollEntry", "Topic", "TopicSecond", "TopicSource",
+    "TopicStatus",
 ]  # fmt: skip
