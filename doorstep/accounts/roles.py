@@ -134,7 +134,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "scope": ScopeKind.SELF,
         "perms": ["people.view_resident", "places.view_household", "people.view_holding"]
         + ["cases.view_case", "cases.add_case", "cases.rate_case"]
-        + ["deliberation.view_ballot"],
+        + ["deliberation.view_ballot"]
+        + _TOPICS_SEE,
     },
     {
         "code": "grid_worker",

@@ -14,7 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.access import ScopedQuerySet, prefixes
+from doorstep.core.access import ScopedQuerySet
+
+from .topics import neighbourhood
 
 
 class ActionKind(models.TextChoices):
@@ -25,17 +27,13 @@ class ActionKind(models.TextChoices):
 
 
 class ResolutionQuerySet(ScopedQuerySet["Resolution"]):
-    """Staff see the resolutions of their subtree; a resident sees those of the community
-    they live in."""
+    """Staff see the resolutions of their subtree and of the community above their grid;
+    a resident sees those of the community they live in."""
 
     scope_paths = ("path",)
 
     def always(self, user: Any) -> Q | None:
-        from doorstep.atlas.people.models import Resident
-
-        homes = Resident.objects.filter(user=user).values_list("grid__path", flat=True)
-        paths = {p for home in homes if home for p in prefixes(home)}
-        return Q(path__in=sorted(paths)) if paths else None
+        return neighbourhood(user, "deliberation.view_resolution")
 
 
 class Resolution(models.Model):

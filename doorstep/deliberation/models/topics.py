@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.access import ScopedQuerySet, prefixes
+from doorstep.core.access import ScopedQuerySet, prefixes, scope_of
 
 
 class TopicSource(models.TextChoices):
@@ -34,18 +34,27 @@ class TopicStatus(models.TextChoices):
     DECIDED = "decided", _("已形成决议")
 
 
+def neighbourhood(user: Any, perm: str) -> Q | None:
+    """The rows at the user's home or above it (their community, their street), and, for
+    staff holding `perm`, at or above the nodes of their scope (a grid worker sees the
+    topics of the community their grid is in)."""
+    from doorstep.atlas.people.models import Resident
+
+    homes = list(Resident.objects.filter(user=user).values_list("grid__path", flat=True))
+    if user.has_perm(perm):
+        homes += scope_of(user, perm).paths
+    paths = {p for home in homes if home for p in prefixes(home)}
+    return Q(path__in=sorted(paths)) if paths else None
+
+
 class TopicQuerySet(ScopedQuerySet["Topic"]):
-    """Staff see the topics of their subtree; a resident sees those of the community they
-    live in."""
+    """Staff see the topics of their subtree and of the community above their grid; a
+    resident sees those of the community they live in."""
 
     scope_paths = ("path",)
 
     def always(self, user: Any) -> Q | None:
-        from doorstep.atlas.people.models import Resident
-
-        homes = Resident.objects.filter(user=user).values_list("grid__path", flat=True)
-        paths = {p for home in homes if home for p in prefixes(home)}
-        return Q(path__in=sorted(paths)) if paths else None
+        return neighbourhood(user, "deliberation.view_topic")
 
 
 class Topic(models.Model):

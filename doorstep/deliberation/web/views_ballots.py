@@ -17,9 +17,16 @@ from doorstep.accounts.typing import actor_of
 from doorstep.atlas.places.models import Compound, Household
 from doorstep.core.access import scope_of
 from doorstep.core.ids import parse_id
-from doorstep.deliberation import ballots
+from doorstep.deliberation import ballots, resolutions
 from doorstep.deliberation.errors import DeliberationError
-from doorstep.deliberation.models import Ballot, BallotStatus, BallotVote, Channel, RollEntry
+from doorstep.deliberation.models import (
+    Ballot,
+    BallotStatus,
+    BallotVote,
+    Channel,
+    Resolution,
+    RollEntry,
+)
 from doorstep.deliberation.models.ballots import ChoiceLabel, MatterChoice
 
 
@@ -140,6 +147,9 @@ def _detail(request: HttpRequest, ballot: Ballot, *, error: str = "", status: in
             "paper": unvoted,
             "runs": runs,
             "may_close": runs and ballot.status == BallotStatus.OPEN and now >= ballot.closes_at,
+            "resolution": Resolution.objects.visible_to(user).filter(ballot=ballot).first(),
+            "resolves": ballot.passed is True
+            and resolutions.may(user, resolutions.PUBLISH, ballot.path),
             "sees_choices": user.has_perm("deliberation.view_vote_choices")
             and scope_of(user, "deliberation.view_vote_choices").covers(ballot.path),
             "error": error,

@@ -1,0 +1,77 @@
+"""The deliberation pages through the one door: every persona opens a topic and a
+resolution of community 1 and of community 2 and gets the page exactly when the table
+below (written by hand, from who lives and works where) says so; every deliberation URL
+is covered here or by its own page tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from doorstep.deliberation.models import Resolution, Topic
+
+pytestmark = pytest.mark.django_db
+
+# persona -> the communities whose topics and resolutions they see
+SEES = {
+    "grid_worker_a": {"c1"},  # the community their grid is in
+    "grid_worker_b": {"c1"},
+    "grid_leader_a": {"c1"},
+    "community_officer": {"c1"},
+    "street_officer": {"c1", "c2"},
+    "party_member": {"c1"},  # lives in community 1
+    "resident": {"c1"},
+    "cadre": set(),
+    "outsider": set(),
+    "audit_admin": set(),
+    "system_admin": set(),
+    "security_admin": set(),
+}
+# URLs whose rights are tested by the page and service tests of their own
+COVERED_ELSEWHERE = {
+    "deliberation:ballots", "deliberation:ballot_new", "deliberation:ballot",
+    "deliberation:ballot_choices", "deliberation:ballot_act",  # test_ballot_pages
+    "deliberation:topics", "deliberation:topic_new", "deliberation:topic_act",
+    "deliberation:resolutions", "deliberation:resolution_new",
+    "deliberation:resolution_act",  # test_topic_pages
+}  # fmt: skip
+OBJECT_PAGES = {"deliberation:topic", "deliberation:resolution"}
+
+
+def test_every_deliberation_url_is_covered():
+    names = {
+        f"deliberation:{p.name}"
+        for r in get_resolver().url_patterns
+        if getattr(r, "namespace", None) == "deliberation"
+        for p in r.url_patterns
+    }
+    assert names == COVERED_ELSEWHERE | OBJECT_PAGES
+    assert set(SEES) >= {"community_officer", "resident", "outsider"}
+
+
+def test_each_persona_sees_exactly_the_topics_and_resolutions_of_their_community(client, world):
+    assert set(SEES) == set(world.personas)
+    made = {}
+    for key, community in (("c1", world.community_1), ("c2", world.community_2)):
+        topic = Topic.objects.create(
+            node=community, path=community.path, title=f"{community.name}议题", status="accepted"
+        )
+        resolution = Resolution.objects.create(
+            node=community, path=community.path, title=f"{community.name}决议", text="决议内容",
+            topic=topic, notice_ends=topic.created_at + dt.timedelta(days=7),
+        )  # fmt: skip
+        made[key] = (topic, resolution)
+    for persona, sees in SEES.items():
+        client.force_login(world.personas[persona])
+        for key, (topic, resolution) in made.items():
+            want = 200 if key in sees else 404
+            got_topic = client.get(reverse("deliberation:topic", args=[topic.pk])).status_code
+            got_res = client.get(
+                reverse("deliberation:resolution", args=[resolution.pk])
+            ).status_code
+            assert (got_topic, got_res) == (want, want), (persona, key)
+        listing = client.get(reverse("deliberation:topics")).content.decode()
+        for key, (topic, _r) in made.items():
+            assert (topic.title in listing) == (key in sees), (persona, key)
