@@ -125,7 +125,10 @@ def object_to(*, actor: Actor, resolution: Resolution, text_: Any) -> Objection:
     ):
         raise DeliberationError(f"您已有{MAX_OPEN_OBJECTIONS}条异议待答复", "text")
     objection = Objection.objects.create(
-        resolution=locked, text=text(text_, "text", "异议", 500), raised_by=actor
+        resolution=locked,
+        text=text(text_, "text", "异议", 500),
+        raised_by=actor,
+        raised_at=timezone.now(),
     )
     audit.record(actor=actor, action="create", target=objection)
     return objection

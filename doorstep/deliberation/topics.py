@@ -97,6 +97,7 @@ def _create(
         source=source,
         source_ref=source_ref[:60],
         raised_by=actor,
+        created_at=timezone.now(),
         **links,
     )
     audit.record(actor=actor, action="create", target=topic, detail={"source": source})
@@ -202,7 +203,7 @@ def second(*, actor: Actor, topic: Topic) -> Topic:
         raise DeliberationError("不能附议自己提出的议题")
     try:
         with transaction.atomic():
-            TopicSecond.objects.create(topic=locked, user=actor)
+            TopicSecond.objects.create(topic=locked, user=actor, at=timezone.now())
     except IntegrityError:
         raise Conflict("您已经附议过这个议题") from None
     Topic.objects.filter(pk=locked.pk).update(seconds=F("seconds") + 1)

@@ -121,8 +121,10 @@ def _delete_cogov(path: str, drop: Any) -> None:
     unit profiles), funds and projects. Fund
     lines and project events are append-only for everything but this: they go by a plain
     DELETE past the ORM's guard, with the funds and projects they belong to."""
-    from doorstep.deliberation.models import Ballot
+    from doorstep.deliberation.models import Ballot, Resolution, Topic
 
+    drop("resolution", Resolution.objects.filter(path__startswith=path))  # with objections
+    drop("topic", Topic.objects.filter(path__startswith=path))  # with its seconds
     drop("ballot", Ballot.objects.filter(path__startswith=path))  # its roll and votes with it
     unit_q = Q(unit__path__startswith=path)
     paired_q = Q(path__startswith=path) | Q(department__path__startswith=path)

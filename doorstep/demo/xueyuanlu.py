@@ -31,6 +31,7 @@ from . import (
     places,
     proposals,
     service,
+    topics,
 )
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
 from .geo import centroid, rounded
@@ -305,5 +306,8 @@ def seed_xueyuanlu(
         ballots.seed_register(built.street, log)
         if with_cases:
             ballots.seed_ballots(built.street, log)
+    if with_cases:
+        with timer.step("议题与决议"):
+            topics.seed_topics(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -106,7 +106,7 @@ class Topic(models.Model):
         verbose_name=_("并入议题"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,  # topics are removed only with their community
         related_name="merged",
     )
     raised_by = models.ForeignKey(

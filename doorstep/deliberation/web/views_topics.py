@@ -63,7 +63,7 @@ def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         "deliberation/topics.html",
         {
             "topics": shown[:200],
-            "count": shown.count(),
+            "pending_count": shown.count(),
             "status": wanted,
             "statuses": STATUSES,
             "awaiting": topics.awaiting_answer(seen).count(),

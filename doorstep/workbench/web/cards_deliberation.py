@@ -28,3 +28,45 @@ def ballots_to_vote(user: Any) -> Card | None:
     ]  # fmt: skip
     return Card("ballots", "待我表决", url, count=len(pending), rows=rows,
                 hint="小区业主共同决定事项，每户一票")  # fmt: skip
+
+
+def topics_to_answer(user: Any) -> Card | None:
+    """Staff who screen topics: the open topics of their communities, those whose answer
+    is due (enough seconds) first, the overdue marked."""
+    from doorstep.deliberation import topics
+    from doorstep.deliberation.models import Topic, TopicStatus
+
+    if not user.has_perm(topics.SCREEN):
+        return None
+    screened = Topic.objects.visible_to(user).filter(status=TopicStatus.OPEN)
+    now = timezone.now()
+    due = list(topics.awaiting_answer(screened)[:5])
+    rest = list(screened.filter(answer_due__isnull=True).order_by("-seconds", "created_at")[:5])
+    rows = [
+        Row(t.title, reverse("deliberation:topic", args=[t.pk]),
+            f"{t.seconds}人附议 · {timezone.localtime(t.answer_due):%m-%d} 前答复",
+            "overdue" if t.answer_due < now else "soon")
+        for t in due
+    ] + [
+        Row(t.title, reverse("deliberation:topic", args=[t.pk]), f"{t.seconds}人附议")
+        for t in rest
+    ]  # fmt: skip
+    return Card("topics", "待受理议题", reverse("deliberation:topics") + "?status=open",
+                count=screened.count(), rows=rows[:5],
+                hint="附议满人数的议题须按期答复")  # fmt: skip
+
+
+def topics_near(user: Any) -> Card | None:
+    """A resident: the open topics of their community to second, and a way to raise one."""
+    from doorstep.deliberation import topics
+    from doorstep.deliberation.models import Topic, TopicStatus
+
+    if topics.home_community(user) is None:
+        return None
+    open_ = Topic.objects.visible_to(user).filter(status=TopicStatus.OPEN)
+    rows = [
+        Row(t.title, reverse("deliberation:topic", args=[t.pk]), f"{t.seconds}人附议")
+        for t in open_.order_by("-seconds", "-created_at")[:3]
+    ]
+    return Card("topics_near", "社区议题", reverse("deliberation:topics") + "?status=open", count=open_.count(),
+                rows=rows, hint="提出议题、附议邻居的议题")  # fmt: skip

@@ -24,6 +24,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             c.my_central_household,
             cg.proposals_near,
             dl.ballots_to_vote,
+            dl.topics_near,
         ),
     ),
     "grid_worker": (
@@ -53,6 +54,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             cg.needs_open,
             cg.matches_to_complete,
             cg.agreements_ending,
+            dl.topics_to_answer,
             c.conflicts,
             c.headline,
             c.circle,
