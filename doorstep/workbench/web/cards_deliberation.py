@@ -47,6 +47,7 @@ def topics_to_answer(user: Any) -> Card | None:
             f"{t.seconds}人附议 · {timezone.localtime(t.answer_due):%m-%d} 前答复",
             "overdue" if t.answer_due < now else "soon")
         for t in due
+        if t.answer_due is not None
     ] + [
         Row(t.title, reverse("deliberation:topic", args=[t.pk]), f"{t.seconds}人附议")
         for t in rest
