@@ -38,9 +38,15 @@ _KEEP_LEDGER = [
 _CASE_VIEW = ["cases.view_case"]
 # Owners' votes: grid staff enter the paper ballots they collect door to door; community
 # staff draw up, open and close votes and may see how each part voted (audited).
-# Topics and resolutions: grid staff record topics heard on patrol; community staff screen
-# them, publish resolutions, answer objections and carry resolutions out.
-_TOPICS_SEE = ["deliberation.view_topic", "deliberation.view_resolution"]
+# Topics, councils and resolutions: grid staff record topics heard on patrol; community
+# staff screen them, keep the 1+N councils and their meetings, publish resolutions, answer
+# objections and carry resolutions out.
+_TOPICS_SEE = [
+    "deliberation.view_topic",
+    "deliberation.view_resolution",
+    "deliberation.view_council",
+    "deliberation.view_meeting",
+]
 _BALLOTS_PAPER = _TOPICS_SEE + [
     "deliberation.add_topic",
     "deliberation.view_ballot",
@@ -48,6 +54,10 @@ _BALLOTS_PAPER = _TOPICS_SEE + [
 ]
 _BALLOTS_RUN = _BALLOTS_PAPER + [
     "deliberation.change_topic",
+    "deliberation.add_council",
+    "deliberation.change_council",
+    "deliberation.add_meeting",
+    "deliberation.change_meeting",
     "deliberation.add_resolution",
     "deliberation.change_resolution",
     "deliberation.add_ballot",

@@ -30,9 +30,11 @@ from .clean import text
 from .errors import Conflict, DeliberationError, NotAllowed, relayed
 from .models import (
     ActionKind,
+    AgendaItem,
     Ballot,
     BallotStatus,
     Objection,
+    Outcome,
     Resolution,
     Topic,
     TopicStatus,
@@ -65,9 +67,20 @@ def publish(
     text_: Any,
     topic: Topic | None = None,
     ballot: Ballot | None = None,
+    item: AgendaItem | None = None,
     notice_days: Any = None,
 ) -> Resolution:
-    """Publish a resolution of an accepted topic and/or a passed owners' vote."""
+    """Publish a resolution of an accepted topic, a meeting's decision on it (signed
+    minutes, adopted) and/or a passed owners' vote."""
+    if item is not None:
+        item = AgendaItem.objects.select_related("meeting", "topic").get(pk=item.pk)
+        if item.meeting.signed_at is None or item.outcome != Outcome.ADOPTED:
+            raise DeliberationError("只有纪要已签发、协商通过的议题可以形成决议", "item")
+        if Resolution.objects.filter(item=item).exists():
+            raise Conflict("该议题的协商结果已形成决议")
+        if topic is not None and topic.pk != item.topic_id:
+            raise DeliberationError("议题与会议决定不一致", "topic")
+        topic = item.topic
     if topic is None and ballot is None:
         raise DeliberationError("请选择决议所依据的议题或表决", "topic")
     community: Organisation | None = None
@@ -100,6 +113,7 @@ def publish(
         text=text(text_, "text", "决议内容", 2000),
         topic=topic,
         ballot=ballot,
+        item=item,
         published_at=now,
         notice_ends=now + dt.timedelta(days=_days(notice_days)),
         published_by=actor,

@@ -9,10 +9,23 @@ from .ballots import (
     Channel,
     RollEntry,
 )
+from .councils import Council, CouncilMember, CouncilSeat, MajorityRule, SeatKind
+from .meetings import (
+    AgendaItem,
+    Attachment,
+    Invitation,
+    Meeting,
+    MeetingFormat,
+    Opinion,
+    Outcome,
+    SignIn,
+)
 from .resolutions import ActionKind, Objection, Resolution
 from .topics import Topic, TopicSecond, TopicSource, TopicStatus
 
 __all__ = [
+    "AgendaItem", "Attachment", "Council", "CouncilMember", "CouncilSeat", "Invitation",
+    "MajorityRule", "Meeting", "MeetingFormat", "Opinion", "Outcome", "SeatKind", "SignIn",
     "ActionKind", "Ballot", "BallotKind", "BallotQuerySet", "BallotStatus", "BallotVote",
     "Channel", "Objection", "Resolution", "RollEntry", "Topic", "TopicSecond", "TopicSource",
     "TopicStatus",

@@ -62,6 +62,14 @@ class Resolution(models.Model):
         on_delete=models.PROTECT,
         related_name="resolution",
     )
+    item = models.OneToOneField(
+        "deliberation.AgendaItem",
+        verbose_name=_("议事会议决定"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resolution",
+    )
     published_at = models.DateTimeField(_("公示开始"), default=timezone.now)
     notice_ends = models.DateTimeField(_("公示截止"))
     action = models.CharField(
