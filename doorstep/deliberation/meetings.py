@@ -138,7 +138,7 @@ def _open(meeting: Meeting) -> Meeting:
     return locked
 
 
-def _invited(meeting: Meeting, user: Actor) -> CouncilMember | None:
+def invited_member(meeting: Meeting, user: Actor) -> CouncilMember | None:
     return (
         CouncilMember.objects.filter(user=user, pk__in=meeting.invitations.values("member_id"))
         .order_by("pk")
@@ -162,7 +162,7 @@ def sign_in(*, actor: Actor, meeting: Meeting, token: Any) -> SignIn:
     locked = _open(meeting)
     if not secrets.compare_digest(str(token or ""), locked.token):
         raise NotAllowed("签到码无效，请扫描会场的二维码")
-    member = _invited(locked, actor)
+    member = invited_member(locked, actor)
     if member is None:
         raise NotAllowed("您不是本次会议的参会成员")
     now = timezone.now()
@@ -189,7 +189,7 @@ def give_opinion(*, actor: Actor, item: AgendaItem, text_: Any) -> Opinion:
     locked = _open(item.meeting)
     if locked.format != MeetingFormat.ONLINE:
         raise DeliberationError("只有线上协商可以在线发表意见")
-    member = _invited(locked, actor)
+    member = invited_member(locked, actor)
     if member is None:
         raise NotAllowed("您不是本次协商的参与成员")
     if not locked.starts_at <= timezone.now() <= locked.ends_at:

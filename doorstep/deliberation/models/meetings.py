@@ -35,12 +35,16 @@ class Outcome(models.TextChoices):
 
 class MeetingQuerySet(ScopedQuerySet["Meeting"]):
     """Staff see the meetings of their subtree and of the community above their grid; a
-    resident sees those of the community they live in (the minutes are public there)."""
+    resident sees those of the community they live in (the minutes are public there); a
+    council member sees the meetings they are invited to."""
 
     scope_paths = ("path",)
+    joins_many = True
 
     def always(self, user: Any) -> Q | None:
-        return neighbourhood(user, "deliberation.view_meeting")
+        invited = Q(invitations__member__user=user)
+        near = neighbourhood(user, "deliberation.view_meeting")
+        return invited if near is None else invited | near
 
 
 def _token() -> str:

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views_ballots, views_resolutions, views_topics
+from . import views_ballots, views_councils, views_meetings, views_resolutions, views_topics
 
 app_name = "deliberation"
 
@@ -29,5 +29,25 @@ urlpatterns = [
         r"^resolutions/(?P<pk>\d+)/(?P<act>object|answer|project|case|need)/$",
         views_resolutions.resolution_act,
         name="resolution_act",
+    ),
+    path("councils/", views_councils.council_list, name="councils"),
+    path("councils/new/", views_councils.council_new, name="council_new"),
+    path("councils/<int:pk>/", views_councils.council_detail, name="council"),
+    re_path(
+        r"^councils/(?P<pk>\d+)/(?P<act>member|end|meeting)/$",
+        views_councils.council_act,
+        name="council_act",
+    ),
+    path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting"),
+    path(
+        "meetings/<int:pk>/sign-in/<str:token>/",
+        views_meetings.meeting_sign_in,
+        name="meeting_sign_in",
+    ),
+    path("meetings/<int:pk>/files/<int:file_id>/", views_meetings.attachment, name="attachment"),
+    re_path(
+        r"^meetings/(?P<pk>\d+)/(?P<act>sign_in_for|decide|minutes|attach|sign|opinion|resolve)/$",
+        views_meetings.meeting_act,
+        name="meeting_act",
     ),
 ]

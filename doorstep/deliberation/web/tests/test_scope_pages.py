@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.urls import get_resolver, reverse
 
-from doorstep.deliberation.models import Resolution, Topic
+from doorstep.deliberation.models import Council, Meeting, Resolution, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +36,13 @@ COVERED_ELSEWHERE = {
     "deliberation:topics", "deliberation:topic_new", "deliberation:topic_act",
     "deliberation:resolutions", "deliberation:resolution_new",
     "deliberation:resolution_act",  # test_topic_pages
+    "deliberation:councils", "deliberation:council_new", "deliberation:council_act",
+    "deliberation:meeting_sign_in", "deliberation:meeting_act",
+    "deliberation:attachment",  # test_council_pages
 }  # fmt: skip
-OBJECT_PAGES = {"deliberation:topic", "deliberation:resolution"}
+OBJECT_PAGES = {
+    "deliberation:topic", "deliberation:resolution", "deliberation:council", "deliberation:meeting",
+}  # fmt: skip
 
 
 def test_every_deliberation_url_is_covered():
@@ -62,16 +67,23 @@ def test_each_persona_sees_exactly_the_topics_and_resolutions_of_their_community
             node=community, path=community.path, title=f"{community.name}决议", text="决议内容",
             topic=topic, notice_ends=topic.created_at + dt.timedelta(days=7),
         )  # fmt: skip
-        made[key] = (topic, resolution)
+        council = Council.objects.create(node=community, path=community.path, name="议事会")
+        meeting = Meeting.objects.create(
+            council=council, path=community.path, title=f"{community.name}圆桌会",
+            starts_at=topic.created_at, ends_at=topic.created_at + dt.timedelta(hours=2),
+        )  # fmt: skip
+        made[key] = (topic, resolution, council, meeting)
     for persona, sees in SEES.items():
         client.force_login(world.personas[persona])
-        for key, (topic, resolution) in made.items():
+        for key, rows in made.items():
             want = 200 if key in sees else 404
-            got_topic = client.get(reverse("deliberation:topic", args=[topic.pk])).status_code
-            got_res = client.get(
-                reverse("deliberation:resolution", args=[resolution.pk])
-            ).status_code
-            assert (got_topic, got_res) == (want, want), (persona, key)
+            got = [
+                client.get(reverse(f"deliberation:{page}", args=[row.pk])).status_code
+                for page, row in zip(
+                    ("topic", "resolution", "council", "meeting"), rows, strict=True
+                )
+            ]
+            assert got == [want] * 4, (persona, key)
         listing = client.get(reverse("deliberation:topics")).content.decode()
-        for key, (topic, _r) in made.items():
+        for key, (topic, *_rest) in made.items():
             assert (topic.title in listing) == (key in sees), (persona, key)
