@@ -16,6 +16,7 @@ from doorstep.cogov.web.api_pairings import router as pairings_router
 from doorstep.cogov.web.api_proposals import router as proposals_router
 from doorstep.core.api_errors import declare_error_responses, install_error_handlers
 from doorstep.deliberation.web.api import router as deliberation_router
+from doorstep.deliberation.web.api_meetings import router as meetings_router
 from doorstep.deliberation.web.api_topics import router as topics_router
 from doorstep.nearby.web.api import router as places_router
 
@@ -56,6 +57,7 @@ api.add_router("/", cockpit_router)
 api.add_router("/", cogov_router)
 api.add_router("/", deliberation_router)
 api.add_router("/", topics_router)
+api.add_router("/", meetings_router)
 api.add_router("/", alliances_router)
 api.add_router("/", pairings_router)
 api.add_router("/", proposals_router)

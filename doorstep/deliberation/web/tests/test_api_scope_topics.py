@@ -16,6 +16,7 @@ from django.utils import timezone
 from config.api import api
 from doorstep.deliberation.models import Objection, Resolution, Topic, TopicSecond
 
+from .test_api_scope_meetings import MATRIX as MEETINGS_MATRIX
 from .test_api_scope_votes import MATRIX as VOTES_MATRIX
 from .test_scope_pages import SEES
 
@@ -167,4 +168,4 @@ def test_every_deliberation_operation_is_in_a_matrix():
         for method, op in ops.items()
         if "deliberation" in op.get("tags", [])
     }
-    assert operations == set(MATRIX) | set(VOTES_MATRIX)
+    assert operations == set(MATRIX) | set(VOTES_MATRIX) | set(MEETINGS_MATRIX)
