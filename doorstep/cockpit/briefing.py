@@ -301,6 +301,13 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
             "推动共建单位党员协同各类资源下沉，"
             f"累计 {number(g['unit_volunteers'])} 人次参与志愿服务。"
         )
+    d = now_f["deliberation"]
+    if d["topics_raised"] or d["meetings"] or d["resolutions"]:
+        cogov.sentences.append(
+            f"{this}居民提出议题 {number(d['topics_raised'])} 个，答复 {number(d['topics_answered'])} 个；"
+            f"召开议事会议 {number(d['meetings'])} 次、{number(d['attendance'])} 人次参会，"
+            f"形成决议 {number(d['resolutions'])} 项，落实 {number(d['resolutions_acted'])} 项。"
+        )
     base = Section("六、基本情况")
     base.sentences.append(
         f"辖区实有人口 {number(now_f['population']['residents'])} 人，"

@@ -24,6 +24,7 @@ from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Rollup
 from doorstep.cases.rates import RATES, rates_for
 from doorstep.cogov.figures import cogov as cogov_figures
+from doorstep.deliberation.figures import deliberation as deliberation_figures
 from doorstep.nearby.activities.services import attendance
 from doorstep.nearby.circle.models import CoverageRun
 from doorstep.nearby.sites.models import Booking, ServiceSite
@@ -280,4 +281,5 @@ def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]
         "cases": cases(org, period),
         "services": services(org, period, serving),
         "cogov": cogov_figures(org, period.start, period.end),
+        "deliberation": deliberation_figures(org, period.start, period.end),
     }

@@ -121,9 +121,11 @@ def _delete_cogov(path: str, drop: Any) -> None:
     unit profiles), funds and projects. Fund
     lines and project events are append-only for everything but this: they go by a plain
     DELETE past the ORM's guard, with the funds and projects they belong to."""
-    from doorstep.deliberation.models import Ballot, Resolution, Topic
+    from doorstep.deliberation.models import Ballot, Council, Meeting, Resolution, Topic
 
     drop("resolution", Resolution.objects.filter(path__startswith=path))  # with objections
+    drop("meeting", Meeting.objects.filter(path__startswith=path))  # agenda, sign-ins, files
+    drop("council", Council.objects.filter(path__startswith=path))  # seats and members
     drop("topic", Topic.objects.filter(path__startswith=path))  # with its seconds
     drop("ballot", Ballot.objects.filter(path__startswith=path))  # its roll and votes with it
     unit_q = Q(unit__path__startswith=path)

@@ -12,6 +12,7 @@ the services' "now" moved into the past (`at_moment`)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -21,11 +22,12 @@ from django.utils import timezone
 from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.people.models import HoldingRole, Resident
 from doorstep.cases.models import Case, Category
-from doorstep.deliberation import resolutions, topics
-from doorstep.deliberation.models import Ballot, Resolution, Topic
+from doorstep.deliberation import meetings, resolutions, topics
+from doorstep.deliberation.models import Ballot, Council, Resolution, Topic
 
 from .cases.clock import at_moment
 from .common import Log
+from .councils import hold
 from .logins import Login, ensure_logins
 
 NEIGHBOURS = 12
@@ -115,12 +117,22 @@ def seed_topics(street: Organisation, log: Log) -> None:
     # 2. parking: decided by the community after talks, now a 协商式治理项目 under way
     parking = raise_(neighbours[0], "规范小区停车、施划停车位", "小区车多位少，消防通道常被占用，建议统一规划施划车位。", 70, 8)  # fmt: skip
     with at(66):
-        topics.accept(actor=staff, topic=parking)
-    with at(45):
-        planned = resolutions.publish(
-            actor=staff, title="小区停车位规划与施划", topic=parking,
-            text_="经小区议事会协商：沿主路单侧施划停车位，消防通道设禁停标线，车位优先本小区业主，收费标准另行公示。",
-        )  # fmt: skip
+        parking = topics.accept(actor=staff, topic=parking)
+    council = Council.objects.filter(compound=compound).first()
+    if council is not None:
+        items = hold(council, [parking], now - dt.timedelta(days=50), ["adopted"],
+                     random.Random(5), title="停车问题专题议事圆桌会")  # fmt: skip
+        with at(45):
+            planned = resolutions.publish(
+                actor=staff, title="小区停车位规划与施划", item=items[0],
+                text_="经小区议事会协商：沿主路单侧施划停车位，消防通道设禁停标线，车位优先本小区业主，收费标准另行公示。",
+            )  # fmt: skip
+    else:
+        with at(45):
+            planned = resolutions.publish(
+                actor=staff, title="小区停车位规划与施划", topic=parking,
+                text_="经小区议事会协商：沿主路单侧施划停车位，消防通道设禁停标线，车位优先本小区业主，收费标准另行公示。",
+            )  # fmt: skip
     with at(36):
         resolutions.start_project(
             actor=staff, resolution=planned, starts_on=(now - dt.timedelta(days=30)).date(),
@@ -152,9 +164,28 @@ def seed_topics(street: Organisation, log: Log) -> None:
     # 6. the charging shed: accepted, on the owners' vote now open
     shed = raise_(owner, "建设电动自行车充电棚", "楼道里充电有火灾隐患，建议在小区内建集中充电棚。", 30, 9)  # fmt: skip
     with at(25):
-        topics.accept(
+        shed = topics.accept(
             actor=staff, topic=shed, answer="已受理，事项涉及利用共有部分，将组织业主表决。"
         )
+    if council is not None:  # talked over online while the owners vote
+        with at(2):
+            consultation = meetings.convene(
+                actor=staff, council=council, title="充电棚选址线上协商", format="online",
+                starts_at=now - dt.timedelta(days=2), ends_at=now + dt.timedelta(days=5),
+                topics=[shed],
+            )  # fmt: skip
+        item = consultation.agenda.get()
+        for member, said in zip(
+            council.members.filter(user__isnull=False).order_by("pk")[:2],
+            (
+                "建议选在北侧绿地边缘，远离住宅楼窗户。",
+                "同意，棚内需配烟感和灭火器，物业每日巡查。",
+            ),
+            strict=False,
+        ):
+            with at(1.5):
+                if member.user is not None:
+                    meetings.give_opinion(actor=member.user, item=item, text_=said)
     # 7. enough seconds, awaiting the community's answer
     raise_(neighbours[3], "夜间小区路灯不亮", "北门到5号楼一段路灯坏了很久，老人晚上出门不安全。", 6, topics.SECONDS_TO_ANSWER)  # fmt: skip
     count = Topic.objects.filter(path=community.path).count()

@@ -26,6 +26,7 @@ from . import (
     ballots,
     cases,
     cogov,
+    councils,
     pairings,
     party,
     places,
@@ -307,7 +308,9 @@ def seed_xueyuanlu(
         if with_cases:
             ballots.seed_ballots(built.street, log)
     if with_cases:
-        with timer.step("议题与决议"):
+        with timer.step("议事会、议题与决议"):
+            councils.seed_councils(built.street, log)
             topics.seed_topics(built.street, log)
+            councils.seed_meetings(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -38,6 +38,7 @@ urlpatterns = [
         views_councils.council_act,
         name="council_act",
     ),
+    path("meetings/", views_meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", views_meetings.meeting_detail, name="meeting"),
     path(
         "meetings/<int:pk>/sign-in/<str:token>/",

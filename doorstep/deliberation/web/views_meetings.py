@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +22,9 @@ from doorstep.core import links
 from doorstep.core.ids import parse_id
 from doorstep.deliberation import meetings, resolutions
 from doorstep.deliberation.errors import DeliberationError
-from doorstep.deliberation.models import AgendaItem, CouncilMember, Meeting, Outcome
+from doorstep.deliberation.models import AgendaItem, CouncilMember, Meeting, Outcome, SignIn
+
+from .lists import narrowed
 
 
 def _meeting(user: Any, pk: Any) -> Meeting:
@@ -82,6 +85,26 @@ def _detail(request: HttpRequest, meeting: Meeting, *, error: str = "", status: 
             "form": request.POST,
         },
         status=status,
+    )
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """The meetings the user sees, with how many signed in (人次), narrowed to a figure."""
+    user = actor_of(request)
+    seen, asked = narrowed(request, user, Meeting.objects.visible_to(user), "starts_at")
+    rows = list(
+        seen.select_related("council").annotate(present=Count("sign_ins", distinct=True))[:500]
+    )
+    return render(
+        request,
+        "deliberation/meetings.html",
+        {
+            "rows": rows,
+            "asked": asked,
+            "pending_count": seen.count(),
+            "attendance": SignIn.objects.filter(meeting__in=seen.values("pk")).count(),
+        },
     )
 
 

@@ -21,6 +21,8 @@ from doorstep.deliberation import resolutions, topics
 from doorstep.deliberation.errors import DeliberationError, NotAllowed
 from doorstep.deliberation.models import Ballot, Objection, Resolution
 
+from .lists import narrowed
+
 STATES = ["公示中", "待落实", "落实中", "已办结"]
 
 
@@ -39,17 +41,22 @@ def _resolution(user: Any, pk: Any) -> Resolution:
 @login_required
 def resolution_list(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
-    rows = [
-        (r, resolutions.state_of(r))
-        for r in Resolution.objects.visible_to(user).select_related("node", "need")[:500]
-    ]
+    field = "acted_at" if request.GET.get("by") == "acted" else "published_at"
+    seen, asked = narrowed(request, user, Resolution.objects.visible_to(user), field)
+    rows = [(r, resolutions.state_of(r)) for r in seen.select_related("node", "need")[:500]]
     wanted = request.GET.get("state", "")
     if wanted in STATES:
         rows = [(r, s) for r, s in rows if s == wanted]
     return render(
         request,
         "deliberation/resolutions.html",
-        {"rows": rows, "states": STATES, "state": wanted},
+        {
+            "rows": rows,
+            "states": STATES,
+            "state": wanted,
+            "asked": asked,
+            "pending_count": len(rows),
+        },  # fmt: skip
     )
 
 

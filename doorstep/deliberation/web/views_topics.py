@@ -21,6 +21,8 @@ from doorstep.deliberation import resolutions, topics
 from doorstep.deliberation.errors import DeliberationError, NotAllowed
 from doorstep.deliberation.models import Ballot, BallotStatus, Topic, TopicStatus
 
+from .lists import narrowed
+
 STATUSES = [("due", "待答复")] + [(s.value, s.label) for s in TopicStatus]
 
 
@@ -49,7 +51,10 @@ def _communities(user: Any) -> list[Organisation]:
 
 def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = actor_of(request)
-    seen = Topic.objects.visible_to(user).select_related("node", "compound")
+    field = "answered_at" if request.GET.get("by") == "answered" else "created_at"
+    seen, asked = narrowed(
+        request, user, Topic.objects.visible_to(user).select_related("node", "compound"), field
+    )
     wanted = request.GET.get("status", "")
     if wanted == "due":
         shown = topics.awaiting_answer(seen)
@@ -65,6 +70,7 @@ def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
             "topics": shown[:200],
             "pending_count": shown.count(),
             "status": wanted,
+            "asked": asked,
             "statuses": STATUSES,
             "awaiting": topics.awaiting_answer(seen).count(),
             "overdue": topics.overdue(seen).count(),

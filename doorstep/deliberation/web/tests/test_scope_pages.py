@@ -39,6 +39,7 @@ COVERED_ELSEWHERE = {
     "deliberation:councils", "deliberation:council_new", "deliberation:council_act",
     "deliberation:meeting_sign_in", "deliberation:meeting_act",
     "deliberation:attachment",  # test_council_pages
+    "deliberation:meetings",  # tests/test_figures
 }  # fmt: skip
 OBJECT_PAGES = {
     "deliberation:topic", "deliberation:resolution", "deliberation:council", "deliberation:meeting",

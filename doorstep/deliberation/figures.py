@@ -1,0 +1,63 @@
+"""What the cockpit and the briefing show of deliberation under a node in a period, each
+figure the count of a list page narrowed the same way (`narrow` below, used by both):
+topics raised and answered, topics awaiting their answer, meetings held and their 人次
+(sign-ins), resolutions published and carried out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from doorstep.atlas.organisations.models import Organisation
+
+from .models import Meeting, Resolution, SignIn, Topic, TopicStatus
+
+WHY = "the cockpit's figures over the node's subtree; each one drills to a list through the door"
+
+
+def span(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """[since, until) in the current time zone for days `start`…`end` (either open)."""
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time(), tz) if start else None
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz) if end else None
+    return since, until
+
+
+def narrow(
+    rows: QuerySet[Any],
+    field: str,
+    org: Organisation | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> QuerySet[Any]:
+    """Rows under `org` whose `field` (a moment) falls on days `start`…`end`."""
+    if org is not None:
+        rows = rows.filter(path__startswith=org.path)
+    since, until = span(start, end)
+    if since is not None:
+        rows = rows.filter(**{f"{field}__gte": since})
+    if until is not None:
+        rows = rows.filter(**{f"{field}__lt": until})
+    return rows
+
+
+def deliberation(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
+    topics = Topic.objects.outside_door(WHY)
+    meetings = narrow(Meeting.objects.outside_door(WHY), "starts_at", org, start, end)
+    resolutions = Resolution.objects.outside_door(WHY)
+    return {
+        "topics_raised": narrow(topics, "created_at", org, start, end).count(),
+        "topics_answered": narrow(topics, "answered_at", org, start, end).count(),
+        "topics_awaiting": topics.filter(
+            Q(path__startswith=org.path), status=TopicStatus.OPEN, answer_due__isnull=False
+        ).count(),
+        "meetings": meetings.count(),
+        "attendance": SignIn.objects.filter(meeting__in=meetings.values("pk")).count(),
+        "resolutions": narrow(resolutions, "published_at", org, start, end).count(),
+        "resolutions_acted": narrow(resolutions, "acted_at", org, start, end).count(),
+    }

@@ -1,0 +1,106 @@
+"""The cockpit's deliberation figures: topics raised, answered and awaiting an answer,
+meetings and their 人次, resolutions published and carried out — each equal to a direct
+count, each tile drilling to a list that says the same number, and the briefing saying
+them in the seeds' phrasing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from doorstep.cockpit.briefing import compose
+from doorstep.core.testing import make_user
+from doorstep.deliberation import councils, figures, meetings, resolutions, topics
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+MONTH = TODAY.replace(day=1)
+
+
+def _tile(body: str, figure: str) -> tuple[str, str]:
+    found = re.search(
+        rf'<a class="tile" data-figure="{figure}" href="([^"]+)"><b>([^<]*)</b>', body
+    )
+    assert found, f"{figure} is not a link"
+    return found.group(2), found.group(1).replace("&amp;", "&")
+
+
+def _line(page: str, anchor: str) -> str:
+    found = re.search(rf'id="{anchor}"[^>]*>(.*?)</p>', page, re.S)
+    assert found, anchor
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_deliberation_figures_drill_to_lists_that_say_the_same(world, estate, client, monkeypatch):
+    monkeypatch.setattr(topics, "SECONDS_TO_ANSWER", 1)
+    officer = world.personas["community_officer"]
+    # last month: a topic raised and answered — outside this month's figures
+    with time_machine.travel(MONTH - dt.timedelta(days=5)):
+        old = topics.raise_topic(actor=estate.people["owner_lin"], title="上月的议题")
+        topics.decline(actor=officer, topic=old, reason="不属于小区公共事务")
+    lift = topics.raise_topic(actor=estate.people["owner_chen"], title="5号楼加装电梯")
+    lift = topics.accept(actor=officer, topic=lift)
+    waiting = topics.raise_topic(actor=estate.people["owner_zhou"], title="路灯不亮")
+    topics.second(actor=estate.people["owner_lin"], topic=waiting)  # enough: awaiting answer
+    secretary = make_user("secretary", "书记", ("resident", world.community_1))
+    council = councils.set_up(
+        actor=officer, community=world.community_1, name="议事会",
+        seats={"branch": 1, "owners": 1, "grid_worker": 1},
+    )  # fmt: skip
+    for kind, name, user, chair in (("branch", "书记", secretary, True),
+                                    ("owners", "主任", estate.people["owner_wang"], False),
+                                    ("grid_worker", "网格员", world.personas["grid_worker_a"], False)):  # fmt: skip
+        councils.add_member(actor=officer, council=council, kind=kind, name=name, user=user,
+                            is_chair=chair, starts_on=MONTH - dt.timedelta(days=40),
+                            ends_on=TODAY + dt.timedelta(days=300))  # fmt: skip
+    now = timezone.now()
+    meeting = meetings.convene(
+        actor=officer, council=council, title="圆桌会", topics=[lift], place="服务站",
+        starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=1),
+    )  # fmt: skip
+    for user in (secretary, estate.people["owner_wang"]):
+        meetings.sign_in(actor=user, meeting=meeting, token=meeting.token)
+    item = meetings.decide(actor=officer, item=meeting.agenda.get(), decision="同意", yes="2")
+    meetings.write_minutes(actor=officer, meeting=meeting, minutes="通过")
+    meetings.sign_off(actor=secretary, meeting=meeting)
+    resolutions.publish(actor=officer, title="加装电梯", text_="同意加装", item=item)
+
+    got = figures.deliberation(world.community_1, MONTH, TODAY)
+    assert got == {
+        "topics_raised": 2,
+        "topics_answered": 1, "topics_awaiting": 1, "meetings": 1, "attendance": 2,
+        "resolutions": 1, "resolutions_acted": 0,
+    }  # fmt: skip
+    assert figures.deliberation(world.community_2, MONTH, TODAY)["topics_raised"] == 0
+
+    client.force_login(world.personas["street_officer"])
+    body = client.get(reverse("cockpit:node", args=[world.community_1.pk])).content.decode()
+    checks = {
+        "delib_topics_raised": ("topic-figures", "共 2 个议题"),
+        "delib_topics_answered": ("topic-figures", "共 1 个议题"),
+        "delib_topics_awaiting": ("topic-figures", "共 1 个议题"),
+        "delib_meetings": ("meeting-figures", "会议 1 次"),
+        "delib_attendance": ("meeting-figures", "参会 2 人次"),
+        "delib_resolutions": ("resolution-figures", "共 1 项决议"),
+        "delib_resolutions_acted": ("resolution-figures", "共 0 项决议"),
+    }
+    for figure, (anchor, says) in checks.items():
+        shown, url = _tile(body, figure)
+        assert shown == str(got[figure.removeprefix("delib_")]), figure
+        assert says in _line(client.get(url).content.decode(), anchor), (figure, url)
+
+    text = " ".join(
+        s
+        for section in compose(world.community_1, TODAY, TODAY).sections
+        for s in section.sentences
+    )
+    assert (
+        "居民提出议题 2 个，答复 1 个；召开议事会议 1 次、2 人次参会，形成决议 1 项，落实 0 项"
+        in text
+    )
