@@ -192,9 +192,9 @@ def seed_meetings(street: Organisation, log: Log) -> None:
     ):
         staff = _staff(council.node)
         for q in range(MEETINGS_A_YEAR):
-            when = (now - dt.timedelta(days=350 - 90 * q - n)).replace(
+            when = timezone.localtime(now - dt.timedelta(days=350 - 90 * q - n)).replace(
                 hour=19, minute=0, second=0, microsecond=0
-            )
+            )  # an evening, local time
             picked = [AGENDA[(2 * q + n) % len(AGENDA)], AGENDA[(2 * q + n + 1) % len(AGENDA)]]
             agenda = []
             for title, _outcome in picked:
