@@ -17,6 +17,7 @@ from doorstep.cogov.web.api_proposals import router as proposals_router
 from doorstep.core.api_errors import declare_error_responses, install_error_handlers
 from doorstep.deliberation.web.api import router as deliberation_router
 from doorstep.deliberation.web.api_meetings import router as meetings_router
+from doorstep.deliberation.web.api_receptions import router as receptions_router
 from doorstep.deliberation.web.api_topics import router as topics_router
 from doorstep.nearby.web.api import router as places_router
 
@@ -58,6 +59,7 @@ api.add_router("/", cogov_router)
 api.add_router("/", deliberation_router)
 api.add_router("/", topics_router)
 api.add_router("/", meetings_router)
+api.add_router("/", receptions_router)
 api.add_router("/", alliances_router)
 api.add_router("/", pairings_router)
 api.add_router("/", proposals_router)

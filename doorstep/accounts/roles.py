@@ -46,6 +46,8 @@ _TOPICS_SEE = [
     "deliberation.view_resolution",
     "deliberation.view_council",
     "deliberation.view_meeting",
+    "deliberation.view_deputy",
+    "deliberation.view_receptionslot",
 ]
 _BALLOTS_PAPER = _TOPICS_SEE + [
     "deliberation.add_topic",
@@ -58,6 +60,8 @@ _BALLOTS_RUN = _BALLOTS_PAPER + [
     "deliberation.change_council",
     "deliberation.add_meeting",
     "deliberation.change_meeting",
+    "deliberation.add_receptionslot",
+    "deliberation.view_receptionvisit",
     "deliberation.add_resolution",
     "deliberation.change_resolution",
     "deliberation.add_ballot",
@@ -229,6 +233,8 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["cogov.view_fund", "cogov.add_fund", "cogov.change_fund", "cogov.approve_fund"]
         + ["deliberation.view_ballot"]
         + _TOPICS_SEE
+        + ["deliberation.add_deputy", "deliberation.change_deputy"]
+        + ["deliberation.add_receptionslot", "deliberation.view_receptionvisit"]
         + ["cockpit.change_indicator"],
     },
     {

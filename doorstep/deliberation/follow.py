@@ -1,7 +1,8 @@
 """How a resolution's action ends, read from the lower domains' append-only event logs
 (idempotent consumers, `core.events.consume`; never signals): a project that passes
-inspection (验收通过) or a case that closes marks its resolution done; a closed case
-reopened after a return visit marks it not done again. A need's end is the need's own
+inspection (验收通过) or a case that closes marks its resolution done, and tells the
+resident whose visit to a deputy became that case; a closed case reopened after a return
+visit takes both back. A need's end is the need's own
 `met_at` (`resolutions.state_of`)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from doorstep.core import audit
 from doorstep.core.events import consume
 
-from .models import Resolution
+from .models import ReceptionVisit, Resolution
 
 PROJECT_CONSUMER = "deliberation.resolution_projects"
 CASE_CONSUMER = "deliberation.resolution_cases"
@@ -42,6 +43,19 @@ def follow_case_event(event: Any) -> None:
         _mark(found, None)
     elif event.to_status == "closed":
         _mark(found, event.at)
+    _tell_visitors(event)
+
+
+def _tell_visitors(event: Any) -> None:
+    """A reception's case closed (the visitor is told) or reopened (taken back)."""
+    from .receptions import tell
+
+    for visit in ReceptionVisit.objects.select_for_update().filter(case_id=event.case_id):
+        if event.move == "reopen_closed" and visit.outcome_at is not None:
+            tell(visit, "", None)
+        elif event.to_status == "closed" and visit.outcome_at is None:
+            note = (event.note or "").strip()
+            tell(visit, f"已办结。{note}" if note else "已办结。", event.at)
 
 
 def _mark(found: Any, at: Any) -> None:

@@ -20,12 +20,21 @@ from .meetings import (
     Outcome,
     SignIn,
 )
+from .receptions import (
+    Deputy,
+    DeputyKind,
+    DeputyLevel,
+    ReceptionSlot,
+    ReceptionVisit,
+    VisitStatus,
+)
 from .resolutions import ActionKind, Objection, Resolution
 from .topics import Topic, TopicSecond, TopicSource, TopicStatus
 
 __all__ = [
     "AgendaItem", "Attachment", "Council", "CouncilMember", "CouncilSeat", "Invitation",
     "MajorityRule", "Meeting", "MeetingFormat", "Opinion", "Outcome", "SeatKind", "SignIn",
+    "Deputy", "DeputyKind", "DeputyLevel", "ReceptionSlot", "ReceptionVisit", "VisitStatus",
     "ActionKind", "Ballot", "BallotKind", "BallotQuerySet", "BallotStatus", "BallotVote",
     "Channel", "Objection", "Resolution", "RollEntry", "Topic", "TopicSecond", "TopicSource",
     "TopicStatus",

@@ -1,6 +1,13 @@
 from django.urls import path, re_path
 
-from . import views_ballots, views_councils, views_meetings, views_resolutions, views_topics
+from . import (
+    views_ballots,
+    views_councils,
+    views_meetings,
+    views_receptions,
+    views_resolutions,
+    views_topics,
+)
 
 app_name = "deliberation"
 
@@ -51,4 +58,18 @@ urlpatterns = [
         views_meetings.meeting_act,
         name="meeting_act",
     ),
+    path("receptions/", views_receptions.reception_home, name="receptions"),
+    re_path(
+        r"^receptions/(?P<act>book|schedule|public_days)/$",
+        views_receptions.reception_act,
+        name="reception_act",
+    ),
+    path("receptions/deputies/", views_receptions.deputy_list, name="deputies"),
+    path("receptions/slots/<int:pk>/", views_receptions.slot_detail, name="reception_slot"),
+    re_path(
+        r"^receptions/slots/(?P<pk>\d+)/(?P<act>walk_in|record|case|topic)/$",
+        views_receptions.slot_act,
+        name="slot_act",
+    ),
+    path("receptions/visits/<int:pk>/", views_receptions.visit_detail, name="reception_visit"),
 ]

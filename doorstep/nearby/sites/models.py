@@ -39,6 +39,7 @@ class SiteKind(models.TextChoices):
     CANTEEN = "canteen", _("幸福食堂")
     NEIGHBOURHOOD = "neighbourhood", _("邻里之家")
     OPEN_VENUE = "open_venue", _("共建单位开放场地")
+    STUDIO = "studio", _("社区工作室（两代表一委员）")
     OTHER = "other", _("其他")
 
 

@@ -17,6 +17,7 @@ from config.api import api
 from doorstep.deliberation.models import Objection, Resolution, Topic, TopicSecond
 
 from .test_api_scope_meetings import MATRIX as MEETINGS_MATRIX
+from .test_api_scope_receptions import MATRIX as RECEPTIONS_MATRIX
 from .test_api_scope_votes import MATRIX as VOTES_MATRIX
 from .test_scope_pages import SEES
 
@@ -168,4 +169,6 @@ def test_every_deliberation_operation_is_in_a_matrix():
         for method, op in ops.items()
         if "deliberation" in op.get("tags", [])
     }
-    assert operations == set(MATRIX) | set(VOTES_MATRIX) | set(MEETINGS_MATRIX)
+    assert operations == set(MATRIX) | set(VOTES_MATRIX) | set(MEETINGS_MATRIX) | set(
+        RECEPTIONS_MATRIX
+    )

@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 from django.urls import get_resolver, reverse
 
-from doorstep.deliberation.models import Council, Meeting, Resolution, Topic
+from doorstep.deliberation.models import Council, Meeting, ReceptionSlot, Resolution, Topic
+from doorstep.nearby.sites.models import ServiceSite
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +41,12 @@ COVERED_ELSEWHERE = {
     "deliberation:meeting_sign_in", "deliberation:meeting_act",
     "deliberation:attachment",  # test_council_pages
     "deliberation:meetings",  # tests/test_figures
+    "deliberation:receptions", "deliberation:reception_act", "deliberation:deputies",
+    "deliberation:slot_act", "deliberation:reception_visit",  # test_reception_pages
 }  # fmt: skip
 OBJECT_PAGES = {
     "deliberation:topic", "deliberation:resolution", "deliberation:council", "deliberation:meeting",
+    "deliberation:reception_slot",
 }  # fmt: skip
 
 
@@ -73,7 +77,15 @@ def test_each_persona_sees_exactly_the_topics_and_resolutions_of_their_community
             council=council, path=community.path, title=f"{community.name}圆桌会",
             starts_at=topic.created_at, ends_at=topic.created_at + dt.timedelta(hours=2),
         )  # fmt: skip
-        made[key] = (topic, resolution, council, meeting)
+        studio = ServiceSite.objects.create(
+            name=f"{community.name}工作室", kind="studio", organisation=community,
+            territory=community, territory_path=community.path,
+        )  # fmt: skip
+        slot = ReceptionSlot.objects.create(
+            site=studio, path=community.path, starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+        )  # fmt: skip
+        made[key] = (topic, resolution, council, meeting, slot)
     for persona, sees in SEES.items():
         client.force_login(world.personas[persona])
         for key, rows in made.items():
@@ -81,10 +93,12 @@ def test_each_persona_sees_exactly_the_topics_and_resolutions_of_their_community
             got = [
                 client.get(reverse(f"deliberation:{page}", args=[row.pk])).status_code
                 for page, row in zip(
-                    ("topic", "resolution", "council", "meeting"), rows, strict=True
+                    ("topic", "resolution", "council", "meeting", "reception_slot"),
+                    rows,
+                    strict=True,
                 )
             ]
-            assert got == [want] * 4, (persona, key)
+            assert got == [want] * 5, (persona, key)
         listing = client.get(reverse("deliberation:topics")).content.decode()
         for key, (topic, *_rest) in made.items():
             assert (topic.title in listing) == (key in sees), (persona, key)
