@@ -308,6 +308,12 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
             f"召开议事会议 {number(d['meetings'])} 次、{number(d['attendance'])} 人次参会，"
             f"形成决议 {number(d['resolutions'])} 项，落实 {number(d['resolutions_acted'])} 项。"
         )
+    if d["residents_received"]:
+        cogov.sentences.append(
+            f"{this}“两代表一委员”{number(d['deputies_received'])} 名下沉社区工作室接待居民来访，"
+            f"接待群众 {number(d['residents_received'])} 人次，反映问题 {number(d['issues_raised'])} 个，"
+            f"解决 {number(d['issues_resolved'])} 个。"
+        )
     base = Section("六、基本情况")
     base.sentences.append(
         f"辖区实有人口 {number(now_f['population']['residents'])} 人，"

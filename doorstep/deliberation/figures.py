@@ -1,7 +1,8 @@
 """What the cockpit and the briefing show of deliberation under a node in a period, each
 figure the count of a list page narrowed the same way (`narrow` below, used by both):
 topics raised and answered, topics awaiting their answer, meetings held and their 人次
-(sign-ins), resolutions published and carried out."""
+(sign-ins), resolutions published and carried out, and 两代表一委员 reception: deputies
+who received, residents received, issues raised and resolved."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from doorstep.atlas.organisations.models import Organisation
 
-from .models import Meeting, Resolution, SignIn, Topic, TopicStatus
+from .models import Meeting, ReceptionVisit, Resolution, SignIn, Topic, TopicStatus, VisitStatus
 
 WHY = "the cockpit's figures over the node's subtree; each one drills to a list through the door"
 
@@ -60,4 +61,22 @@ def deliberation(org: Organisation, start: dt.date, end: dt.date) -> dict[str, A
         "attendance": SignIn.objects.filter(meeting__in=meetings.values("pk")).count(),
         "resolutions": narrow(resolutions, "published_at", org, start, end).count(),
         "resolutions_acted": narrow(resolutions, "acted_at", org, start, end).count(),
+        **reception(org, start, end),
+    }
+
+
+def received(visits: QuerySet[Any]) -> QuerySet[Any]:
+    return visits.filter(status=VisitStatus.RECEIVED)
+
+
+def reception(
+    org: Organisation | None, start: dt.date | None, end: dt.date | None
+) -> dict[str, int]:
+    visits = received(ReceptionVisit.objects.outside_door(WHY))
+    seen = narrow(visits, "at", org, start, end)
+    return {
+        "deputies_received": seen.exclude(deputy=None).values("deputy").distinct().count(),
+        "residents_received": seen.count(),
+        "issues_raised": narrow(visits, "recorded_at", org, start, end).count(),
+        "issues_resolved": narrow(visits, "outcome_at", org, start, end).count(),
     }

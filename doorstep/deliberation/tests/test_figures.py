@@ -75,7 +75,8 @@ def test_deliberation_figures_drill_to_lists_that_say_the_same(world, estate, cl
     assert got == {
         "topics_raised": 2,
         "topics_answered": 1, "topics_awaiting": 1, "meetings": 1, "attendance": 2,
-        "resolutions": 1, "resolutions_acted": 0,
+        "resolutions": 1, "resolutions_acted": 0, "deputies_received": 0,
+        "residents_received": 0, "issues_raised": 0, "issues_resolved": 0,
     }  # fmt: skip
     assert figures.deliberation(world.community_2, MONTH, TODAY)["topics_raised"] == 0
 
@@ -102,5 +103,51 @@ def test_deliberation_figures_drill_to_lists_that_say_the_same(world, estate, cl
     )
     assert (
         "居民提出议题 2 个，答复 1 个；召开议事会议 1 次、2 人次参会，形成决议 1 项，落实 0 项"
+        in text
+    )
+
+
+def test_reception_figures_drill_to_the_visits_and_the_briefing_says_them(world, client):
+    from doorstep.deliberation import receptions
+    from doorstep.nearby.sites.models import ServiceSite
+
+    street = world.personas["street_officer"]
+    studio = ServiceSite.objects.create(
+        name="代表委员工作室", kind="studio", organisation=world.community_1,
+        territory=world.community_1, territory_path=world.community_1.path,
+    )  # fmt: skip
+    deputies = [
+        receptions.add_deputy(actor=street, name=name, kind=kind, level="district",
+                              node=world.street, user=make_user(login, name))
+        for name, kind, login in (("李代表", "npc", "d1"), ("王委员", "cppcc", "d2"))
+    ]  # fmt: skip
+    now = timezone.now()
+    slot = receptions.schedule(actor=street, site=studio, deputies=deputies,
+                               starts_at=now - dt.timedelta(minutes=30), ends_at=now + dt.timedelta(hours=1))  # fmt: skip
+    for n, (deputy, visitor) in enumerate(
+        ((deputies[0], "赵大爷"), (deputies[1], "钱阿姨"), (deputies[1], "孙师傅"))
+    ):
+        visit = receptions.walk_in(actor=deputy.user, slot=slot, visitor=visitor)
+        receptions.record(actor=deputy.user, visit=visit, issue=f"诉求{n}", reply="已答复")
+        if n == 0:
+            receptions.tell(visit, "已办结。", timezone.now())
+    got = figures.deliberation(world.community_1, MONTH, TODAY)
+    assert (got["deputies_received"], got["residents_received"]) == (2, 3)
+    assert (got["issues_raised"], got["issues_resolved"]) == (3, 1)
+    client.force_login(street)
+    body = client.get(reverse("cockpit:node", args=[world.community_1.pk])).content.decode()
+    for figure, says in (("delib_residents_received", "接待群众 3 人次"),
+                         ("delib_deputies_received", "代表委员 2 人接待"),
+                         ("delib_issues_resolved", "接待群众 1 人次")):  # fmt: skip
+        shown, url = _tile(body, figure)
+        assert shown == str(got[figure.removeprefix("delib_")])
+        assert says in _line(client.get(url).content.decode(), "visit-figures"), figure
+    text = " ".join(
+        s
+        for section in compose(world.community_1, TODAY, TODAY).sections
+        for s in section.sentences
+    )
+    assert (
+        "“两代表一委员”2 名下沉社区工作室接待居民来访，接待群众 3 人次，反映问题 3 个，解决 1 个"
         in text
     )

@@ -71,5 +71,6 @@ urlpatterns = [
         views_receptions.slot_act,
         name="slot_act",
     ),
+    path("receptions/visits/", views_receptions.visit_list, name="reception_visits"),
     path("receptions/visits/<int:pk>/", views_receptions.visit_detail, name="reception_visit"),
 ]

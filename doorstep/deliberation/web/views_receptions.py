@@ -32,6 +32,8 @@ from doorstep.deliberation.models import (
 )
 from doorstep.nearby.sites.models import ServiceSite
 
+from .lists import narrowed
+
 
 def _times(slot: ReceptionSlot) -> list[dt.datetime]:
     """The times a resident may pick within a slot: every quarter of an hour."""
@@ -216,6 +218,31 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "deliberation/reception_visit.html",
         {"visit": visit, "mine": visit.resident_id == user.pk},
+    )
+
+
+VISIT_FIELDS = {"recorded": "recorded_at", "resolved": "outcome_at"}
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """The visits the user sees (received ones), narrowed to a cockpit figure: by the day
+    of the visit, of its record (`?by=recorded`) or of its outcome (`?by=resolved`)."""
+    from doorstep.deliberation.figures import received
+
+    user = actor_of(request)
+    field = VISIT_FIELDS.get(request.GET.get("by", ""), "at")
+    seen, asked = narrowed(request, user, received(ReceptionVisit.objects.visible_to(user)), field)
+    seen = seen.distinct()
+    return render(
+        request,
+        "deliberation/reception_visits.html",
+        {
+            "rows": seen.select_related("slot__site", "deputy", "case").order_by("-at")[:500],
+            "pending_count": seen.count(),
+            "deputies": seen.exclude(deputy=None).values("deputy").distinct().count(),
+            "asked": asked,
+        },
     )
 
 

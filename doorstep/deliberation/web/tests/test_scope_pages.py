@@ -43,6 +43,7 @@ COVERED_ELSEWHERE = {
     "deliberation:meetings",  # tests/test_figures
     "deliberation:receptions", "deliberation:reception_act", "deliberation:deputies",
     "deliberation:slot_act", "deliberation:reception_visit",  # test_reception_pages
+    "deliberation:reception_visits",  # tests/test_figures
 }  # fmt: skip
 OBJECT_PAGES = {
     "deliberation:topic", "deliberation:resolution", "deliberation:council", "deliberation:meeting",
