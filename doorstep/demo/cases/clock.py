@@ -16,9 +16,12 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 
 @contextmanager
 def at_moment(moment: dt.datetime) -> Iterator[None]:
-    """Let the services read `moment` as "now" (see the package docstring)."""
+    """Let the services read `moment` as "now" (see the package docstring). In UTC, as the
+    real `timezone.now` gives it: the audit chain hashes `at.isoformat()`, and a moment in
+    another zone would read back from the database differently and break the chain."""
     real = timezone.now
-    timezone.now = lambda: moment  # type: ignore[assignment]
+    utc = moment.astimezone(dt.UTC)
+    timezone.now = lambda: utc  # type: ignore[assignment]
     try:
         yield
     finally:
