@@ -243,9 +243,16 @@ def walk_in(*, actor: Actor, slot: ReceptionSlot, visitor: Any) -> ReceptionVisi
 
 @transaction.atomic
 def record(
-    *, actor: Actor, visit: ReceptionVisit, issue: Any, reply: Any, category: Any = None
+    *,
+    actor: Actor,
+    visit: ReceptionVisit,
+    issue: Any,
+    reply: Any,
+    category: Any = None,
+    deputy: Deputy | None = None,
 ) -> ReceptionVisit:
-    """The deputy records the visit: the 诉求, its category, the reply given."""
+    """The deputy records the visit: the 诉求, its category, the reply given (staff may
+    record it for a deputy of the slot without a login, naming them)."""
     locked = ReceptionVisit.objects.select_for_update().select_related("slot").get(pk=visit.pk)
     if not may_receive(actor, locked.slot):
         raise NotAllowed("只有接待的代表委员或工作人员可以记录")
@@ -254,7 +261,12 @@ def record(
     locked.issue = text(issue, "issue", "诉求", 1000)
     locked.reply = text(reply, "reply", "代表答复", 1000)
     locked.category = category
-    locked.deputy = receiver(actor, locked.slot) or locked.deputy
+    named = (
+        deputy
+        if deputy is not None and locked.slot.deputies.filter(pk=deputy.pk).exists()
+        else None
+    )
+    locked.deputy = receiver(actor, locked.slot) or named or locked.deputy
     locked.status = VisitStatus.RECEIVED
     locked.recorded_at, locked.recorded_by = timezone.now(), actor
     locked.save(

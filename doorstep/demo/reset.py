@@ -121,8 +121,20 @@ def _delete_cogov(path: str, drop: Any) -> None:
     unit profiles), funds and projects. Fund
     lines and project events are append-only for everything but this: they go by a plain
     DELETE past the ORM's guard, with the funds and projects they belong to."""
-    from doorstep.deliberation.models import Ballot, Council, Meeting, Resolution, Topic
+    from doorstep.deliberation.models import (
+        Ballot,
+        Council,
+        Deputy,
+        Meeting,
+        ReceptionSlot,
+        ReceptionVisit,
+        Resolution,
+        Topic,
+    )
 
+    drop("reception_visit", ReceptionVisit.objects.filter(path__startswith=path))
+    drop("reception_slot", ReceptionSlot.objects.filter(path__startswith=path))
+    drop("deputy", Deputy.objects.filter(path__startswith=path))
     drop("resolution", Resolution.objects.filter(path__startswith=path))  # with objections
     drop("meeting", Meeting.objects.filter(path__startswith=path))  # agenda, sign-ins, files
     drop("council", Council.objects.filter(path__startswith=path))  # seats and members

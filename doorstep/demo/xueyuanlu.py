@@ -31,6 +31,7 @@ from . import (
     party,
     places,
     proposals,
+    receptions,
     service,
     topics,
 )
@@ -312,5 +313,7 @@ def seed_xueyuanlu(
             councils.seed_councils(built.street, log)
             topics.seed_topics(built.street, log)
             councils.seed_meetings(built.street, log)
+        with timer.step("两代表一委员接待"):
+            receptions.seed_receptions(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

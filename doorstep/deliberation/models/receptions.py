@@ -75,7 +75,7 @@ class Deputy(models.Model):
         return f"{self.get_kind_display()}{self.name}"
 
 
-class SlotQuerySet(ScopedQuerySet["ReceptionSlot"]):
+class ReceptionSlotQuerySet(ScopedQuerySet["ReceptionSlot"]):
     """Staff see the slots of the studios in their subtree (and above their grid); residents
     those of their street's studios, to book; a deputy the slots they receive in."""
 
@@ -102,7 +102,7 @@ class ReceptionSlot(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = SlotQuerySet.as_manager()
+    objects = ReceptionSlotQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("接待时段")
@@ -125,7 +125,7 @@ class VisitStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class VisitQuerySet(ScopedQuerySet["ReceptionVisit"]):
+class ReceptionVisitQuerySet(ScopedQuerySet["ReceptionVisit"]):
     """Staff see the visits at the studios of their subtree; a deputy those of their slots;
     a resident their own."""
 
@@ -181,7 +181,7 @@ class ReceptionVisit(models.Model):
     outcome_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = VisitQuerySet.as_manager()
+    objects = ReceptionVisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("接待记录")
