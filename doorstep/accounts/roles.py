@@ -48,6 +48,7 @@ _TOPICS_SEE = [
     "deliberation.view_meeting",
     "deliberation.view_deputy",
     "deliberation.view_receptionslot",
+    "deliberation.view_campaign",
 ]
 _BALLOTS_PAPER = _TOPICS_SEE + [
     "deliberation.add_topic",
@@ -62,6 +63,7 @@ _BALLOTS_RUN = _BALLOTS_PAPER + [
     "deliberation.change_meeting",
     "deliberation.add_receptionslot",
     "deliberation.view_receptionvisit",
+    "deliberation.add_campaign",
     "deliberation.add_resolution",
     "deliberation.change_resolution",
     "deliberation.add_ballot",
@@ -235,6 +237,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + _TOPICS_SEE
         + ["deliberation.add_deputy", "deliberation.change_deputy"]
         + ["deliberation.add_receptionslot", "deliberation.view_receptionvisit"]
+        + ["deliberation.add_campaign"]
         + ["cockpit.change_indicator"],
     },
     {

@@ -16,7 +16,7 @@ from doorstep.atlas.people.models import CentralHousehold, Dimension, HouseholdL
 
 from . import ledger
 from .errors import Denied, ServiceError
-from .models import RuleCode, Visit, VisitKind
+from .models import RuleCode, Visit, VisitKind, VisitOutcome
 
 
 def central_of(user: Actor) -> CentralHousehold | None:
@@ -90,6 +90,7 @@ def record_visit(
     found: Any,
     path: str,
     asks: Any = (),
+    outcome: str = "",
     **place: Any,
 ) -> Visit:
     """Every kind of visit is written here (the caller has checked who may): what was
@@ -110,12 +111,15 @@ def record_visit(
     asked = [code for code in ASKS if code in set(asks or ())]
     if kind == VisitKind.CADRE and not asked:
         raise ServiceError("请至少选择问需、问计、问效中的一项", "asks")
+    if kind == VisitKind.KNOCK and outcome not in VisitOutcome.values:
+        raise ServiceError("请选择走访结果", "outcome")
     return Visit.objects.create(
         kind=kind,
         path=path,
         visited_on=visited_on,
         found=found,
         asks=asked,
+        outcome=outcome if kind == VisitKind.KNOCK else "",
         visitor=visitor,
         **place,
     )

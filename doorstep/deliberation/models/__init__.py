@@ -9,6 +9,7 @@ from .ballots import (
     Channel,
     RollEntry,
 )
+from .campaigns import Campaign, CampaignTarget
 from .councils import Council, CouncilMember, CouncilSeat, MajorityRule, SeatKind
 from .meetings import (
     AgendaItem,
@@ -32,7 +33,7 @@ from .resolutions import ActionKind, Objection, Resolution
 from .topics import Topic, TopicSecond, TopicSource, TopicStatus
 
 __all__ = [
-    "AgendaItem", "Attachment", "Council", "CouncilMember", "CouncilSeat", "Invitation",
+    "AgendaItem", "Attachment", "Campaign", "CampaignTarget", "Council", "CouncilMember", "CouncilSeat", "Invitation",
     "MajorityRule", "Meeting", "MeetingFormat", "Opinion", "Outcome", "SeatKind", "SignIn",
     "Deputy", "DeputyKind", "DeputyLevel", "ReceptionSlot", "ReceptionVisit", "VisitStatus",
     "ActionKind", "Ballot", "BallotKind", "BallotQuerySet", "BallotStatus", "BallotVote",

@@ -20,6 +20,7 @@ from .records import (
     ServiceRecord,
     Visit,
     VisitKind,
+    VisitOutcome,
 )
 from .teams import (
     ACTIVE_HOLDING,
@@ -44,6 +45,7 @@ __all__ = [
     "HoldingStatus",
     "Visit",
     "VisitKind",
+    "VisitOutcome",
     "LineKind",
     "MemberKind",
     "Period",

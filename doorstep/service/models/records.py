@@ -166,6 +166,19 @@ class RecordEdit(models.Model):
 class VisitKind(models.TextChoices):
     HOUSEHOLD = "household", _("联户走访")
     CADRE = "cadre", _("三结三问")
+    KNOCK = "knock", _("敲门行动")
+
+
+class VisitOutcome(models.TextChoices):
+    """How a door-knocking visit went (other kinds leave it blank)."""
+
+    MET = "met", _("入户见面")
+    PHONE = "phone", _("电话联系")
+    ABSENT = "absent", _("未遇，需再访")
+    DECLINED = "declined", _("拒绝走访")
+
+
+REACHED = frozenset({VisitOutcome.MET, VisitOutcome.PHONE})
 
 
 class VisitQuerySet(ScopedQuerySet["Visit"]):
@@ -180,8 +193,10 @@ class VisitQuerySet(ScopedQuerySet["Visit"]):
 class Visit(models.Model):
     """The one visit model of the platform: a central household's visit to one of its linked
     households (党员联户走访), or a paired cadre's 三结三问 visit to a community or grid
-    (问需、问计、问效); later campaigns (敲门行动) add a kind, never a second table. What
-    came of it: a follow-up case here; a need (`cogov.Need.visit`) in co-governance."""
+    (问需、问计、问效), or a door-knocking campaign's visit to a household (敲门行动, with its
+    outcome; the campaign and its targets live in deliberation, which points here) — a
+    kind each, never a second table. What came of it: a follow-up case here; a need
+    (`cogov.Need.visit`) in co-governance."""
 
     kind = models.CharField(
         _("走访类型"), max_length=12, choices=VisitKind.choices, default=VisitKind.HOUSEHOLD
@@ -208,6 +223,14 @@ class Visit(models.Model):
     visited_on = models.DateField(_("走访日期"))
     asks = models.JSONField(_("问需/问计/问效"), default=list, blank=True)
     found = models.CharField(_("走访情况"), max_length=500)
+    outcome = models.CharField(
+        _("走访结果"),
+        max_length=10,
+        choices=VisitOutcome.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     follow_up_case = models.ForeignKey(
         "cases.Case",
         verbose_name=_("后续工单"),
@@ -234,6 +257,10 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="cadre") | Q(node__isnull=False), name="cadre_visit_has_a_place"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="knock") | (Q(household__isnull=False) & ~Q(outcome="")),
+                name="knock_visit_has_household_and_outcome",
             ),
         ]
 
