@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from . import (
     views_ballots,
+    views_campaigns,
     views_councils,
     views_meetings,
     views_receptions,
@@ -73,4 +74,14 @@ urlpatterns = [
     ),
     path("receptions/visits/", views_receptions.visit_list, name="reception_visits"),
     path("receptions/visits/<int:pk>/", views_receptions.visit_detail, name="reception_visit"),
+    path("campaigns/", views_campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", views_campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/split/", views_campaigns.campaign_split, name="campaign_split"),
+    path("campaigns/<int:pk>/doors/", views_campaigns.campaign_doors, name="campaign_doors"),
+    path(
+        "campaigns/<int:pk>/doors/<int:target_id>/",
+        views_campaigns.campaign_knock,
+        name="campaign_knock",
+    ),
 ]

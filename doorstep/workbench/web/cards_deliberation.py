@@ -71,3 +71,29 @@ def topics_near(user: Any) -> Card | None:
     ]
     return Card("topics_near", "社区议题", reverse("deliberation:topics") + "?status=open", count=open_.count(),
                 rows=rows, hint="提出议题、附议邻居的议题")  # fmt: skip
+
+
+def doors_to_knock(user: Any) -> Card | None:
+    """A visitor of a running door-knocking campaign: the doors not yet reached."""
+    from doorstep.deliberation import campaigns
+
+    doors = campaigns.assigned_to(user)
+    count = doors.count()
+    if not count:
+        return None
+    rows = [
+        Row(c.title, reverse("deliberation:campaign_doors", args=[c.pk]), f"{n} 户待走访")
+        for c, n in _by_campaign(doors)
+    ]
+    return Card("doors", "敲门行动待走访", reverse("deliberation:campaigns"), count=count,
+                rows=rows, hint="入户走访问需，随手记录")  # fmt: skip
+
+
+def _by_campaign(doors: Any) -> list[tuple[Any, int]]:
+    from django.db.models import Count
+
+    from doorstep.deliberation.models import Campaign
+
+    counts = dict(doors.values_list("campaign").annotate(n=Count("id")).order_by())
+    found = Campaign.objects.filter(pk__in=counts).order_by("-starts_on")[:5]
+    return [(c, counts[c.pk]) for c in found]

@@ -29,15 +29,23 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     ),
     "grid_worker": (
         "网格员",
-        (c.report_patrol, c.grid_open, c.my_todo, c.households_due, c.overdue),
+        (c.report_patrol, c.grid_open, c.my_todo, dl.doors_to_knock, c.households_due, c.overdue),
     ),
     "grid_leader": (
         "网格长",
-        (c.report_patrol, c.grid_open, c.my_todo, c.households_due, c.overdue),
+        (c.report_patrol, c.grid_open, c.my_todo, dl.doors_to_knock, c.households_due, c.overdue),
     ),
     "party_member": (
         "党员",
-        (c.pool, c.my_todo, c.links_due, c.my_service, c.dual_report_mine, c.activities_near),
+        (
+            c.pool,
+            c.my_todo,
+            dl.doors_to_knock,
+            c.links_due,
+            c.my_service,
+            c.dual_report_mine,
+            c.activities_near,
+        ),
     ),
     "volunteer": ("志愿者", (c.pool, c.my_todo, c.my_service, c.activities_near)),
     "community_staff": (
@@ -79,7 +87,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
         "部门联络员",
         (c.summonses, cg.matches_to_confirm, cg.my_units, c.bookings, c.activities_near),
     ),
-    "cadre": ("联系干部", (cg.links_due, cg.cadre_record)),
+    "cadre": ("联系干部", (cg.links_due, dl.doors_to_knock, cg.cadre_record)),
     "system_admin": ("系统管理员", (c.admin_duties,)),
     "security_admin": ("安全管理员", (c.approvals, c.admin_duties)),
     "audit_admin": ("审计管理员", (c.approvals, c.audit_log)),

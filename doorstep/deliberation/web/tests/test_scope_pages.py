@@ -44,6 +44,9 @@ COVERED_ELSEWHERE = {
     "deliberation:receptions", "deliberation:reception_act", "deliberation:deputies",
     "deliberation:slot_act", "deliberation:reception_visit",  # test_reception_pages
     "deliberation:reception_visits",  # tests/test_figures
+    "deliberation:campaigns", "deliberation:campaign_new", "deliberation:campaign",
+    "deliberation:campaign_split", "deliberation:campaign_doors",
+    "deliberation:campaign_knock",  # test_campaign_pages
 }  # fmt: skip
 OBJECT_PAGES = {
     "deliberation:topic", "deliberation:resolution", "deliberation:council", "deliberation:meeting",

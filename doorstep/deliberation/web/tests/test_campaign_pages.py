@@ -1,0 +1,75 @@
+"""The door-knocking pages: the community launches a campaign and splits it, a grid worker
+logs knocks on a phone page (a need found lands in the needs list), the campaign's page
+shows coverage per grid equal to a direct count and the doors not yet reached; a resident
+and an outsider see nothing of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from doorstep.cogov.models import Need
+from doorstep.deliberation.models import Campaign, CampaignTarget
+from doorstep.service.models import Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_launch_split_knock_and_coverage_through_the_pages(client, world, estate):
+    officer, worker = world.personas["community_officer"], world.personas["grid_worker_a"]
+    today = timezone.localdate()
+    client.force_login(officer)
+    form = {"title": "敲门行动·走访问需", "node": world.community_1.pk, "purpose": "了解急难愁盼",
+            "starts_on": str(today), "ends_on": str(today + dt.timedelta(days=20))}  # fmt: skip
+    r = client.post(
+        reverse("deliberation:campaign_new"), {**form, "ends_on": str(today - dt.timedelta(days=1))}
+    )
+    assert r.status_code == 400 and "结束日期不能早于开始日期" in r.content.decode()
+    assert not Campaign.objects.exists()
+    client.post(reverse("deliberation:campaign_new"), form)
+    campaign = Campaign.objects.get()
+    client.post(
+        reverse("deliberation:campaign_split", args=[campaign.pk]), {"visitors": [worker.pk]}
+    )
+    assert campaign.targets.filter(assignee=worker).count() == campaign.targets.count()
+
+    from doorstep.workbench.web.desks import sections
+
+    card = next(c for _n, cards in sections(worker) for c in cards if c.key == "doors")
+    assert card.count == campaign.targets.count()
+    client.force_login(worker)
+    assert client.get(card.url).context["pending_count"] == card.count
+    doors = client.get(reverse("deliberation:campaign_doors", args=[campaign.pk])).content.decode()
+    assert "入户见面" in doors and "发现需求" in doors
+    first, second = list(CampaignTarget.objects.filter(campaign=campaign).order_by("pk")[:2])
+    knock = lambda t: reverse("deliberation:campaign_knock", args=[campaign.pk, t.pk])  # noqa: E731
+    client.post(knock(first), {"outcome": "met", "found": "独居老人，想要助餐",
+                               "need_title": "独居老人助餐", "need_field": "elderly",
+                               "need_wants": "service"})  # fmt: skip
+    client.post(knock(second), {"outcome": "absent", "found": "家中无人"})
+    r = client.post(knock(second), {"outcome": "maybe"})
+    assert r.status_code == 400 and "请选择走访结果" in r.content.decode()
+    assert Visit.objects.filter(kind="knock").count() == 2
+    assert Need.objects.filter(title="独居老人助餐", visit__isnull=False).count() == 1
+
+    client.force_login(officer)
+    page = client.get(reverse("deliberation:campaign", args=[campaign.pk])).content.decode()
+    for key in set(campaign.targets.values_list("grid_path", flat=True)):
+        row = re.search(
+            rf'<tr data-key="{key}"><td>[^<]*</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>', page
+        )
+        targets = CampaignTarget.objects.filter(campaign=campaign, grid_path=key)
+        assert row and (int(row.group(1)), int(row.group(2))) == (
+            targets.count(), targets.filter(reached_by__isnull=False).count(),
+        )  # fmt: skip
+    assert "尚未走访到的住户" in page and "已去 1 次" in page
+    for persona in ("resident", "outsider"):
+        client.force_login(world.personas[persona])
+        assert client.get(reverse("deliberation:campaign", args=[campaign.pk])).status_code == 404
+        r = client.post(knock(first), {"outcome": "met"})
+        assert r.status_code == 404
+    assert Visit.objects.filter(kind="knock").count() == 2
