@@ -123,6 +123,7 @@ def _delete_cogov(path: str, drop: Any) -> None:
     DELETE past the ORM's guard, with the funds and projects they belong to."""
     from doorstep.deliberation.models import (
         Ballot,
+        Campaign,
         Council,
         Deputy,
         Meeting,
@@ -132,6 +133,7 @@ def _delete_cogov(path: str, drop: Any) -> None:
         Topic,
     )
 
+    drop("campaign", Campaign.objects.filter(path__startswith=path))  # with its targets
     drop("reception_visit", ReceptionVisit.objects.filter(path__startswith=path))
     drop("reception_slot", ReceptionSlot.objects.filter(path__startswith=path))
     drop("deputy", Deputy.objects.filter(path__startswith=path))

@@ -24,6 +24,7 @@ from . import (
     activities,
     alliances,
     ballots,
+    campaigns,
     cases,
     cogov,
     councils,
@@ -315,5 +316,7 @@ def seed_xueyuanlu(
             councils.seed_meetings(built.street, log)
         with timer.step("两代表一委员接待"):
             receptions.seed_receptions(built.street, log)
+        with timer.step("敲门行动"):
+            campaigns.seed_campaigns(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

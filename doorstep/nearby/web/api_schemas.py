@@ -32,7 +32,14 @@ Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]*$", max_length
 
 # Written out so OpenAPI lists them; a test checks they match the models' choices.
 SiteKindCode = Literal[
-    "centre", "station", "rider_station", "canteen", "neighbourhood", "open_venue", "other"
+    "centre",
+    "station",
+    "rider_station",
+    "canteen",
+    "neighbourhood",
+    "open_venue",
+    "studio",
+    "other",
 ]
 BookingStatusCode = Literal["pending", "approved", "declined", "cancelled", "checked_in", "no_show"]
 ActivityKindCode = Literal[

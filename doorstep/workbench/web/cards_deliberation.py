@@ -83,17 +83,22 @@ def doors_to_knock(user: Any) -> Card | None:
         return None
     rows = [
         Row(c.title, reverse("deliberation:campaign_doors", args=[c.pk]), f"{n} 户待走访")
-        for c, n in _by_campaign(doors)
+        for c, n in _by_campaign(user, doors)
     ]
     return Card("doors", "敲门行动待走访", reverse("deliberation:campaigns"), count=count,
                 rows=rows, hint="入户走访问需，随手记录")  # fmt: skip
 
 
-def _by_campaign(doors: Any) -> list[tuple[Any, int]]:
+def _by_campaign(user: Any, doors: Any) -> list[tuple[Any, int]]:
     from django.db.models import Count
 
     from doorstep.deliberation.models import Campaign
 
     counts = dict(doors.values_list("campaign").annotate(n=Count("id")).order_by())
-    found = Campaign.objects.filter(pk__in=counts).order_by("-starts_on")[:5]
+    found = (
+        Campaign.objects.visible_to(user)
+        .filter(pk__in=counts)
+        .distinct()
+        .order_by("-starts_on")[:5]
+    )
     return [(c, counts[c.pk]) for c in found]
