@@ -63,6 +63,7 @@ SLOW_FIRST = (
     "e2e/",
     "doorstep/cases/tests/test_properties.py",
     "doorstep/core/tests/test_canaries.py",
+    "doorstep/core/tests/test_canaries_more.py",
     "doorstep/atlas/people/tests/test_ledger_kill.py",
     "doorstep/cases/tests/test_claim_race.py",
     "doorstep/atlas/web/tests/test_api_fuzz.py",
