@@ -20,7 +20,11 @@ pytestmark = pytest.mark.e2e
 
 
 def test_street_officer_sees_the_coverage_map(demo_street, open_page):
-    assert ServiceSite.objects.filter(territory_path__startswith=demo_street.path).count() == 12
+    # The demo's 12 service sites (a co-building unit's open venue among them) and the
+    # communities' 4 reception studios (两代表一委员工作室).
+    sites = ServiceSite.objects.filter(territory_path__startswith=demo_street.path)
+    assert sites.exclude(kind="studio").count() == 12
+    assert sites.filter(kind="studio").count() == 4
     page = open_page()
     page.goto("/circle/?kind=centre&kind=station&kind=rider_station&kind=neighbourhood&k=3")
     page.get_by_label("用户名").fill("street")

@@ -103,5 +103,6 @@ def test_street_cockpit_matches_the_api_and_drills_into_its_lists(demo_street, o
         return out;
     }"""
     )
+    page.screenshot(path=ARTIFACTS / "cockpit_big_screen.png")
     assert fits == [], fits
     page.screenshot(path=ARTIFACTS / "cockpit_big_screen.png")

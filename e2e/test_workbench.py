@@ -20,10 +20,13 @@ TOTAL = re.compile(r"共 (\d+) (?:件|条)|(\d+) 天内未走访的 (\d+) 户|�
 
 def _total_on(page) -> int | None:
     text = page.locator("main").inner_text()
-    m = re.search(r"共 (\d+) (?:件|条)", text)
+    m = re.search(r"共 (\d+) (?:件|条|个)", text)
     if m:
         return int(m.group(1))
     m = re.search(r"待我表决 (\d+) 项", text)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"我有 (\d+) 户待走访", text)
     if m:
         return int(m.group(1))
     m = re.search(r"天内未走访的 (\d+) 户", text)
