@@ -49,9 +49,12 @@ _TOPICS_SEE = [
     "deliberation.view_deputy",
     "deliberation.view_receptionslot",
     "deliberation.view_campaign",
+    "deliberation.view_survey",
 ]
 _BALLOTS_PAPER = _TOPICS_SEE + [
     "deliberation.add_topic",
+    "deliberation.add_response",
+    "deliberation.view_response",
     "deliberation.view_ballot",
     "deliberation.add_ballotvote",
 ]
@@ -64,6 +67,8 @@ _BALLOTS_RUN = _BALLOTS_PAPER + [
     "deliberation.add_receptionslot",
     "deliberation.view_receptionvisit",
     "deliberation.add_campaign",
+    "deliberation.add_survey",
+    "deliberation.change_survey",
     "deliberation.add_resolution",
     "deliberation.change_resolution",
     "deliberation.add_ballot",
@@ -238,6 +243,7 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         + ["deliberation.add_deputy", "deliberation.change_deputy"]
         + ["deliberation.add_receptionslot", "deliberation.view_receptionvisit"]
         + ["deliberation.add_campaign"]
+        + ["deliberation.add_survey", "deliberation.change_survey", "deliberation.view_response"]
         + ["cockpit.change_indicator"],
     },
     {

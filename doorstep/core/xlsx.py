@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -54,29 +54,43 @@ def workbook(
     """A one-sheet workbook: a title line, a bold header, the rows. `percent_columns` are
     0-based column indexes holding shares (0.971) shown as 97.1%. Written in openpyxl's
     write-only mode, so memory stays flat however many rows there are."""
+    return workbook_of([Sheet(sheet_name or title, title, header, rows, percent_columns)])
+
+
+class Sheet(NamedTuple):
+    name: str
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    percent_columns: Sequence[int] = ()
+
+
+def workbook_of(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of several sheets, each laid out as `workbook` lays out its one."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(
-        (sheet_name or title)[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
-    )
-    sheet.append([cell_text(title)])
     bold = Font(bold=True)
-    heads = []
-    for name in header:
-        cell = WriteOnlyCell(sheet, value=cell_text(name))
-        cell.font = bold
-        heads.append(cell)
-    sheet.append(heads)
-    percent = set(percent_columns)
-    for row in rows:
-        values: list[Any] = []
-        for i, value in enumerate(row):
-            if i in percent and value is not None:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.0%"
-                values.append(cell)
-            else:
-                values.append(_text(value))
-        sheet.append(values)
+    for spec in sheets:
+        sheet = book.create_sheet(
+            spec.name[:31].translate(str.maketrans("[]:*?/\\", "（）：＊？／＼"))
+        )
+        sheet.append([cell_text(spec.title)])
+        heads = []
+        for name in spec.header:
+            cell = WriteOnlyCell(sheet, value=cell_text(name))
+            cell.font = bold
+            heads.append(cell)
+        sheet.append(heads)
+        percent = set(spec.percent_columns)
+        for row in spec.rows:
+            values: list[Any] = []
+            for i, value in enumerate(row):
+                if i in percent and value is not None:
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = "0.0%"
+                    values.append(cell)
+                else:
+                    values.append(_text(value))
+            sheet.append(values)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

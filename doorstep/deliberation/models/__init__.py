@@ -30,6 +30,16 @@ from .receptions import (
     VisitStatus,
 )
 from .resolutions import ActionKind, Objection, Resolution
+from .surveys import (
+    Answer,
+    Audience,
+    Per,
+    Question,
+    QuestionKind,
+    Response,
+    Survey,
+    SurveyStatus,
+)
 from .topics import Topic, TopicSecond, TopicSource, TopicStatus
 
 __all__ = [
@@ -38,5 +48,6 @@ __all__ = [
     "Deputy", "DeputyKind", "DeputyLevel", "ReceptionSlot", "ReceptionVisit", "VisitStatus",
     "ActionKind", "Ballot", "BallotKind", "BallotQuerySet", "BallotStatus", "BallotVote",
     "Channel", "Objection", "Resolution", "RollEntry", "Topic", "TopicSecond", "TopicSource",
-    "TopicStatus",
+    "TopicStatus", "Answer", "Audience", "Per", "Question", "QuestionKind", "Response",
+    "Survey", "SurveyStatus",
 ]  # fmt: skip

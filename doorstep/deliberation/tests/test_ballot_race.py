@@ -1,5 +1,6 @@
-"""One vote per part per ballot even with two browsers at once: the owner and the proxy
-of a part, and an owner of several parts voting two of them, each pair at the same moment.
+"""One vote per part per ballot, and one survey response per household, even with two
+browsers at once: the owner and the proxy of a part, an owner of several parts voting two
+of them, and a flat's owner and tenant answering a survey, each pair at the same moment.
 Real concurrent writers: threads on PostgreSQL; on SQLite, threads in a child process on a
 SQLite file (the in-memory test database cannot queue writers)."""
 
@@ -14,9 +15,9 @@ from django.db import connection
 from django.utils import timezone
 
 from doorstep.core.testing import build_world, run_in_sqlite_file
-from doorstep.deliberation import ballots
+from doorstep.deliberation import ballots, surveys
 from doorstep.deliberation.errors import Conflict
-from doorstep.deliberation.models import BallotVote
+from doorstep.deliberation.models import Answer, BallotVote, Response
 
 from .conftest import build_estate
 
@@ -81,6 +82,23 @@ def _race() -> None:
         )
         t = ballots.tally(ballot)
         assert (t.voted.owners, t.voted.area) == (2, 38_000)
+    # A survey of one response per household: 104's owner and its tenant at the same moment.
+    survey = surveys.draw_up(
+        actor=officer, node=estate.compound.community, title="停车意愿", per="household",
+        opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1),
+    )  # fmt: skip
+    q = surveys.add_question(actor=officer, survey=survey, kind="single", text_="是否需要车位",
+                             options=["需要", "不需要"])  # fmt: skip
+    survey = surveys.open_survey(actor=officer, survey=survey)
+
+    def fill(login: str, pick: int) -> Any:
+        return lambda: [surveys.answer(actor=estate.people[login], survey=survey,
+                                       answers={f"q{q.pk}": pick})]  # fmt: skip
+
+    results = _at_once(fill("owner_chen", 0), fill("tenant", 1))
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
+    assert Response.objects.filter(survey=survey).count() == 1
+    assert Answer.objects.filter(survey=survey).count() == 1
 
 
 def sqlite_child() -> None:
