@@ -18,6 +18,7 @@ from doorstep.core.api_errors import declare_error_responses, install_error_hand
 from doorstep.deliberation.web.api import router as deliberation_router
 from doorstep.deliberation.web.api_meetings import router as meetings_router
 from doorstep.deliberation.web.api_receptions import router as receptions_router
+from doorstep.deliberation.web.api_surveys import router as surveys_router
 from doorstep.deliberation.web.api_topics import router as topics_router
 from doorstep.nearby.web.api import router as places_router
 
@@ -60,6 +61,7 @@ api.add_router("/", deliberation_router)
 api.add_router("/", topics_router)
 api.add_router("/", meetings_router)
 api.add_router("/", receptions_router)
+api.add_router("/", surveys_router)
 api.add_router("/", alliances_router)
 api.add_router("/", pairings_router)
 api.add_router("/", proposals_router)

@@ -230,9 +230,9 @@ def shown(questions: list[Question], given: Mapping[int, Any]) -> set[int]:
         if q.show_if_id is None:
             visible.add(q.pk)
         elif q.show_if_id in visible:
-            picked = given.get(q.show_if_id)
-            picked = set(picked) if isinstance(picked, list | tuple | set) else {picked}
-            if picked & set(q.show_if_options):
+            value = given.get(q.show_if_id)
+            values = value if isinstance(value, list | tuple | set) else [value]
+            if {_number(v) for v in values} & set(q.show_if_options):
                 visible.add(q.pk)
     return visible
 

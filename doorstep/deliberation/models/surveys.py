@@ -101,6 +101,12 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def tag_label(self) -> str:
+        from doorstep.atlas.people.models import TAG_LABELS
+
+        return str(TAG_LABELS.get(self.tag, self.tag))
+
 
 class Question(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
@@ -132,6 +138,17 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.text}"
+
+    @property
+    def condition(self) -> str:
+        """When it is shown, in words: 第1题选“二至三层”或“四层及以上”时作答."""
+        parent = self.show_if
+        if parent is None:
+            return ""
+        picked = "或".join(
+            f"“{parent.options[i]}”" for i in self.show_if_options if i < len(parent.options)
+        )
+        return f"第{parent.position}题选{picked}时作答"
 
 
 class Response(models.Model):

@@ -7,6 +7,7 @@ from . import (
     views_meetings,
     views_receptions,
     views_resolutions,
+    views_surveys,
     views_topics,
 )
 
@@ -84,4 +85,17 @@ urlpatterns = [
         views_campaigns.campaign_knock,
         name="campaign_knock",
     ),
+    path("surveys/", views_surveys.survey_list, name="surveys"),
+    path("surveys/new/", views_surveys.survey_new, name="survey_new"),
+    path("surveys/<int:pk>/", views_surveys.survey_detail, name="survey"),
+    path("surveys/<int:pk>/paper/", views_surveys.survey_paper, name="survey_paper"),
+    path("surveys/<int:pk>/results/", views_surveys.survey_results_page, name="survey_results"),
+    path("surveys/<int:pk>/export/", views_surveys.survey_export, name="survey_export"),
+    re_path(
+        r"^surveys/(?P<pk>\d+)/(?P<act>question|open|close|topic)/$",
+        views_surveys.survey_act,
+        name="survey_act",
+    ),
+    # the QR code's link: short, for a phone
+    path("s/<str:token>/", views_surveys.survey_answer, name="survey_answer"),
 ]

@@ -54,6 +54,7 @@ ENTRIES: list[tuple[str, str, Callable[[Any], bool]]] = [
     ("议题", "deliberation:topics", _any("deliberation.view_topic")),
     ("业主表决", "deliberation:ballots", _any("deliberation.add_ballotvote")),
     ("敲门行动", "deliberation:campaigns", _any("deliberation.add_campaign")),
+    ("问卷", "deliberation:surveys", _any("deliberation.add_survey", "deliberation.add_response")),
     ("组织树", "atlas:tree", _any("organisations.view_organisation")),
     ("搜索", "atlas:search", _any("organisations.view_organisation")),
     ("党员", "atlas:party_members", _any("people.view_partymember")),

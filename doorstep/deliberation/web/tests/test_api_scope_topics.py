@@ -18,6 +18,7 @@ from doorstep.deliberation.models import Objection, Resolution, Topic, TopicSeco
 
 from .test_api_scope_meetings import MATRIX as MEETINGS_MATRIX
 from .test_api_scope_receptions import MATRIX as RECEPTIONS_MATRIX
+from .test_api_scope_surveys import MATRIX as SURVEYS_MATRIX
 from .test_api_scope_votes import MATRIX as VOTES_MATRIX
 from .test_scope_pages import SEES
 
@@ -171,4 +172,4 @@ def test_every_deliberation_operation_is_in_a_matrix():
     }
     assert operations == set(MATRIX) | set(VOTES_MATRIX) | set(MEETINGS_MATRIX) | set(
         RECEPTIONS_MATRIX
-    )
+    ) | set(SURVEYS_MATRIX)

@@ -10,7 +10,14 @@ import datetime as dt
 import pytest
 from django.urls import get_resolver, reverse
 
-from doorstep.deliberation.models import Council, Meeting, ReceptionSlot, Resolution, Topic
+from doorstep.deliberation.models import (
+    Council,
+    Meeting,
+    ReceptionSlot,
+    Resolution,
+    Survey,
+    Topic,
+)
 from doorstep.nearby.sites.models import ServiceSite
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +54,13 @@ COVERED_ELSEWHERE = {
     "deliberation:campaigns", "deliberation:campaign_new", "deliberation:campaign",
     "deliberation:campaign_split", "deliberation:campaign_doors",
     "deliberation:campaign_knock",  # test_campaign_pages
+    "deliberation:surveys", "deliberation:survey_new", "deliberation:survey_act",
+    "deliberation:survey_paper", "deliberation:survey_results", "deliberation:survey_export",
+    "deliberation:survey_answer",  # test_survey_pages
 }  # fmt: skip
 OBJECT_PAGES = {
     "deliberation:topic", "deliberation:resolution", "deliberation:council", "deliberation:meeting",
-    "deliberation:reception_slot",
+    "deliberation:reception_slot", "deliberation:survey",
 }  # fmt: skip
 
 
@@ -89,7 +99,11 @@ def test_each_persona_sees_exactly_the_topics_and_resolutions_of_their_community
             site=studio, path=community.path, starts_at=meeting.starts_at,
             ends_at=meeting.ends_at,
         )  # fmt: skip
-        made[key] = (topic, resolution, council, meeting, slot)
+        survey = Survey.objects.create(
+            node=community, path=community.path, title=f"{community.name}问卷", token=key,
+            opens_at=meeting.starts_at, closes_at=meeting.ends_at,
+        )  # fmt: skip
+        made[key] = (topic, resolution, council, meeting, slot, survey)
     for persona, sees in SEES.items():
         client.force_login(world.personas[persona])
         for key, rows in made.items():
@@ -97,12 +111,12 @@ def test_each_persona_sees_exactly_the_topics_and_resolutions_of_their_community
             got = [
                 client.get(reverse(f"deliberation:{page}", args=[row.pk])).status_code
                 for page, row in zip(
-                    ("topic", "resolution", "council", "meeting", "reception_slot"),
+                    ("topic", "resolution", "council", "meeting", "reception_slot", "survey"),
                     rows,
                     strict=True,
                 )
             ]
-            assert got == [want] * 5, (persona, key)
+            assert got == [want] * 6, (persona, key)
         listing = client.get(reverse("deliberation:topics")).content.decode()
         for key, (topic, *_rest) in made.items():
             assert (topic.title in listing) == (key in sees), (persona, key)
