@@ -314,6 +314,15 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
             f"接待群众 {number(d['residents_received'])} 人次，反映问题 {number(d['issues_raised'])} 个，"
             f"解决 {number(d['issues_resolved'])} 个。"
         )
+    if d["knock_visits"] or d["survey_responses"]:
+        said = []
+        if d["knock_visits"]:
+            said.append(f"开展敲门行动走访问需 {number(d['knock_visits'])} 户次")
+        if d["survey_responses"]:
+            said.append(f"问卷调查收到答卷 {number(d['survey_responses'])} 份")
+        cogov.sentences.append(
+            f"{this}{'、'.join(said)}，广泛征集意见建议 {number(d['survey_suggestions'])} 条。"
+        )
     base = Section("六、基本情况")
     base.sentences.append(
         f"辖区实有人口 {number(now_f['population']['residents'])} 人，"

@@ -1,8 +1,9 @@
 """What the cockpit and the briefing show of deliberation under a node in a period, each
 figure the count of a list page narrowed the same way (`narrow` below, used by both):
 topics raised and answered, topics awaiting their answer, meetings held and their 人次
-(sign-ins), resolutions published and carried out, and 两代表一委员 reception: deputies
-who received, residents received, issues raised and resolved."""
+(sign-ins), resolutions published and carried out, 两代表一委员 reception (deputies who
+received, residents received, issues raised and resolved), door-knocking (knocks and the
+households reached) and surveys (responses and the suggestions written in them)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,18 @@ from django.utils import timezone
 
 from doorstep.atlas.organisations.models import Organisation
 
-from .models import Meeting, ReceptionVisit, Resolution, SignIn, Topic, TopicStatus, VisitStatus
+from .models import (
+    Answer,
+    Meeting,
+    QuestionKind,
+    ReceptionVisit,
+    Resolution,
+    Response,
+    SignIn,
+    Topic,
+    TopicStatus,
+    VisitStatus,
+)
 
 WHY = "the cockpit's figures over the node's subtree; each one drills to a list through the door"
 
@@ -62,6 +74,8 @@ def deliberation(org: Organisation, start: dt.date, end: dt.date) -> dict[str, A
         "resolutions": narrow(resolutions, "published_at", org, start, end).count(),
         "resolutions_acted": narrow(resolutions, "acted_at", org, start, end).count(),
         **reception(org, start, end),
+        **knocks(org, start, end),
+        **survey_figures(org, start, end),
     }
 
 
@@ -80,3 +94,41 @@ def reception(
         "issues_raised": narrow(visits, "recorded_at", org, start, end).count(),
         "issues_resolved": narrow(visits, "outcome_at", org, start, end).count(),
     }
+
+
+def knocks(org: Organisation, start: dt.date | None, end: dt.date | None) -> dict[str, int]:
+    """Door-knocking visits (敲门行动) under the node on days `start`…`end`."""
+    from doorstep.service.models import Visit, VisitKind
+
+    visits = Visit.objects.outside_door(WHY).filter(kind=VisitKind.KNOCK, path__startswith=org.path)
+    if start is not None:
+        visits = visits.filter(visited_on__gte=start)
+    if end is not None:
+        visits = visits.filter(visited_on__lte=end)
+    return {
+        "knock_visits": visits.count(),
+        "knock_households": visits.values("household").distinct().count(),
+    }
+
+
+def responses_under(
+    org: Organisation, start: dt.date | None, end: dt.date | None
+) -> QuerySet[Response]:
+    """Survey responses from the node's grids (or, without a grid, to its surveys)."""
+    rows = Response.objects.filter(
+        Q(grid_path__startswith=org.path) | Q(grid_path="", survey__path__startswith=org.path)
+    )
+    since, until = span(start, end)
+    if since is not None:
+        rows = rows.filter(submitted_at__gte=since)
+    if until is not None:
+        rows = rows.filter(submitted_at__lt=until)
+    return rows
+
+
+def survey_figures(org: Organisation, start: dt.date | None, end: dt.date | None) -> dict[str, int]:
+    responses = responses_under(org, start, end)
+    suggestions = Answer.objects.filter(
+        response__in=responses.values("pk"), question__kind=QuestionKind.TEXT
+    ).exclude(text="")
+    return {"survey_responses": responses.count(), "survey_suggestions": suggestions.count()}

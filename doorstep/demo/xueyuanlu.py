@@ -34,6 +34,7 @@ from . import (
     proposals,
     receptions,
     service,
+    surveys,
     topics,
 )
 from .common import Log, Timer, bulk_insert, cached_search_text, fast_insert
@@ -318,5 +319,7 @@ def seed_xueyuanlu(
             receptions.seed_receptions(built.street, log)
         with timer.step("敲门行动"):
             campaigns.seed_campaigns(built.street, log)
+        with timer.step("问卷调查"):
+            surveys.seed_surveys(built.street, log)
     log(f"  合计：{timer.total():.2f} 秒")
     return built.street

@@ -77,6 +77,7 @@ def test_deliberation_figures_drill_to_lists_that_say_the_same(world, estate, cl
         "topics_answered": 1, "topics_awaiting": 1, "meetings": 1, "attendance": 2,
         "resolutions": 1, "resolutions_acted": 0, "deputies_received": 0,
         "residents_received": 0, "issues_raised": 0, "issues_resolved": 0,
+        "knock_visits": 0, "knock_households": 0, "survey_responses": 0, "survey_suggestions": 0,
     }  # fmt: skip
     assert figures.deliberation(world.community_2, MONTH, TODAY)["topics_raised"] == 0
 
@@ -151,3 +152,46 @@ def test_reception_figures_drill_to_the_visits_and_the_briefing_says_them(world,
         "“两代表一委员”2 名下沉社区工作室接待居民来访，接待群众 3 人次，反映问题 3 个，解决 1 个"
         in text
     )
+
+
+def test_knock_and_survey_figures_drill_to_their_lists_and_the_briefing_says_them(world, client):
+    from doorstep.deliberation import campaigns, surveys
+
+    from .test_surveys import _answers, build_survey
+
+    officer = world.personas["community_officer"]
+    campaign = campaigns.launch(
+        actor=officer, node=world.community_1, title="敲门行动", purpose="走访问需",
+        starts_on=TODAY - dt.timedelta(days=1), ends_on=TODAY + dt.timedelta(days=9),
+    )  # fmt: skip
+    worker = world.personas["grid_worker_a"]
+    campaigns.split(actor=officer, campaign=campaign, visitors=[worker])
+    first = campaigns.assigned_to(worker).order_by("pk").first()
+    campaigns.knock(actor=worker, target=first, outcome="absent", found="家中无人")
+    campaigns.knock(actor=worker, target=first, outcome="met", found="一切安好")
+    survey, *_ = build_survey(world)
+    surveys.answer(actor=world.personas["resident"], survey=survey,
+                    answers=_answers(survey, 0, suggestion="增设休息座椅"))  # fmt: skip
+    surveys.answer(actor=world.personas["party_member"], survey=survey,
+                    answers=_answers(survey, 0))  # fmt: skip
+    got = figures.deliberation(world.community_1, MONTH, TODAY)
+    assert (got["knock_visits"], got["knock_households"]) == (2, 1)
+    assert (got["survey_responses"], got["survey_suggestions"]) == (2, 1)
+    assert figures.deliberation(world.community_2, MONTH, TODAY)["survey_responses"] == 0
+    client.force_login(world.personas["street_officer"])
+    body = client.get(reverse("cockpit:node", args=[world.community_1.pk])).content.decode()
+    for figure, anchor, says in (
+        ("delib_knock_visits", "knock-figures", "敲门走访 2 户次，走访到 1 户"),
+        ("delib_knock_households", "knock-figures", "走访到 1 户"),
+        ("delib_survey_responses", "survey-period", "收到答卷 2 份，意见建议 1 条"),
+        ("delib_survey_suggestions", "survey-period", "意见建议 1 条"),
+    ):
+        shown, url = _tile(body, figure)
+        assert shown == str(got[figure.removeprefix("delib_")]), figure
+        assert says in _line(client.get(url).content.decode(), anchor), (figure, url)
+    text = " ".join(
+        s
+        for section in compose(world.community_1, TODAY, TODAY).sections
+        for s in section.sentences
+    )
+    assert "开展敲门行动走访问需 2 户次、问卷调查收到答卷 2 份，广泛征集意见建议 1 条" in text

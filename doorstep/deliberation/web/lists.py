@@ -36,3 +36,13 @@ def narrowed(
     if org is None and start is None and end is None:
         return rows, {}
     return narrow(rows, field, org, start, end), {"org": org, "from": start, "to": end}
+
+
+def asked_period(request: HttpRequest, user: Any) -> dict[str, Any]:
+    """What a cockpit figure asked of a list: `?org=` (a node the user sees, required),
+    `?from=`, `?to=`; {} when no node was asked for."""
+    raw = parse_id(request.GET.get("org"))
+    org = Organisation.objects.visible_to(user).filter(pk=raw).first() if raw else None
+    if org is None:
+        return {}
+    return {"org": org, "from": day(request.GET.get("from")), "to": day(request.GET.get("to"))}

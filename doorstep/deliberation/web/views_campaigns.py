@@ -22,8 +22,11 @@ from doorstep.cogov.models import Field, ResourceKind
 from doorstep.core.ids import parse_id
 from doorstep.deliberation import campaigns
 from doorstep.deliberation.errors import DeliberationError
+from doorstep.deliberation.figures import knocks
 from doorstep.deliberation.models import Campaign, CampaignTarget
 from doorstep.service.models import VisitOutcome
+
+from .lists import asked_period
 
 VISITOR_ROLES = ("grid_worker", "grid_leader", "party_member", "cadre", "volunteer")
 
@@ -56,10 +59,14 @@ def _nodes(user: Any) -> list[Organisation]:
 def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = actor_of(request)
     mine = campaigns.assigned_to(user).count()
+    asked = asked_period(request, user)
+    if asked:
+        asked.update(knocks(asked["org"], asked["from"], asked["to"]))
     return render(
         request,
         "deliberation/campaigns.html",
         {
+            "asked": asked,
             "campaigns": Campaign.objects.visible_to(user).select_related("node").distinct()[:200],
             "mine": mine,
             "pending_count": mine,  # what the workbench's 待走访 card counted

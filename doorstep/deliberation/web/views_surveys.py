@@ -30,6 +30,7 @@ from doorstep.core.ids import parse_id
 from doorstep.core.search import normalise_query
 from doorstep.deliberation import survey_results, surveys
 from doorstep.deliberation.errors import DeliberationError
+from doorstep.deliberation.figures import survey_figures
 from doorstep.deliberation.models import (
     Answer,
     Audience,
@@ -39,6 +40,8 @@ from doorstep.deliberation.models import (
     Survey,
     SurveyStatus,
 )
+
+from .lists import asked_period
 
 ANON_COOKIE = "survey_phone"
 
@@ -70,23 +73,25 @@ def _nodes(user: Any) -> list[Organisation]:
 
 def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = actor_of(request)
-    rows = list(
-        Survey.objects.visible_to(user)
-        .select_related("node")
-        .annotate(n=Count("responses", distinct=True))
-        .distinct()[:200]
-    )
     staff = user.has_perm(surveys.PAPER) or user.has_perm(surveys.DRAW_UP)
+    found = Survey.objects.visible_to(user).select_related("node")
+    if staff and request.GET.get("status") in SurveyStatus.values:
+        found = found.filter(status=request.GET["status"])
+    rows = list(found.annotate(n=Count("responses", distinct=True)).distinct()[:200])
     if not staff:  # a resident: the open ones put to them, and whether they have answered
         rows = [s for s in rows if s.status == SurveyStatus.OPEN and surveys.may_answer(user, s)]
         for s in rows:
             s.done = surveys.answered(user, s)  # type: ignore[attr-defined]
     pending = sum(1 for s in rows if not getattr(s, "done", True)) if not staff else len(rows)
     now = timezone.localtime()
+    asked = asked_period(request, user) if staff else {}
+    if asked:
+        asked.update(survey_figures(asked["org"], asked["from"], asked["to"]))
     return render(
         request,
         "deliberation/surveys.html",
         {
+            "asked": asked,
             "surveys": rows,
             "staff": staff,
             "pending_count": pending,

@@ -102,3 +102,49 @@ def _by_campaign(user: Any, doors: Any) -> list[tuple[Any, int]]:
         .order_by("-starts_on")[:5]
     )
     return [(c, counts[c.pk]) for c in found]
+
+
+def surveys_to_fill(user: Any) -> Card | None:
+    """A resident: the open surveys put to them (or their household) not yet answered."""
+    from doorstep.deliberation import surveys
+    from doorstep.deliberation.models import Survey, SurveyStatus
+
+    if not user.has_perm("deliberation.view_survey"):
+        return None
+    now = timezone.now()
+    open_ = Survey.objects.visible_to(user).filter(
+        status=SurveyStatus.OPEN, opens_at__lte=now, closes_at__gte=now
+    )
+    pending = [
+        s
+        for s in open_.distinct().order_by("closes_at")[:50]
+        if surveys.may_answer(user, s) and not surveys.answered(user, s)
+    ]
+    if not pending:
+        return None
+    rows = [
+        Row(s.title, reverse("deliberation:survey_answer", args=[s.token]),
+            f"{timezone.localtime(s.closes_at):%m-%d} 截止")
+        for s in pending[:3]
+    ]  # fmt: skip
+    return Card("surveys_to_fill", "待填问卷", reverse("deliberation:surveys"), count=len(pending),
+                rows=rows, hint="社区征集意见，几分钟填完")  # fmt: skip
+
+
+def surveys_running(user: Any) -> Card | None:
+    """Staff who run surveys: the open ones of their area and how many have answered."""
+    from django.db.models import Count
+
+    from doorstep.deliberation import surveys
+    from doorstep.deliberation.models import Survey, SurveyStatus
+
+    if not user.has_perm(surveys.RUN):
+        return None
+    running = Survey.objects.visible_to(user).filter(status=SurveyStatus.OPEN).distinct()
+    count = running.count()
+    rows = [
+        Row(s.title, reverse("deliberation:survey", args=[s.pk]), f"已收 {s.n} 份")  # type: ignore[attr-defined]
+        for s in running.annotate(n=Count("responses", distinct=True)).order_by("closes_at")[:3]
+    ]
+    return Card("surveys", "问卷收集中", reverse("deliberation:surveys") + "?status=open",
+                count=count, rows=rows, hint="扫码填写与纸质录入一并统计")  # fmt: skip

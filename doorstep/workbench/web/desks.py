@@ -25,6 +25,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             cg.proposals_near,
             dl.ballots_to_vote,
             dl.topics_near,
+            dl.surveys_to_fill,
         ),
     ),
     "grid_worker": (
@@ -63,6 +64,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             cg.matches_to_complete,
             cg.agreements_ending,
             dl.topics_to_answer,
+            dl.surveys_running,
             c.conflicts,
             c.headline,
             c.circle,
