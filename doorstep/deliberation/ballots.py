@@ -5,7 +5,7 @@ taken from the housing register (`atlas.people.holdings.roll_of`) and kept, so l
 of the register never move a result. Each part votes once — online by its registered
 owner or proxy, or from a paper ballot entered by staff; an owner of several parts votes
 them all at once, one way. After the deadline staff close it; the tally is always a
-recount of the ballot rows through `vote_rule.owners_tally`. How a part voted is shown only
+recount of the ballot rows (GROUP BY in the database) through `vote_rule.decide`. How a part voted is shown only
 to its own voters and to staff holding `deliberation.view_vote_choices`, each such view
 audited.
 
@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from doorstep.accounts.typing import Actor
@@ -31,7 +32,7 @@ from .clean import choice, moment, text
 from .errors import Conflict, DeliberationError, NotAllowed
 from .models import Ballot, BallotStatus, BallotVote, Channel, RollEntry
 from .models.ballots import ChoiceLabel, MatterChoice
-from .vote_rule import Choice, Matter, OwnersTally, Part, owners_tally
+from .vote_rule import Choice, Matter, OwnersTally, Share, decide
 
 
 def _may(actor: Actor, perm: str, path: str) -> bool:
@@ -196,18 +197,27 @@ def _record(
 
 
 def tally(ballot: Ballot) -> OwnersTally:
-    """A recount from the ballot's rows: its roll and its votes."""
-    roll = [
-        Part(h, owner, area)
-        for h, owner, area in RollEntry.objects.filter(ballot=ballot).values_list(
-            "household_id", "owner", "area"
+    """A recount from the ballot's rows, in the database: the roll's owners (each counted
+    once) and area, and those of the parts voted each way — the service writes an owner's
+    vote on every part of theirs, alike, so a choice's parts are its owners' parts."""
+    roll = RollEntry.objects.filter(ballot=ballot)
+    if not roll.exists():
+        raise DeliberationError("表决范围内没有业主")
+
+    def share(rows: Any) -> Share:
+        got = rows.aggregate(owners=Count("owner", distinct=True), area=Sum("area"))
+        return Share(got["area"] or 0, got["owners"])
+
+    said = {
+        c: share(
+            roll.filter(
+                household__in=BallotVote.objects.filter(ballot=ballot, choice=c).values("household")
+            )
         )
-    ]
-    choices = {
-        h: Choice(c)
-        for h, c in BallotVote.objects.filter(ballot=ballot).values_list("household_id", "choice")
+        for c in Choice
     }
-    return owners_tally(roll, choices, Matter(ballot.matter))
+    voted = Share(sum(s.area for s in said.values()), sum(s.owners for s in said.values()))
+    return decide(Matter(ballot.matter), share(roll), voted, said[Choice.YES], said[Choice.NO])
 
 
 def figures(t: OwnersTally) -> dict[str, Any]:

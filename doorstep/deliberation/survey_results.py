@@ -40,7 +40,7 @@ def responses_for(actor: Actor, survey: Survey) -> QuerySet[Response]:
     if not actor.has_perm(RESULTS):
         raise NotAllowed("您没有查看问卷结果的权限")
     scope = scope_of(actor, RESULTS)
-    if scope.covers(survey.path):
+    if sees_all(actor, survey):
         return survey.responses.all()
     inside = [p for p in scope.paths if p.startswith(survey.path)]
     if not inside:
@@ -49,6 +49,10 @@ def responses_for(actor: Actor, survey: Survey) -> QuerySet[Response]:
     for path in inside:
         q |= Q(grid_path__startswith=path)
     return survey.responses.filter(q)
+
+
+def sees_all(actor: Actor, survey: Survey) -> bool:
+    return bool(actor.has_perm(RESULTS)) and scope_of(actor, RESULTS).covers(survey.path)
 
 
 def normalised(text: str) -> str:
@@ -127,11 +131,13 @@ def audience_size(survey: Survey) -> int | None:
     return people.count()
 
 
-def tally(survey: Survey, responses: QuerySet[Response]) -> Results:
-    """The results over the given responses: counts from one GROUP BY of the answer rows."""
+def tally(survey: Survey, responses: QuerySet[Response], *, whole: bool = False) -> Results:
+    """The results over the given responses (`whole`: they are all of the survey's, so the
+    answer rows need no join): counts from one GROUP BY of the answer rows."""
     questions = list(survey.questions.order_by("position"))
-    ids = responses.values("pk")
-    scoped = Answer.objects.filter(survey=survey, response__in=ids)
+    scoped = Answer.objects.filter(survey=survey)
+    if not whole:
+        scoped = scoped.filter(response__in=responses.values("pk"))
     by_q = {q.pk: _empty_result(q) for q in questions}
     for qid, line, picked, n in (
         scoped.exclude(choice=None)
@@ -155,11 +161,8 @@ def tally(survey: Survey, responses: QuerySet[Response]) -> Results:
         by_q[qid].answered = n
     texts: dict[int, dict[str, TextGroup]] = defaultdict(dict)
     for pk, qid, said in (
-        scoped.filter(question__kind=QuestionKind.TEXT)
-        .exclude(text="")
-        .order_by("id")
-        .values_list("id", "question_id", "text")
-    ):
+        scoped.exclude(text="").order_by("id").values_list("id", "question_id", "text")
+    ):  # only text questions' rows have a text
         key = normalised(said) or said
         group = texts[qid].setdefault(key, TextGroup(said, 0, []))
         group.count += 1
@@ -194,7 +197,7 @@ def _empty_result(q: Question) -> QuestionResult:
 
 
 def results(*, actor: Actor, survey: Survey) -> Results:
-    return tally(survey, responses_for(actor, survey))
+    return tally(survey, responses_for(actor, survey), whole=sees_all(actor, survey))
 
 
 # ---- Excel -----------------------------------------------------------------------------
@@ -245,7 +248,7 @@ def export(*, actor: Actor, survey: Survey) -> HttpResponse:
     """The workbook: 汇总 (the tally) and 答卷 (one line per response: its number, grid,
     channel, time and answers — no name, no household)."""
     responses = responses_for(actor, survey)
-    res = tally(survey, responses)
+    res = tally(survey, responses, whole=sees_all(actor, survey))
     questions = [r.question for r in res.questions]
     grids = dict(
         Organisation.objects.filter(

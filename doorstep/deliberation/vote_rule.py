@@ -129,7 +129,12 @@ def owners_tally(
     voted = [p for p in roll if p.owner in owner_choice]
     yes = [p for p in voted if owner_choice[p.owner] == Choice.YES]
     no = [p for p in voted if owner_choice[p.owner] == Choice.NO]
-    total, took_part, agreed = _share(roll), _share(voted), _share(yes)
+    return decide(matter, _share(roll), _share(voted), _share(yes), _share(no))
+
+
+def decide(matter: Matter, total: Share, took_part: Share, agreed: Share, no: Share) -> OwnersTally:
+    """The thresholds over the shares: everyone on the roll, those who took part, those
+    who agreed and those against (owners counted once each, areas summed)."""
     if matter == Matter.MAJOR:
         pass_area = at_least(agreed.area, took_part.area, 3, 4)
         pass_owners = at_least(agreed.owners, took_part.owners, 3, 4)
@@ -141,7 +146,7 @@ def owners_tally(
         total=total,
         voted=took_part,
         yes=agreed,
-        no=_share(no),
+        no=no,
         quorum_area=at_least(took_part.area, total.area, 2, 3),
         quorum_owners=at_least(took_part.owners, total.owners, 2, 3),
         pass_area=took_part.owners > 0 and pass_area,
