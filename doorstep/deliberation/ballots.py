@@ -201,23 +201,21 @@ def tally(ballot: Ballot) -> OwnersTally:
     once) and area, and those of the parts voted each way — the service writes an owner's
     vote on every part of theirs, alike, so a choice's parts are its owners' parts."""
     roll = RollEntry.objects.filter(ballot=ballot)
-    if not roll.exists():
-        raise DeliberationError("表决范围内没有业主")
 
     def share(rows: Any) -> Share:
-        got = rows.aggregate(owners=Count("owner", distinct=True), area=Sum("area"))
-        return Share(got["area"] or 0, got["owners"])
+        got = rows.aggregate(owners=Count("owner", distinct=True), total=Sum("area"))
+        return Share(got["total"] or 0, got["owners"])
 
+    total = share(roll)
+    if not total.owners:
+        raise DeliberationError("表决范围内没有业主")
+    votes = BallotVote.objects.filter(ballot=ballot)
     said = {
-        c: share(
-            roll.filter(
-                household__in=BallotVote.objects.filter(ballot=ballot, choice=c).values("household")
-            )
-        )
+        c: share(roll.filter(household__in=votes.filter(choice=c).values("household")))
         for c in Choice
     }
     voted = Share(sum(s.area for s in said.values()), sum(s.owners for s in said.values()))
-    return decide(Matter(ballot.matter), share(roll), voted, said[Choice.YES], said[Choice.NO])
+    return decide(Matter(ballot.matter), total, voted, said[Choice.YES], said[Choice.NO])
 
 
 def figures(t: OwnersTally) -> dict[str, Any]:
