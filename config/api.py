@@ -16,6 +16,7 @@ from doorstep.cogov.web.api_pairings import router as pairings_router
 from doorstep.cogov.web.api_proposals import router as proposals_router
 from doorstep.core.api_errors import declare_error_responses, install_error_handlers
 from doorstep.deliberation.web.api import router as deliberation_router
+from doorstep.deliberation.web.api_campaigns import router as campaigns_router
 from doorstep.deliberation.web.api_meetings import router as meetings_router
 from doorstep.deliberation.web.api_receptions import router as receptions_router
 from doorstep.deliberation.web.api_surveys import router as surveys_router
@@ -62,6 +63,7 @@ api.add_router("/", topics_router)
 api.add_router("/", meetings_router)
 api.add_router("/", receptions_router)
 api.add_router("/", surveys_router)
+api.add_router("/", campaigns_router)
 api.add_router("/", alliances_router)
 api.add_router("/", pairings_router)
 api.add_router("/", proposals_router)

@@ -19,7 +19,7 @@ router = Router(tags=["deliberation"])
 PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 
-class SeatOut(Schema):
+class CouncilSeatOut(Schema):
     kind: str
     label: str
     count: int
@@ -33,7 +33,7 @@ class CouncilOut(Schema):
     compound_id: int | None
     quorum: str
     majority: str
-    seats: list[SeatOut]
+    seats: list[CouncilSeatOut]
 
 
 class ItemOut(Schema):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from config.api import api
 from doorstep.deliberation.models import Objection, Resolution, Topic, TopicSecond
 
+from .test_api_scope_campaigns import MATRIX as CAMPAIGNS_MATRIX
 from .test_api_scope_meetings import MATRIX as MEETINGS_MATRIX
 from .test_api_scope_receptions import MATRIX as RECEPTIONS_MATRIX
 from .test_api_scope_surveys import MATRIX as SURVEYS_MATRIX
@@ -172,4 +173,4 @@ def test_every_deliberation_operation_is_in_a_matrix():
     }
     assert operations == set(MATRIX) | set(VOTES_MATRIX) | set(MEETINGS_MATRIX) | set(
         RECEPTIONS_MATRIX
-    ) | set(SURVEYS_MATRIX)
+    ) | set(SURVEYS_MATRIX) | set(CAMPAIGNS_MATRIX)
