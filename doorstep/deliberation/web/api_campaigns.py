@@ -81,17 +81,15 @@ def campaign_out(c: Campaign, targets: int, reached: int) -> dict[str, Any]:
 @router.get("/campaigns", response=list[CampaignOut], summary="敲门行动")
 def list_campaigns(request: HttpRequest) -> Any:
     rows = list(_visible(_actor(request))[:200])
-    counts = {
-        r["campaign"]: r
-        for r in CampaignTarget.objects.filter(campaign__in=[c.pk for c in rows])
-        .values("campaign")
+    counts: dict[int, tuple[int, int]] = {
+        pk: (n, reached)
+        for pk, n, reached in CampaignTarget.objects.filter(campaign__in=[c.pk for c in rows])
+        .values_list("campaign")
         .annotate(n=Count("id"), reached=Count("id", filter=Q(reached_by__isnull=False)))
+        .values_list("campaign", "n", "reached")
         .order_by()
     }
-    return [
-        campaign_out(c, counts.get(c.pk, {}).get("n", 0), counts.get(c.pk, {}).get("reached", 0))
-        for c in rows
-    ]
+    return [campaign_out(c, *counts.get(c.pk, (0, 0))) for c in rows]
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignDetailOut, summary="敲门行动的覆盖情况")
