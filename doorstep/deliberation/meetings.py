@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from doorstep.accounts.typing import Actor
 from doorstep.core import audit
 from doorstep.core.access import scope_of
+from doorstep.inbox.services import notify
 
 from . import councils
 from .clean import choice, moment, text
@@ -128,6 +130,13 @@ def convene(
     )
     Invitation.objects.bulk_create(Invitation(meeting=meeting, member=m) for m in members)
     audit.record(actor=actor, action="create", target=meeting, detail={"topics": len(topics)})
+    when = timezone.localtime(start)
+    notify(
+        [m.user_id for m in members], kind="meeting", title=f"议事会议邀请：{meeting.title}",
+        body=f"{when:%m月%d日 %H:%M}，{where or '线上协商'}；议题："
+        + "、".join(t.title for t in topics)[:150],
+        url=reverse("deliberation:meeting", args=[meeting.pk]),
+    )  # fmt: skip
     return meeting
 
 

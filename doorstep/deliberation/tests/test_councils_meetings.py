@@ -231,3 +231,22 @@ def test_attachments_are_pdfs_or_photos(world, estate, settings, tmp_path):
     with pytest.raises(NotAllowed):
         meetings.attach(actor=world.personas["grid_worker_a"], meeting=meeting, upload=pdf)
     assert list(Attachment.objects.values_list("name", flat=True)) == ["签到表.pdf"]
+
+
+def test_the_members_in_force_with_a_login_are_invited_in_their_inbox(
+    world, estate, django_capture_on_commit_callbacks
+):
+    from doorstep.inbox.models import Notification
+
+    council = _council(world, estate)
+    members = _members(world, estate, council)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = _meeting(world, council, [_accepted(world, estate)])
+    invited = {m.user_id for m in members.values() if m.user_id}
+    assert len(invited) == 6  # the property manager has no login
+    got = Notification.objects.filter(kind="meeting")
+    assert set(got.values_list("user_id", flat=True)) == invited
+    note = got.first()
+    assert note.title == "议事会议邀请：四月议事圆桌会"
+    assert "静淑苑党群服务站" in note.body and "5号楼加装电梯" in note.body
+    assert note.url.endswith(f"/meetings/{meeting.pk}/")
