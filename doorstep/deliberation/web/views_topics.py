@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,6 +50,29 @@ def _communities(user: Any) -> list[Organisation]:
     ]
 
 
+def _open_needs(user: Any, communities: list[Organisation]) -> list[Any]:
+    """Open needs of the communities staff record topics for, newest first: one may
+    become a topic when the community must decide on it together."""
+    from doorstep.cogov.models import OPEN_NEED_STATUSES, Need
+
+    if not communities or not user.has_perm("cogov.view_need"):
+        return []
+    q = Q()
+    for c in communities:
+        q |= Q(path__startswith=c.path)
+    return list(
+        Need.objects.visible_to(user)
+        .select_related("node")
+        .filter(q, status__in=OPEN_NEED_STATUSES)
+        .exclude(
+            pk__in=Topic.objects.exclude(status=TopicStatus.DECLINED)
+            .filter(need__isnull=False)
+            .values("need")
+        )
+        .order_by("-id")[:100]
+    )
+
+
 def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = actor_of(request)
     field = "answered_at" if request.GET.get("by") == "answered" else "created_at"
@@ -82,7 +106,8 @@ def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
             .order_by("name")
             if home
             else [],
-            "communities": _communities(user),
+            "communities": (communities := _communities(user)),
+            "needs": _open_needs(user, communities),
             "seconds_to_answer": topics.SECONDS_TO_ANSWER,
             "answer_days": topics.ANSWER_DAYS,
             "error": error,
@@ -114,6 +139,18 @@ def topic_new(request: HttpRequest) -> HttpResponse:
             if case is None:
                 raise DeliberationError("找不到该工单，或您无权查看", "case_number")
             topic = topics.from_case(actor=user, case=case)
+        elif post.get("need"):
+            need = next(
+                (
+                    n
+                    for n in _open_needs(user, _communities(user))
+                    if n.pk == parse_id(post.get("need"))
+                ),
+                None,
+            )
+            if need is None:
+                raise DeliberationError("找不到该需求，或它已转为议题", "need")
+            topic = topics.from_need(actor=user, need=need)
         else:
             topic = topics.raise_topic(
                 actor=user,

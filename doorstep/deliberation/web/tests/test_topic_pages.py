@@ -132,3 +132,26 @@ def test_staff_turn_a_case_into_a_topic_by_its_number(client, world, estate, cw)
     r = client.post(reverse("deliberation:topic_new"), {"case_number": case.number})
     topic = Topic.objects.get(pk=_id(r))
     assert (topic.source, topic.case) == ("case", case)
+
+
+def test_staff_turn_an_open_need_into_a_topic_once(client, world):
+    from doorstep.cogov.services import record_need
+
+    officer = world.personas["community_officer"]
+    need = record_need(actor=officer, node=world.grid_a, title="小区停车难，需统一规划",
+                       field="property", wants="venue", detail="晚间车位紧张")  # fmt: skip
+    client.force_login(world.personas["resident"])
+    assert "topic-from-need" not in client.get(reverse("deliberation:topics")).content.decode()
+    r = client.post(reverse("deliberation:topic_new"), {"need": need.pk})
+    assert r.status_code == 400 and not Topic.objects.exists()
+    client.force_login(officer)
+    page = client.get(reverse("deliberation:topics")).content.decode()
+    assert f'<option value="{need.pk}">小区停车难，需统一规划（清华东路第一网格）</option>' in page
+    r = client.post(reverse("deliberation:topic_new"), {"need": need.pk})
+    topic = Topic.objects.get(pk=_id(r))
+    assert (topic.source, topic.need, topic.node) == ("need", need, world.community_1)
+    assert topic.detail == "晚间车位紧张"
+    assert "topic-from-need" not in client.get(reverse("deliberation:topics")).content.decode()
+    r = client.post(reverse("deliberation:topic_new"), {"need": need.pk})
+    assert r.status_code == 400 and "已转为议题" in r.content.decode()
+    assert Topic.objects.count() == 1
