@@ -3,7 +3,7 @@
     .venv/bin/python bench/deliberation_tally.py [--rows 100000]
 
 Into a fresh database — a SQLite file under var/bench/, and, when DATABASE_URL points at
-PostgreSQL, a scratch database `<name>_bench_tally` on that server (dropped afterwards
+PostgreSQL, a scratch database `<name>_bench_deliberation_tally` on that server (dropped afterwards
 unless BENCH_KEEP=1) — it writes (bulk, outside the services: the rows, not the path that
 writes them, are measured here):
   * 50 owners' votes over one compound of 2,000 parts (100,000 roll rows; owners of
@@ -28,7 +28,6 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -36,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from scratch import on_each_database  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -330,19 +329,6 @@ def child(rows: int, label: str) -> int:
     return 0
 
 
-def run_child(url: str, label: str, rows: int) -> tuple[int, str]:
-    env = {**os.environ, "DATABASE_URL": url}
-    cmd = [sys.executable, __file__, "--child", label, "--rows", str(rows)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    last = ""
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        print(f"[{label}] {line}", end="", flush=True)
-        if line.startswith("bench "):
-            last = line.strip()
-    return proc.wait(), last
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", "100000")))
@@ -350,25 +336,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return child(args.rows, args.child)
-    targets: list[tuple[str, str]] = []
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        targets.append(("pg", scratch_postgres(url, "bench_tally")))
-    targets.append(("sqlite", fresh_sqlite()))
-    results: list[str] = []
-    failed = False
-    try:
-        for label, target in targets:
-            code, last = run_child(target, label, args.rows)
-            failed |= code != 0 or not last
-            results.append(last or f"bench deliberation_tally_{label}: did not finish")
-    finally:
-        if url.startswith(("postgres://", "postgresql://")) and not os.environ.get("BENCH_KEEP"):
-            scratch_postgres(url, "bench_tally", drop_only=True)
-    print()
-    for line in results:
-        print(line)
-    return 1 if failed else 0
+    return on_each_database(
+        __file__, "deliberation_tally", fresh_sqlite(), ["--rows", str(args.rows)]
+    )
 
 
 if __name__ == "__main__":

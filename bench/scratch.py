@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL databases for benchmarks (beside the one DATABASE_URL names)."""
+"""Throwaway PostgreSQL databases for benchmarks (beside the one DATABASE_URL names), and
+running a benchmark's child process on each database in turn."""
 
 from __future__ import annotations
 
@@ -17,3 +18,52 @@ def scratch_postgres(url: str, suffix: str, *, drop_only: bool = False) -> str:
         if not drop_only:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
     return f"{base}/{scratch}"
+
+
+def run_child(script: str, url: str, label: str, args: list[str]) -> tuple[int, str]:
+    """Run `script --child LABEL ARGS…` against the database at `url`, echoing its output
+    prefixed with the label; return its exit code and its `bench` line."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DATABASE_URL": url}
+    cmd = [sys.executable, script, "--child", label, *args]
+    root = Path(script).resolve().parent.parent
+    proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.PIPE, text=True)
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print(f"[{label}] {line}", end="", flush=True)
+        if line.startswith("bench "):
+            last = line.strip()
+    return proc.wait(), last
+
+
+def on_each_database(script: str, name: str, sqlite_url: str, args: list[str]) -> int:
+    """The benchmark's child on PostgreSQL (a scratch database `<db>_bench_<name>` when
+    DATABASE_URL points at PostgreSQL, dropped afterwards unless BENCH_KEEP=1), then on
+    the SQLite file; prints every `bench` line at the end; 1 when a child failed."""
+    import os
+
+    targets: list[tuple[str, str]] = []
+    url = os.environ.get("DATABASE_URL", "")
+    on_pg = url.startswith(("postgres://", "postgresql://"))
+    if on_pg:
+        targets.append(("pg", scratch_postgres(url, f"bench_{name}")))
+    targets.append(("sqlite", sqlite_url))  # last, so its line ends the output
+    results: list[str] = []
+    failed = False
+    try:
+        for label, target in targets:
+            code, last = run_child(script, target, label, args)
+            failed |= code != 0 or not last
+            results.append(last or f"bench {name}_{label}: did not finish")
+    finally:
+        if on_pg and not os.environ.get("BENCH_KEEP"):
+            scratch_postgres(url, f"bench_{name}", drop_only=True)
+    print()
+    for line in results:
+        print(line)
+    return 1 if failed else 0

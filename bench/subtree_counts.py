@@ -4,7 +4,7 @@
 
 Seeds the synthetic district (`seed_demo --preset district --scale N`) into a fresh
 database: a SQLite file under var/bench/, and — when DATABASE_URL points at PostgreSQL — a
-scratch database `<name>_bench_subtree` on that server (dropped afterwards unless
+scratch database `<name>_bench_subtree_counts` on that server (dropped afterwards unless
 BENCH_KEEP=1). Each database is measured in its own child process.
 
 For the first street it times, median of several runs:
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -31,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from scratch import on_each_database  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -211,19 +210,6 @@ def child(scale: float, label: str) -> int:
 # --- the parent: one child per database ----------------------------------------------------
 
 
-def run_child(url: str, label: str, scale: float) -> tuple[int, str]:
-    env = {**os.environ, "DATABASE_URL": url}
-    cmd = [sys.executable, __file__, "--child", label, "--scale", str(scale)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    last = ""
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        print(f"[{label}] {line}", end="", flush=True)
-        if line.startswith("bench "):
-            last = line.strip()
-    return proc.wait(), last
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
@@ -231,26 +217,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return child(args.scale, args.child)
-
-    targets: list[tuple[str, str]] = []
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        targets.append(("pg", scratch_postgres(url, "bench_subtree")))
-    targets.append(("sqlite", fresh_sqlite()))  # last, so its line ends the output
-    results: list[str] = []
-    failed = False
-    try:
-        for label, target in targets:
-            code, last = run_child(target, label, args.scale)
-            failed |= code != 0 or not last
-            results.append(last or f"bench subtree_counts_{label}: did not finish")
-    finally:
-        if url.startswith(("postgres://", "postgresql://")) and not os.environ.get("BENCH_KEEP"):
-            scratch_postgres(url, "bench_subtree", drop_only=True)
-    print()
-    for line in results:
-        print(line)
-    return 1 if failed else 0
+    return on_each_database(
+        __file__, "subtree_counts", fresh_sqlite(), ["--scale", str(args.scale)]
+    )
 
 
 if __name__ == "__main__":
