@@ -174,9 +174,11 @@ def knock(
     outcome: Any,
     found: Any,
     need: dict[str, Any] | None = None,
+    case: dict[str, Any] | None = None,
 ) -> CampaignTarget:
     """Log one knock on a door (a `service.Visit` of kind 敲门行动); met or phoned, the
-    household is reached; a need found goes on the needs list."""
+    household is reached; a need found goes on the needs list, a problem to be handled
+    becomes a case (`case`: its category and description), the visit's follow-up."""
     from doorstep.service.visits import record_visit
 
     locked = (
@@ -216,6 +218,19 @@ def knock(
             )  # fmt: skip
         except CogovError as exc:
             raise relayed(exc) from exc
+    if case:
+        from doorstep.cogov.errors import CogovError
+        from doorstep.cogov.services import file_case
+
+        try:
+            visit.follow_up_case = file_case(
+                actor=actor, category=case.get("category"), node=grid,
+                description=case.get("description", ""), building=locked.building,
+                field_prefix="case_",
+            )  # fmt: skip
+        except CogovError as exc:
+            raise relayed(exc) from exc
+        visit.save(update_fields=["follow_up_case"])
     locked.refresh_from_db()
     return locked
 

@@ -56,10 +56,16 @@ class KnockNeedIn(Schema):
     wants: str = Field(..., max_length=20)
 
 
+class KnockCaseIn(Schema):
+    category_id: int = Field(..., ge=1, le=MAX_ID)
+    description: str = Field(..., max_length=2000)
+
+
 class KnockIn(Schema):
     outcome: Literal["met", "phone", "absent", "declined"]
     found: str = Field("", max_length=500)
-    need: KnockNeedIn | None = None
+    need: KnockNeedIn | None = None  # a need found: onto the needs list
+    case: KnockCaseIn | None = None  # a problem to be handled: a case
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -133,9 +139,17 @@ def knock(request: HttpRequest, campaign_id: PathId, door_id: PathId, payload: K
     user = _actor(request)
     c = get_object_or_404(_visible(user), pk=campaign_id)
     door = get_object_or_404(CampaignTarget.objects.filter(campaign=c), pk=door_id)
+    case = None
+    if payload.case is not None:
+        from doorstep.cases.models import Category
+
+        case = {
+            "category": Category.objects.filter(active=True, pk=payload.case.category_id).first(),
+            "description": payload.case.description,
+        }
     campaigns.knock(
         actor=user, target=door, outcome=payload.outcome, found=payload.found,
-        need=payload.need.dict() if payload.need else None,
+        need=payload.need.dict() if payload.need else None, case=case,
     )  # fmt: skip
     door.refresh_from_db()
     home = (

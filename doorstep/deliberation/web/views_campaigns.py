@@ -19,6 +19,7 @@ from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import VULNERABLE_TAGS
 from doorstep.atlas.places.models import Household
 from doorstep.cogov.models import Field, ResourceKind
+from doorstep.cogov.web.forms import leaf_categories
 from doorstep.core.ids import parse_id
 from doorstep.deliberation import campaigns
 from doorstep.deliberation.errors import DeliberationError
@@ -170,7 +171,7 @@ def _doors(request: HttpRequest, campaign: Campaign, *, error: str = "", status:
     user = actor_of(request)
     doors = list(
         CampaignTarget.objects.filter(campaign=campaign, assignee=user)
-        .select_related("household__unit__building", "reached_by")
+        .select_related("household__unit__building", "reached_by__follow_up_case")
         .order_by("reached_by", "building_id", "household_id")[:300]
     )
     addresses = {
@@ -186,6 +187,7 @@ def _doors(request: HttpRequest, campaign: Campaign, *, error: str = "", status:
             "campaign": campaign,
             "doors": [(d, addresses.get(d.household_id, "")) for d in doors],
             "outcomes": VisitOutcome.choices,
+            "categories": leaf_categories(),
             "fields": Field.choices,
             "wants": ResourceKind.choices,
             "error": error,
@@ -212,9 +214,19 @@ def campaign_knock(request: HttpRequest, pk: int, target_id: int) -> HttpRespons
     if post.get("need_title"):
         need = {"title": post.get("need_title"), "field": post.get("need_field"),
                 "wants": post.get("need_wants")}  # fmt: skip
+    case = None
+    if post.get("case_description"):
+        from doorstep.cases.models import Category
+
+        case = {
+            "category": Category.objects.filter(
+                active=True, pk=parse_id(post.get("case_category")) or 0
+            ).first(),
+            "description": post.get("case_description"),
+        }
     try:
         campaigns.knock(actor=user, target=target, outcome=post.get("outcome"),
-                        found=post.get("found", ""), need=need)  # fmt: skip
+                        found=post.get("found", ""), need=need, case=case)  # fmt: skip
     except DeliberationError as exc:
         return _doors(request, campaign, error=exc.message, status=exc.status)
     return redirect("deliberation:campaign_doors", pk=campaign.pk)

@@ -98,7 +98,20 @@ def test_a_bad_knock_is_a_json_400_and_writes_nothing(world, campaign, client):
     door = campaign.targets.order_by("pk").first()
     url = f"/api/campaigns/{campaign.pk}/doors/{door.pk}/knocks"
     for body in ({"outcome": "maybe"}, {"outcome": "met", "found": "好\u0007"},
-                 {"outcome": "met", "found": "走" * 501}, {}):  # fmt: skip
+                 {"outcome": "met", "found": "走" * 501}, {},
+                 {"outcome": "met", "case": {"category_id": 999999, "description": "灯坏了"}}):  # fmt: skip
         r = _post(client, url, body)
         assert 400 <= r.status_code < 500 and "detail" in r.json(), body
     assert not Visit.objects.exists()
+
+
+def test_a_knock_may_file_a_case(world, campaign, client, cw):
+    from doorstep.cases.models import Case
+
+    client.force_login(world.personas[VISITOR])
+    door = campaign.targets.order_by("pk").first()
+    r = _post(client, f"/api/campaigns/{campaign.pk}/doors/{door.pk}/knocks",
+              {"outcome": "met", "found": "楼道灯坏了",
+               "case": {"category_id": cw.repair.pk, "description": "三楼楼道灯不亮"}})  # fmt: skip
+    assert r.status_code == 201
+    assert Visit.objects.get().follow_up_case == Case.objects.get(category=cw.repair)

@@ -73,3 +73,33 @@ def test_launch_split_knock_and_coverage_through_the_pages(client, world, estate
         r = client.post(knock(first), {"outcome": "met"})
         assert r.status_code == 404
     assert Visit.objects.filter(kind="knock").count() == 2
+
+
+def test_a_problem_found_at_a_door_becomes_a_case_once_and_a_bad_one_writes_nothing(
+    client, world, estate, cw
+):
+    from doorstep.cases.models import Case
+    from doorstep.deliberation import campaigns
+
+    officer, worker = world.personas["community_officer"], world.personas["grid_worker_a"]
+    today = timezone.localdate()
+    campaign = campaigns.launch(actor=officer, node=world.grid_a, title="敲门行动", purpose="走访",
+                                starts_on=today, ends_on=today + dt.timedelta(days=5))  # fmt: skip
+    campaigns.split(actor=officer, campaign=campaign, visitors=[worker])
+    door = CampaignTarget.objects.filter(campaign=campaign).order_by("pk").first()
+    client.force_login(worker)
+    doors = reverse("deliberation:campaign_doors", args=[campaign.pk])
+    assert "发现问题，需派单处理" in client.get(doors).content.decode()
+    knock = reverse("deliberation:campaign_knock", args=[campaign.pk, door.pk])
+    r = client.post(knock, {"outcome": "met", "found": "楼道灯坏了", "case_category": "999999",
+                            "case_description": "三楼楼道灯不亮"})  # fmt: skip
+    assert r.status_code == 400 and "请选择工单分类" in r.content.decode()
+    assert not Visit.objects.exists() and not Case.objects.exists()
+    r = client.post(knock, {"outcome": "met", "found": "楼道灯坏了", "case_category": cw.repair.pk,
+                            "case_description": "三楼楼道灯不亮，老人夜里出行不便"})  # fmt: skip
+    assert r.status_code == 302
+    visit = Visit.objects.get(kind="knock")
+    case = Case.objects.get()
+    assert visit.follow_up_case == case and case.category == cw.repair
+    assert case.building_id == door.building_id
+    assert f"已派单 {case.number}" in client.get(doors).content.decode()
