@@ -130,10 +130,15 @@ def _delete_cogov(path: str, drop: Any) -> None:
         ReceptionSlot,
         ReceptionVisit,
         Resolution,
+        Response,
+        Survey,
         Topic,
     )
 
     drop("campaign", Campaign.objects.filter(path__startswith=path))  # with its targets
+    # the subtree's answers to surveys of a wider node, then its surveys with all answers
+    drop("survey_response", Response.objects.filter(grid_path__startswith=path))
+    drop("survey", Survey.objects.filter(path__startswith=path))
     drop("reception_visit", ReceptionVisit.objects.filter(path__startswith=path))
     drop("reception_slot", ReceptionSlot.objects.filter(path__startswith=path))
     drop("deputy", Deputy.objects.filter(path__startswith=path))

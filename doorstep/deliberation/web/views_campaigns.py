@@ -4,6 +4,7 @@ visitors; and a visitor's phone page of their doors, where each knock is logged.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from doorstep.accounts.models import Membership
 from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import VULNERABLE_TAGS
-from doorstep.atlas.places.models import Household
+from doorstep.atlas.places.models import Building, Household
 from doorstep.cogov.models import Field, ResourceKind
 from doorstep.cogov.web.forms import leaf_categories
 from doorstep.core.ids import parse_id
@@ -71,7 +72,8 @@ def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
             "campaigns": Campaign.objects.visible_to(user).select_related("node").distinct()[:200],
             "mine": mine,
             "pending_count": mine,  # what the workbench's 待走访 card counted
-            "nodes": _nodes(user),
+            "nodes": (nodes := _nodes(user)),
+            "grids": [n for n in nodes if n.kind == Kind.GRID],
             "tags": VULNERABLE_TAGS,
             "today": timezone.localdate(),
             "error": error,
@@ -93,15 +95,36 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     post = request.POST
     nodes = _nodes(user)
     node = next((n for n in nodes if n.pk == parse_id(post.get("node"))), None)
+    picked = {parse_id(v) for v in post.getlist("grids")}
+    grids = [n for n in nodes if n.kind == Kind.GRID and n.pk in picked]
     try:
+        buildings = _buildings(user, node, str(post.get("buildings", "")))
         campaign = campaigns.launch(
             actor=user, node=node, title=post.get("title"), purpose=post.get("purpose", ""),
             starts_on=post.get("starts_on"), ends_on=post.get("ends_on"),
-            tag=post.get("tag") or None,
+            tag=post.get("tag") or None, grids=grids, buildings=buildings,
         )  # fmt: skip
     except DeliberationError as exc:
         return _list(request, error=exc.message, status=exc.status)
     return redirect("deliberation:campaign", pk=campaign.pk)
+
+
+def _buildings(user: Any, node: Organisation | None, names: str) -> list[Building]:
+    """Buildings named one per line or separated by 、，, within the node and the user's
+    scope; a name not found there is refused."""
+    wanted = [n.strip() for n in re.split(r"[\n、，,]+", names[:2000]) if n.strip()]
+    if not wanted or node is None:
+        return []
+    found = {
+        b.name: b
+        for b in Building.objects.visible_to(user).filter(
+            grid__path__startswith=node.path, name__in=wanted
+        )
+    }
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise DeliberationError(f"行动范围内找不到楼栋：{'、'.join(missing[:5])}", "buildings")
+    return [found[n] for n in dict.fromkeys(wanted)]
 
 
 def _visitors(campaign: Campaign) -> list[Any]:

@@ -103,3 +103,31 @@ def test_a_problem_found_at_a_door_becomes_a_case_once_and_a_bad_one_writes_noth
     assert visit.follow_up_case == case and case.category == cw.repair
     assert case.building_id == door.building_id
     assert f"已派单 {case.number}" in client.get(doors).content.decode()
+
+
+def test_a_campaign_for_some_grids_or_buildings_from_the_page(client, world, estate):
+    from doorstep.atlas.places.models import Household
+
+    officer = world.personas["community_officer"]
+    today = timezone.localdate()
+    client.force_login(officer)
+    page = client.get(reverse("deliberation:campaigns")).content.decode()
+    assert f'<option value="{world.grid_b.pk}">清华东路第二网格</option>' in page
+    form = {"title": "敲门行动", "node": world.community_1.pk, "starts_on": str(today),
+            "ends_on": str(today + dt.timedelta(days=9))}  # fmt: skip
+    r = client.post(
+        reverse("deliberation:campaign_new"), {**form, "buildings": "静淑苑1号楼、无此楼"}
+    )
+    assert r.status_code == 400 and "行动范围内找不到楼栋：无此楼" in r.content.decode()
+    assert not Campaign.objects.exists()
+    client.post(reverse("deliberation:campaign_new"), {**form, "grids": [world.grid_b.pk]})
+    by_grid = Campaign.objects.get()
+    assert by_grid.chosen == "清华东路第二网格"
+    assert by_grid.targets.count() == Household.objects.filter(grid=world.grid_b).count()
+    client.post(
+        reverse("deliberation:campaign_new"), {**form, "buildings": "静淑苑1号楼\n学知园2号楼"}
+    )
+    by_building = Campaign.objects.exclude(pk=by_grid.pk).get()
+    assert set(by_building.targets.values_list("building_id", flat=True)) == {
+        world.building_a.pk, world.building_b.pk,
+    }  # fmt: skip
