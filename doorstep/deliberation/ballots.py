@@ -197,24 +197,24 @@ def _record(
 
 
 def tally(ballot: Ballot) -> OwnersTally:
-    """A recount from the ballot's rows, in the database: the roll's owners (each counted
-    once) and area, and those of the parts voted each way — the service writes an owner's
-    vote on every part of theirs, alike, so a choice's parts are its owners' parts."""
-    roll = RollEntry.objects.filter(ballot=ballot)
-
-    def share(rows: Any) -> Share:
-        got = rows.aggregate(owners=Count("owner", distinct=True), total=Sum("area"))
-        return Share(got["total"] or 0, got["owners"])
-
-    total = share(roll)
-    if not total.owners:
-        raise DeliberationError("表决范围内没有业主")
-    votes = BallotVote.objects.filter(ballot=ballot)
-    said = {
-        c: share(roll.filter(household__in=votes.filter(choice=c).values("household")))
-        for c in Choice
+    """A recount from the ballot's rows in one GROUP BY: the roll joined to the votes of
+    this ballot, per choice (none: did not vote), its owners counted once and areas summed.
+    The service writes an owner's vote on every part of theirs, alike, so each owner falls
+    in one group and the roll's totals are the groups' sums."""
+    groups: dict[str | None, Share] = {
+        said: Share(total or 0, owners)
+        for said, owners, total in RollEntry.objects.filter(ballot=ballot)
+        .values_list("vote__choice")
+        .annotate(owners=Count("owner", distinct=True), total=Sum("area"))
+        .values_list("vote__choice", "owners", "total")
+        .order_by()
     }
+    if not groups:
+        raise DeliberationError("表决范围内没有业主")
+    said = {c: groups.get(c.value, Share(0, 0)) for c in Choice}
     voted = Share(sum(s.area for s in said.values()), sum(s.owners for s in said.values()))
+    away = groups.get(None, Share(0, 0))
+    total = Share(voted.area + away.area, voted.owners + away.owners)
     return decide(Matter(ballot.matter), total, voted, said[Choice.YES], said[Choice.NO])
 
 

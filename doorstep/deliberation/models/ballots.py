@@ -104,6 +104,16 @@ class RollEntry(models.Model):
     household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="+")
     owner = models.CharField(max_length=200)  # parts with the same key are one owner
     area = models.PositiveIntegerField()  # 0.01 m²
+    # The part's vote, if cast: a join on (ballot, household), no column of its own, so a
+    # tally is one GROUP BY over the roll (`ballots.tally`). Never shown.
+    vote = models.ForeignObject(
+        "BallotVote",
+        on_delete=models.DO_NOTHING,
+        from_fields=["ballot", "household"],
+        to_fields=["ballot", "household"],
+        null=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["ballot_id", "household_id"]
