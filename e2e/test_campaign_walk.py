@@ -29,7 +29,7 @@ def test_a_knock_on_a_phone_shows_in_coverage_and_the_needs_list(demo_street, op
     door = phone.locator('.door[data-reached="0"]').first
     address = door.locator("h2").inner_text()
     door.get_by_label("走访情况").fill("独居，膝盖不好，下楼买菜困难")
-    door.locator("summary").click()
+    door.locator("summary", has_text="发现需求").click()
     door.get_by_label("需求").fill("独居老人上门送菜")
     door.get_by_label("服务领域").select_option("elderly")
     door.get_by_label("所需资源").select_option("service")

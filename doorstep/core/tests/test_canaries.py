@@ -216,6 +216,7 @@ def out_of_scope_half(cw, half: int) -> list[str]:
     return personas[half::2]
 
 
+@pytest.mark.walk
 def test_no_persona_out_of_scope_sees_a_canary_anywhere(planted, cw, client):
     """The first half; test_canaries_more.py walks the second."""
     ids, numbers = planted

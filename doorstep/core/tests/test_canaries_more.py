@@ -21,6 +21,7 @@ from .test_canaries import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.walk
 def test_no_persona_out_of_scope_sees_a_canary_anywhere_either(planted, cw, client):  # noqa: F811
     ids, numbers = planted
     found = walk(client, cw, ids, numbers, personas=out_of_scope_half(cw, 1))
@@ -31,6 +32,7 @@ def test_no_persona_out_of_scope_sees_a_canary_anywhere_either(planted, cw, clie
 BIRTH = ("1977-03-03", "19770303", "1977年3月3日", "1977年03月03日", "1977/03/03")
 
 
+@pytest.mark.walk
 def test_those_in_scope_get_neither_number_nor_birth_date_outside_what_they_may_unmask(
     planted,  # noqa: F811
     cw,

@@ -27,6 +27,7 @@ def _script_src(policy: str) -> list[str]:
     return []
 
 
+@pytest.mark.walk
 def test_every_page_has_a_strict_policy_and_no_inline_script(cw, client):
     w = cw.world
     ids = [w.planted.pk, w.household_a.pk, w.building_a.pk, w.grid_a.pk, w.community_1.pk]
