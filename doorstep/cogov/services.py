@@ -18,7 +18,7 @@ from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.places.models import Building
 from doorstep.core import audit
 from doorstep.core.access import scope_of
-from doorstep.core.text import refusal
+from doorstep.core.text import clean_choice, clean_text
 
 from .errors import CogovError, NotAllowed
 from .models import (
@@ -42,24 +42,14 @@ MAX_AMOUNT = Decimal("9999999999")
 
 def text(value: Any, field: str, label: str, limit: int, *, required: bool = True) -> str:
     """One line (or, for `detail`, several) of clean text within `limit` characters."""
-    raw = str(value if value is not None else "")
-    if message := refusal(raw):
-        raise CogovError(f"{label}{message}", field)
-    clean = raw.strip() if field == "detail" else " ".join(raw.split())
-    if required and not clean:
-        raise CogovError(f"请填写{label}", field)
-    if len(clean) > limit:
-        raise CogovError(f"{label}过长（最多{limit}字）", field)
-    return clean
+    return clean_text(
+        value, field, label, limit, error=CogovError, required=required,
+        multiline=field == "detail",
+    )  # fmt: skip
 
 
 def choice(value: Any, choices: Any, field: str, label: str) -> str:
-    raw = str(value or "").strip()
-    by_label = {str(lbl): code for code, lbl in choices.choices}
-    code = by_label.get(raw, raw)
-    if code not in choices.values:
-        raise CogovError(f"请选择{label}", field)
-    return code
+    return clean_choice(value, choices, field, label, error=CogovError)
 
 
 def quantity(value: Any, field: str, label: str, *, required: bool) -> Decimal | None:

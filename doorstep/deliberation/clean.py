@@ -8,31 +8,21 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from doorstep.core.text import refusal
+from doorstep.core.text import clean_choice, clean_text, refusal
 
 from .errors import DeliberationError
 
 
 def text(value: Any, field: str, label: str, limit: int, *, required: bool = True) -> str:
-    """Clean text within `limit` characters: one line, or several for `multiline` fields."""
-    raw = str(value if value is not None else "")
-    if message := refusal(raw):
-        raise DeliberationError(f"{label}{message}", field)
-    clean = raw.strip() if "\n" in raw.strip() else " ".join(raw.split())
-    if required and not clean:
-        raise DeliberationError(f"请填写{label}", field)
-    if len(clean) > limit:
-        raise DeliberationError(f"{label}过长（最多{limit}字）", field)
-    return clean
+    """Clean text within `limit` characters: one line, or several when it has several."""
+    return clean_text(
+        value, field, label, limit, error=DeliberationError, required=required,
+        multiline="\n" in str(value if value is not None else "").strip(),
+    )  # fmt: skip
 
 
 def choice(value: Any, choices: Any, field: str, label: str) -> str:
-    raw = str(value or "").strip()
-    by_label = {str(lbl): code for code, lbl in choices.choices}
-    code = by_label.get(raw, raw)
-    if code not in choices.values:
-        raise DeliberationError(f"请选择{label}", field)
-    return code
+    return clean_choice(value, choices, field, label, error=DeliberationError)
 
 
 def moment(value: Any, field: str, label: str) -> dt.datetime:
