@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from scratch import fresh_sqlite, scratch_postgres  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
@@ -40,15 +40,6 @@ FORWARD = {
     "submit", "accept", "dispatch", "publish", "claim", "sign", "start",
     "resolve", "verify", "verify_close", "rate", "report_in",
 }  # fmt: skip
-
-
-def fresh_sqlite() -> str:
-    folder = ROOT / "var" / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "case_rollups.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
 
 
 def setup_django(url: str) -> None:
@@ -182,7 +173,7 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     on_pg = url.startswith(("postgres://", "postgresql://"))
-    setup_django(scratch_postgres(url, "bench_rollups") if on_pg else fresh_sqlite())
+    setup_django(scratch_postgres(url, "bench_rollups") if on_pg else fresh_sqlite("case_rollups"))
     try:
         return run(args.cases, args.seed, "PostgreSQL" if on_pg else "SQLite")
     finally:

@@ -32,11 +32,14 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scratch import on_each_database  # bench/ is on sys.path when run as a script
+from scratch import (  # bench/ is on sys.path when run as a script
+    fresh_sqlite,
+    on_each_database,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -50,15 +53,6 @@ TEXTS = (
     "增设休息座椅。",
     "希望 尽快加装电梯",
 )
-
-
-def fresh_sqlite() -> str:
-    folder = ROOT / "var" / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "deliberation_tally.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
 
 
 # --- the rows ------------------------------------------------------------------------------
@@ -260,17 +254,6 @@ def ours_survey(survey: Any) -> dict[int, Any]:
 # --- one database, in a child process ------------------------------------------------------
 
 
-def timed(fns: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for i in range(WARMUP + RUNS):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            if i >= WARMUP:
-                times[name].append((time.perf_counter() - t0) * 1000)
-    return times
-
-
 def child(rows: int, label: str) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
@@ -305,7 +288,9 @@ def child(rows: int, label: str) -> int:
             "ballots anchor": lambda: [anchor_ballot(b.pk, b.matter) for b in ballots],
             "survey tally": lambda: ours_survey(survey),
             "survey anchor": lambda: anchor_survey(survey.pk),
-        }
+        },
+        RUNS,
+        WARMUP,
     )
     med = {name: statistics.median(runs) for name, runs in times.items()}
     for name, runs in times.items():
@@ -333,7 +318,10 @@ def main() -> int:
     if args.child:
         return child(args.rows, args.child)
     return on_each_database(
-        __file__, "deliberation_tally", fresh_sqlite(), ["--rows", str(args.rows)]
+        __file__,
+        "deliberation_tally",
+        fresh_sqlite("deliberation_tally"),
+        ["--rows", str(args.rows)],
     )
 
 

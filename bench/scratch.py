@@ -1,5 +1,6 @@
-"""Throwaway PostgreSQL databases for benchmarks (beside the one DATABASE_URL names), and
-running a benchmark's child process on each database in turn."""
+"""What benchmarks share: throwaway PostgreSQL databases (beside the one DATABASE_URL
+names) and SQLite files, timing functions interleaved, and running a benchmark's child
+process on each database in turn."""
 
 from __future__ import annotations
 
@@ -67,3 +68,30 @@ def on_each_database(script: str, name: str, sqlite_url: str, args: list[str]) -
     for line in results:
         print(line)
     return 1 if failed else 0
+
+
+def fresh_sqlite(name: str) -> str:
+    """An empty SQLite file var/bench/<name>.sqlite3 (and no WAL left over); its URL."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def timed(fns: dict, runs: int, warmup: int) -> dict[str, list[float]]:
+    """Run the functions in turn, round after round, so each sees the same machine load;
+    the times in ms of the rounds after `warmup`."""
+    import time
+
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for i in range(warmup + runs):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            if i >= warmup:
+                times[name].append((time.perf_counter() - t0) * 1000)
+    return times

@@ -26,11 +26,14 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scratch import on_each_database  # bench/ is on sys.path when run as a script
+from scratch import (  # bench/ is on sys.path when run as a script
+    fresh_sqlite,
+    on_each_database,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -38,15 +41,6 @@ TARGET_MS = 300.0
 RUNS = 15
 WARMUP = 2
 NON_PARTY = {"district", "street", "community", "grid", "department", "co_building"}
-
-
-def fresh_sqlite() -> str:
-    folder = ROOT / "var" / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "subtree_counts.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
 
 
 # --- the anchor: the same figures from plain SQL -------------------------------------------
@@ -128,18 +122,6 @@ def as_dict(counts: Any) -> dict[str, Any]:
 # --- one database, in a child process ------------------------------------------------------
 
 
-def timed(fns: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
-    """Run the functions in turn, round after round, so each sees the same machine load."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for i in range(WARMUP + RUNS):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            if i >= WARMUP:
-                times[name].append((time.perf_counter() - t0) * 1000)
-    return times
-
-
 def child(scale: float, label: str) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
@@ -189,7 +171,9 @@ def child(scale: float, label: str) -> int:
             "subtree_counts": lambda: subtree_counts(street, nodes),
             "raw SQL anchor": lambda: anchor_counts(street.path, ids),
             "street page": lambda: client.get(url),
-        }
+        },
+        RUNS,
+        WARMUP,
     )
     medians = {name: statistics.median(runs) for name, runs in times.items()}
     counts_ms, anchor_ms, page_ms = medians.values()
@@ -218,7 +202,7 @@ def main() -> int:
     if args.child:
         return child(args.scale, args.child)
     return on_each_database(
-        __file__, "subtree_counts", fresh_sqlite(), ["--scale", str(args.scale)]
+        __file__, "subtree_counts", fresh_sqlite("subtree_counts"), ["--scale", str(args.scale)]
     )
 
 

@@ -26,6 +26,7 @@ from doorstep.atlas.people.models import TAG_LABELS, Resident
 from doorstep.atlas.places.models import Building, Household
 from doorstep.core import audit
 from doorstep.core.access import scope_of
+from doorstep.core.ids import parse_id
 from doorstep.service.errors import ServiceError
 from doorstep.service.models import VisitKind, VisitOutcome
 from doorstep.service.models.records import REACHED
@@ -178,7 +179,8 @@ def knock(
 ) -> CampaignTarget:
     """Log one knock on a door (a `service.Visit` of kind 敲门行动); met or phoned, the
     household is reached; a need found goes on the needs list, a problem to be handled
-    becomes a case (`case`: its category and description), the visit's follow-up."""
+    becomes a case (`case`: its category or the category's id, and a description), the
+    visit's follow-up."""
     from doorstep.service.visits import record_visit
 
     locked = (
@@ -224,7 +226,7 @@ def knock(
 
         try:
             visit.follow_up_case = file_case(
-                actor=actor, category=case.get("category"), node=grid,
+                actor=actor, category=_category(case.get("category")), node=grid,
                 description=case.get("description", ""), building=locked.building,
                 field_prefix="case_",
             )  # fmt: skip
@@ -233,6 +235,15 @@ def knock(
         visit.save(update_fields=["follow_up_case"])
     locked.refresh_from_db()
     return locked
+
+
+def _category(value: Any) -> Any:
+    """A case category: given, or an active one by its id (a form's or payload's)."""
+    from doorstep.cases.models import Category
+
+    if value is None or isinstance(value, Category):
+        return value
+    return Category.objects.filter(active=True, pk=parse_id(value) or 0).first()
 
 
 @dataclass(frozen=True)

@@ -139,17 +139,11 @@ def knock(request: HttpRequest, campaign_id: PathId, door_id: PathId, payload: K
     user = _actor(request)
     c = get_object_or_404(_visible(user), pk=campaign_id)
     door = get_object_or_404(CampaignTarget.objects.filter(campaign=c), pk=door_id)
-    case = None
-    if payload.case is not None:
-        from doorstep.cases.models import Category
-
-        case = {
-            "category": Category.objects.filter(active=True, pk=payload.case.category_id).first(),
-            "description": payload.case.description,
-        }
     campaigns.knock(
         actor=user, target=door, outcome=payload.outcome, found=payload.found,
-        need=payload.need.dict() if payload.need else None, case=case,
+        need=payload.need.dict() if payload.need else None,
+        case={"category": payload.case.category_id, "description": payload.case.description}
+        if payload.case else None,
     )  # fmt: skip
     door.refresh_from_db()
     home = (

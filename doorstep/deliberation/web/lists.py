@@ -21,17 +21,17 @@ def day(raw: Any) -> dt.date | None:
         return None
 
 
+def _org(request: HttpRequest, user: Any) -> Organisation | None:
+    """`?org=`: a node the user sees, else None."""
+    raw = parse_id(request.GET.get("org"))
+    return Organisation.objects.visible_to(user).filter(pk=raw).first() if raw else None
+
+
 def narrowed(
     request: HttpRequest, user: Any, rows: QuerySet[Any], field: str
 ) -> tuple[QuerySet[Any], dict[str, Any]]:
     """The rows narrowed as the query asks, and what it asked (for the page to say)."""
-    org = None
-    if request.GET.get("org"):
-        org = (
-            Organisation.objects.visible_to(user)
-            .filter(pk=parse_id(request.GET["org"]) or 0)
-            .first()
-        )
+    org = _org(request, user)
     start, end = day(request.GET.get("from")), day(request.GET.get("to"))
     if org is None and start is None and end is None:
         return rows, {}
@@ -41,8 +41,7 @@ def narrowed(
 def asked_period(request: HttpRequest, user: Any) -> dict[str, Any]:
     """What a cockpit figure asked of a list: `?org=` (a node the user sees, required),
     `?from=`, `?to=`; {} when no node was asked for."""
-    raw = parse_id(request.GET.get("org"))
-    org = Organisation.objects.visible_to(user).filter(pk=raw).first() if raw else None
+    org = _org(request, user)
     if org is None:
         return {}
     return {"org": org, "from": day(request.GET.get("from")), "to": day(request.GET.get("to"))}

@@ -239,14 +239,7 @@ def campaign_knock(request: HttpRequest, pk: int, target_id: int) -> HttpRespons
                 "wants": post.get("need_wants")}  # fmt: skip
     case = None
     if post.get("case_description"):
-        from doorstep.cases.models import Category
-
-        case = {
-            "category": Category.objects.filter(
-                active=True, pk=parse_id(post.get("case_category")) or 0
-            ).first(),
-            "description": post.get("case_description"),
-        }
+        case = {"category": post.get("case_category"), "description": post.get("case_description")}
     try:
         campaigns.knock(actor=user, target=target, outcome=post.get("outcome"),
                         found=post.get("found", ""), need=need, case=case)  # fmt: skip

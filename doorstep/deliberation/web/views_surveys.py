@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Kind, Organisation
@@ -282,6 +282,7 @@ def _anon(request: HttpRequest) -> str:
     return str(request.COOKIES.get(ANON_COOKIE, ""))[:36]
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The phone page a QR code opens: the questions, shown as earlier answers allow."""
     survey = (
@@ -316,8 +317,6 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("deliberation:survey_answer", token=survey.token)
         except DeliberationError as exc:
             error, code = exc.message, exc.status
-    elif request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponse(status=405)
     response = _form(request, survey, "deliberation/survey_answer.html", error=error,
                      status=code, state=state)  # fmt: skip
     if not anon:
