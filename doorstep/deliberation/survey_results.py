@@ -29,7 +29,7 @@ from doorstep.core.search import simplified
 
 from .errors import NotAllowed
 from .models import Answer, Per, Question, QuestionKind, Response, Survey
-from .surveys import RESULTS
+from .surveys import RESULTS, may
 
 _NOISE = re.compile(r"[\s\u3000]+")
 
@@ -39,20 +39,15 @@ def responses_for(actor: Actor, survey: Survey) -> QuerySet[Response]:
     grids over a part of it; refused when they hold neither."""
     if not actor.has_perm(RESULTS):
         raise NotAllowed("您没有查看问卷结果的权限")
-    scope = scope_of(actor, RESULTS)
-    if sees_all(actor, survey):
+    if may(actor, RESULTS, survey):
         return survey.responses.all()
-    inside = [p for p in scope.paths if p.startswith(survey.path)]
+    inside = [p for p in scope_of(actor, RESULTS).paths if p.startswith(survey.path)]
     if not inside:
         raise NotAllowed("该问卷不在您的辖区")
     q = Q()
     for path in inside:
         q |= Q(grid_path__startswith=path)
     return survey.responses.filter(q)
-
-
-def sees_all(actor: Actor, survey: Survey) -> bool:
-    return bool(actor.has_perm(RESULTS)) and scope_of(actor, RESULTS).covers(survey.path)
 
 
 def normalised(text: str) -> str:
@@ -197,7 +192,7 @@ def _empty_result(q: Question) -> QuestionResult:
 
 
 def results(*, actor: Actor, survey: Survey) -> Results:
-    return tally(survey, responses_for(actor, survey), whole=sees_all(actor, survey))
+    return tally(survey, responses_for(actor, survey), whole=may(actor, RESULTS, survey))
 
 
 # ---- Excel -----------------------------------------------------------------------------
@@ -248,7 +243,7 @@ def export(*, actor: Actor, survey: Survey) -> HttpResponse:
     """The workbook: 汇总 (the tally) and 答卷 (one line per response: its number, grid,
     channel, time and answers — no name, no household)."""
     responses = responses_for(actor, survey)
-    res = tally(survey, responses, whole=sees_all(actor, survey))
+    res = tally(survey, responses, whole=may(actor, RESULTS, survey))
     questions = [r.question for r in res.questions]
     grids = dict(
         Organisation.objects.filter(
