@@ -333,6 +333,8 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField(_("数据行"), default=0)
     imported = models.PositiveIntegerField(_("已导入"), default=0)
     skipped = models.PositiveIntegerField(_("已存在（跳过）"), default=0)
+    # rows whose area or 产权身份 changed the housing register (ledger/register.py)
+    registered = models.PositiveIntegerField(_("更新房屋登记"), default=0, db_default=0)
     error_count = models.PositiveIntegerField(_("错误行"), default=0)
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     last_row = models.PositiveIntegerField(_("已提交至第几行"), default=0)

@@ -30,8 +30,8 @@ class BuildingRows(RowHandler):
 
     header = {c.key: c.header for c in C.BUILDING_COLUMNS}
 
-    def __init__(self, actor: Any, columns: dict[str, int]) -> None:
-        super().__init__(actor, columns)
+    def __init__(self, actor: Any, columns: dict[str, int], job_id: int | None = None) -> None:
+        super().__init__(actor, columns, job_id)
         self.grids = by_name(
             Organisation.objects.visible_to(actor)
             .filter(kind=Kind.GRID)

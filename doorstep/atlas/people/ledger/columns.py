@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from doorstep.atlas.people.models import VULNERABLE_TAGS, ImportKind, Relation, ResidenceType
-from doorstep.atlas.places.models import BuildingUse
+from doorstep.atlas.places.models import AreaSource, BuildingUse
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,34 @@ RESIDENT_COLUMNS: tuple[Column, ...] = (
         aliases=("重点人群标签",),
     ),
     Column("note", "备注", False, "可留空，最多200个字。", 20),
+    # The housing register (房屋登记) of the row's household, for owners' votes (register.py).
+    Column(
+        "area",
+        "专有部分面积（㎡）",
+        False,
+        "可留空；该户房屋的专有部分建筑面积，单位平方米，最多两位小数，如 89.52。"
+        "同一户各行填写的面积须一致，只填其中一行也可以；导入后取代原登记的面积。",
+        12,
+        aliases=("专有部分面积", "专有部分面积(㎡)", "建筑面积", "建筑面积（㎡）", "房屋面积"),
+    ),
+    Column(
+        "area_source",
+        "面积依据",
+        False,
+        "填写其一："
+        + "、".join(str(label) for _, label in AreaSource.choices)
+        + "；填了面积而此列留空时为不动产登记。",
+        10,
+    ),
+    Column(
+        "holding",
+        "产权身份",
+        False,
+        "可留空；该居民是这户房屋的业主（产权人，共有的每位产权人各填“业主”）"
+        "或业主书面委托的委托代理人（每户最多一位，可代业主表决）；租户和其他居民留空。",
+        10,
+        aliases=("是否产权人", "业主/代理人"),
+    ),
 )
 
 BUILDING_COLUMNS: tuple[Column, ...] = (

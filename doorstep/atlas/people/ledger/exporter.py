@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -21,18 +22,29 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from doorstep.atlas.organisations.models import Organisation
-from doorstep.atlas.people.models import TAG_LABELS, Relation, ResidenceType, Resident
+from doorstep.atlas.people.models import (
+    TAG_LABELS,
+    Holding,
+    HoldingRole,
+    Relation,
+    ResidenceType,
+    Resident,
+)
+from doorstep.atlas.places.models import AreaSource
 from doorstep.core import audit
 from doorstep.core.masking import mask_id_card, mask_phone
 from doorstep.core.models import AuditAction
 from doorstep.core.xlsx import cell_text
 
 from .columns import RESIDENT_COLUMNS
+from .register import area_text
 
 _FONT = Font(bold=True, color="FFFFFF")
 _FILL = PatternFill("solid", fgColor="C8161D")
 _RESIDENCE = dict(ResidenceType.choices)
 _RELATION = dict(Relation.choices)
+_AREA_SOURCE = dict(AreaSource.choices)
+_HOLDING = dict(HoldingRole.choices)
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,9 @@ def _values(r: Resident, masked: bool) -> list[str]:
         r.household.room,
         "、".join(TAG_LABELS.get(t, t) for t in (r.tags or [])),
         r.note,
+        area_text(r.household.area),
+        str(_AREA_SOURCE.get(r.household.area_source, "")),
+        str(_HOLDING.get(r.holding_role, "")),  # type: ignore[attr-defined]
     ]
 
 
@@ -73,7 +88,17 @@ def export_residents(*, actor: Any, grid: Organisation | None = None) -> Export:
     if not actor.has_perm("people.export_ledger"):
         raise PermissionDenied("没有导出台账的权限")
     masked = not actor.has_perm("people.unmask_personal_data")
-    residents = Resident.objects.visible_to(actor).select_related("household__unit__building")
+    residents = (
+        Resident.objects.visible_to(actor)
+        .select_related("household__unit__building")
+        .annotate(
+            holding_role=Subquery(
+                Holding.objects.filter(
+                    household_id=OuterRef("household_id"), resident_id=OuterRef("pk")
+                ).values("role")[:1]
+            )
+        )
+    )
     if grid is not None:
         residents = residents.filter(grid=grid)
     residents = residents.order_by(

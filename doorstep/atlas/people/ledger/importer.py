@@ -156,7 +156,7 @@ def run_job(job_id: int, *, size: int | None = None) -> str:
             LedgerFile(fh, kind=job.kind, file_name=job.file_name) as ledger,
         ):
             handler_class = ResidentRows if job.kind == ImportKind.RESIDENTS else BuildingRows
-            handler = handler_class(actor, ledger.columns)
+            handler = handler_class(actor, ledger.columns, job.pk)
             _run_batches(job, ledger, handler, size or batch_size())
     except LedgerRejected as exc:
         return _finish(job, ImportStatus.REJECTED, exc.message)
@@ -186,6 +186,7 @@ def _finish(job: ImportJob, status: str, message: str) -> str:
                 "total": job.total,
                 "imported": job.imported,
                 "skipped": job.skipped,
+                "registered": job.registered,
                 "errors": job.error_count,
             },
         )
@@ -242,9 +243,13 @@ def _commit(
             locked.total += count
             locked.imported += outcome.imported
             locked.skipped += outcome.skipped
+            locked.registered += outcome.registered
             locked.error_count += len({e["row"] for e in found})
             locked.last_row = last
-            fields = ["total", "imported", "skipped", "error_count", "last_row", "updated_at"]
+            fields = [
+                *("total", "imported", "skipped", "registered", "error_count", "last_row"),
+                "updated_at",
+            ]
             if found:  # the error list is read and rewritten only when it grows
                 listed = jobs.values_list("errors", flat=True).get(pk=job.pk)
                 room = MAX_REPORTED_ERRORS - len(listed)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 
+from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.people import conflicts, tallies
 from doorstep.atlas.people.models import IdentityConflict, Relation, Resident
 from doorstep.atlas.places.models import Building, Household, Unit
@@ -15,6 +16,7 @@ from doorstep.core.crypto import lookup_hash
 
 from . import columns as C
 from . import rows
+from .register import Part, Register
 from .rows import BARE_NUMBER, Outcome, RowHandler, by_name, cell_text, search_text
 
 
@@ -33,6 +35,7 @@ class ResidentRow:
     room: str
     tags: list[str]
     note: str
+    part: Part
 
 
 class ResidentRows(RowHandler):
@@ -40,10 +43,16 @@ class ResidentRows(RowHandler):
 
     header = {c.key: c.header for c in C.RESIDENT_COLUMNS}
 
-    def __init__(self, actor: Any, columns: dict[str, int]) -> None:
-        super().__init__(actor, columns)
+    def __init__(self, actor: Any, columns: dict[str, int], job_id: int | None = None) -> None:
+        super().__init__(actor, columns, job_id)
         self.buildings = by_name(
             Building.objects.visible_to(actor).values_list("id", "name", "grid_id")
+        )
+        grids = {grid_id for found in self.buildings.values() for _, grid_id in found}
+        self.register = Register(
+            actor,
+            dict(Organisation.objects.filter(pk__in=grids).values_list("pk", "path")),
+            self.header,
         )
         self.seen_ids: dict[str, int] = {}
         self.seen_unnumbered: dict[tuple[int, str, str, str], int] = {}
@@ -149,6 +158,10 @@ class ResidentRows(RowHandler):
         if len(note) > 200:
             bad("note", "备注不能超过200个字")
 
+        part, part_errors = self.register.cells(
+            number, lambda key: self.get(values, key), lambda key: self.text(values, key)
+        )
+        errors += part_errors
         if errors:
             return errors
         # Duplicates inside the file: the first occurrence counts, later ones are errors.
@@ -163,9 +176,13 @@ class ResidentRows(RowHandler):
                 return [
                     rows.error(number, h["name"], f"与第{first}行重复：同一户同名且都未填身份证号")
                 ]
+        if not part.empty:
+            placed = self.register.place(number, (building_id, unit, room), grid_id, part)
+            if placed:
+                return placed
         return ResidentRow(
             number, name, number_id, id_hash, phone, residence_type, relation,
-            building_id, grid_id, unit, room, tags, note,
+            building_id, grid_id, unit, room, tags, note, part,
         )  # fmt: skip
 
     def _load(self, building_ids: set[int]) -> None:
@@ -199,10 +216,18 @@ class ResidentRows(RowHandler):
             )
         }
         homes = {i.row: self._household_of(i) for i in items}
-        unnumbered = set(
-            Resident.objects.filter(
+        unnumbered = {
+            (household_id, name): pk
+            for pk, household_id, name in Resident.objects.filter(
                 household_id__in={h[0] for h in homes.values() if h}, id_card_hash__isnull=True
-            ).values_list("household_id", "name")
+            ).values_list("id", "household_id", "name")
+        }
+        refused = self.register.conflicts(
+            [
+                (i.row, home[0], self._present(i, home[0], registered, unnumbered), i.part)
+                for i in items
+                if (home := homes[i.row])
+            ]
         )
         # Numbers held by residents the importer can see may be named; others may not
         # (conflicts.py), and a day's budget of those bounds what a file of guesses learns.
@@ -213,11 +238,15 @@ class ResidentRows(RowHandler):
         )
         budget = conflicts.remaining(self.actor) if hashes else 0
         fresh: list[ResidentRow] = []
+        present: list[tuple[int, int, int, Part]] = []  # rows already registered there
         for item in items:
             home = homes[item.row]
             held = registered.get(item.id_hash) if item.id_hash else None
-            if held and home and held[1] == home[0]:
+            if item.row in refused:
+                outcome.errors.append(refused[item.row])
+            elif held and home and held[1] == home[0]:
                 outcome.skipped += 1
+                present.append((item.row, home[0], held[0], item.part))
             elif item.id_hash and budget <= 0:
                 outcome.errors.append(rows.error(item.row, self.header["id_card"], conflicts.SPENT))
             elif held and item.id_hash in seen:
@@ -238,10 +267,31 @@ class ResidentRows(RowHandler):
                 )
             elif not item.id_hash and home and (home[0], item.name) in unnumbered:
                 outcome.skipped += 1
+                present.append((item.row, home[0], unnumbered[(home[0], item.name)], item.part))
             else:
                 fresh.append(item)
-        if not fresh:
-            return outcome
+        if fresh:
+            present += self._create(fresh)
+            outcome.imported = len(fresh)
+        outcome.registered = self.register.write(present, self.job_id)
+        return outcome
+
+    @staticmethod
+    def _present(
+        item: ResidentRow,
+        household_id: int,
+        registered: dict[str | None, tuple[int, int]],
+        unnumbered: dict[tuple[int, str], int],
+    ) -> int | None:
+        """The resident a row names if they are already registered in that household."""
+        if item.id_hash:
+            held = registered.get(item.id_hash)
+            return held[0] if held and held[1] == household_id else None
+        return unnumbered.get((household_id, item.name))
+
+    def _create(self, fresh: list[ResidentRow]) -> list[tuple[int, int, int, Part]]:
+        """Register new residents (and the units and households they need); returns each
+        row's (row, household, resident, register cells)."""
         self._create_homes(fresh)
         residents = []
         for item in fresh:
@@ -270,8 +320,10 @@ class ResidentRows(RowHandler):
             )
         Resident.objects.bulk_create(residents, batch_size=len(residents))
         tallies.added(tallies.facts_of(r) for r in residents)
-        outcome.imported = len(residents)
-        return outcome
+        return [
+            (item.row, r.household_id, r.pk, item.part)
+            for item, r in zip(fresh, residents, strict=True)
+        ]
 
     def _create_homes(self, items: list[ResidentRow]) -> None:
         """Create the units and households the batch needs (a household takes its building's grid)."""

@@ -27,6 +27,7 @@ class Outcome:
 
     imported: int = 0
     skipped: int = 0
+    registered: int = 0  # rows that changed the housing register (residents: register.py)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -56,9 +57,10 @@ class RowHandler:
 
     header = {c.key: c.header for c in C.RESIDENT_COLUMNS}
 
-    def __init__(self, actor: Any, columns: dict[str, int]) -> None:
+    def __init__(self, actor: Any, columns: dict[str, int], job_id: int | None = None) -> None:
         self.actor = actor
         self.columns = columns
+        self.job_id = job_id
 
     def control_characters(self, number: int, values: tuple[Any, ...]) -> list[dict[str, Any]]:
         """A cell holding a control character refuses its row (core/text.py)."""

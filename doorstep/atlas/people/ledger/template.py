@@ -13,8 +13,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from doorstep.atlas.organisations.models import Kind, Organisation
-from doorstep.atlas.people.models import ImportKind, Relation, ResidenceType
-from doorstep.atlas.places.models import Building, BuildingUse
+from doorstep.atlas.people.models import HoldingRole, ImportKind, Relation, ResidenceType
+from doorstep.atlas.places.models import AreaSource, Building, BuildingUse
 
 from .columns import COLUMNS, SHEET_TITLES, Column
 
@@ -120,6 +120,8 @@ def build_template(*, kind: str, actor: Any) -> bytes:
     if kind == ImportKind.RESIDENTS:
         choice_list(ws, columns, "residence_type", ResidenceType.choices)
         choice_list(ws, columns, "relation", Relation.choices)
+        choice_list(ws, columns, "area_source", AreaSource.choices)
+        choice_list(ws, columns, "holding", HoldingRole.choices)
     else:
         choice_list(ws, columns, "use", BuildingUse.choices)
     _notes_sheet(wb, columns)

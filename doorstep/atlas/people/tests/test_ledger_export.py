@@ -24,6 +24,9 @@ HEADERS = (
     "室号",
     "重点人群",
     "备注",
+    "专有部分面积（㎡）",
+    "面积依据",
+    "产权身份",
 )
 
 
@@ -69,6 +72,9 @@ def test_a_street_officer_gets_masked_numbers_and_the_export_is_audited(world):
         "1单元",
         "101",
         "独居老人",
+        None,  # 备注
+        None,  # no area, area source or holding registered in the test world
+        None,
         None,
     ) in rows
     assert len(rows) == 1 + 4

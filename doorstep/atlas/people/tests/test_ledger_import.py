@@ -101,6 +101,7 @@ def test_ten_thousand_rows_import_all_but_the_fifty_bad_ones_and_a_rerun_adds_no
         "total": 10_000,
         "imported": 9_950,
         "skipped": 0,
+        "registered": 0,
         "errors": 50,
     }
 
@@ -235,7 +236,7 @@ def test_a_file_missing_a_required_column_is_refused_whole_and_writes_nothing(
         [
             v
             for h, v in zip(
-                sample.RESIDENT_HEADERS, sample.resident_row(i, world.building_a.name), strict=True
+                sample.RESIDENT_HEADERS, sample.resident_row(i, world.building_a.name), strict=False
             )
             if h in headers
         ]

@@ -85,6 +85,9 @@ def test_the_templates_download_as_workbooks_with_the_headers(world, login, kind
             "室号",
             "重点人群",
             "备注",
+            "专有部分面积（㎡）",
+            "面积依据",
+            "产权身份",
         ],
         "buildings": ["楼栋名称", "所属网格", "小区", "地址", "层数", "用途"],
     }

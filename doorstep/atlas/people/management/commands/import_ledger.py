@@ -50,5 +50,5 @@ class Command(BaseCommand):
         job.refresh_from_db()
         self.stdout.write(
             f"导入任务 {job.pk}：{job.get_status_display()}；共 {job.total} 行，导入 {job.imported}，"
-            f"跳过 {job.skipped}，错误 {job.error_count}"
+            f"跳过 {job.skipped}，更新房屋登记 {job.registered}，错误 {job.error_count}"
         )
