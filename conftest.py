@@ -90,6 +90,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _fast_password_hashing(settings, tmp_path_factory):
     # Personas are created with passwords; PBKDF2's deliberate slowness only slows tests.
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # Background jobs (imports, big exports) run inline, before the request returns; a
+    # browser test that watches a progress bar asks for "thread".
+    settings.BACKGROUND_MODE = "inline"
     # Each test's audit checkpoints (if it writes any) in a file of its own, never var/'s.
     settings.AUDIT_CHECKPOINT_FILE = str(
         tmp_path_factory.getbasetemp() / f"audit-checkpoints-{uuid.uuid4().hex}.jsonl"

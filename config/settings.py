@@ -267,6 +267,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Imports and big exports run off the request (core/background.py): on Celery when a
+# broker is configured, else in a thread of the web process; the test suite runs them inline.
+BACKGROUND_MODE = os.environ.get("DOORSTEP_BACKGROUND", "")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {

@@ -331,6 +331,8 @@ class ImportJob(models.Model):
         _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
     total = models.PositiveIntegerField(_("数据行"), default=0)
+    # rows the file has below its header, blank ones too (for the progress bar)
+    expected = models.PositiveIntegerField(_("文件行数"), default=0, db_default=0)
     imported = models.PositiveIntegerField(_("已导入"), default=0)
     skipped = models.PositiveIntegerField(_("已存在（跳过）"), default=0)
     # rows whose area or 产权身份 changed the housing register (ledger/register.py)
@@ -359,6 +361,14 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {ImportStatus.DONE, ImportStatus.REJECTED}
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        # `expected` counts blank rows too, `total` does not: the bar may end short of 100
+        # until the job finishes.
+        return min(99, self.total * 100 // self.expected) if self.expected else 0
 
 
 class IdentityConflictQuerySet(ScopedQuerySet["IdentityConflict"]):
@@ -427,3 +437,77 @@ class IdentityConflict(models.Model):
 
 # The population counters live in counters.py; imported here so Django registers them.
 from .counters import Dimension, PopulationTally  # noqa: E402, F401
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+def export_file_path(instance: Any, filename: str) -> str:
+    """Where a written export waits for its download: a random name under exports/."""
+    import uuid
+
+    from django.utils import timezone
+
+    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ExportJobQuerySet(ScopedQuerySet["ExportJob"]):
+    """An export holds personal data for its requester alone: only they see the job and
+    download its file (no role holds `people.view_exportjob`; no scope path reaches one)."""
+
+    def always(self, user: Any) -> Q | None:
+        return Q(requested_by=user)
+
+
+class ExportJob(models.Model):
+    """A resident ledger export too big for one request (导出居民台账): written in the
+    background (core/background.py), its progress shown on its page, its file downloaded
+    by its requester and deleted after `EXPORT_KEEP_HOURS`."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.PROTECT,
+        related_name="export_jobs",
+    )
+    grid = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("范围（网格）"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("应导出行数"), default=0)
+    done = models.PositiveIntegerField(_("已写入行数"), default=0)
+    masked = models.BooleanField(_("脱敏"), default=True)
+    file = models.FileField(_("文件"), upload_to=export_file_path, max_length=255, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    worker = models.CharField(_("执行进程"), max_length=80, blank=True, editable=False)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("台账导出")
+        verbose_name_plural = _("台账导出")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"居民台账导出 #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0

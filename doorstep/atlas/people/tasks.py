@@ -12,3 +12,11 @@ def run_import(job_id: int) -> str:
     from doorstep.atlas.people.ledger.importer import run_job
 
     return run_job(job_id)
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> str:
+    """Write one resident ledger export. Safe to run twice: it writes the file again."""
+    from doorstep.atlas.people.ledger.exporter import run_export_job
+
+    return run_export_job(job_id)

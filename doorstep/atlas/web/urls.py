@@ -28,4 +28,10 @@ urlpatterns = [
     path("ledger/import/", views_ledger.import_upload, name="ledger_import"),
     path("ledger/import/<int:pk>/", views_ledger.import_result, name="ledger_import_result"),
     path("ledger/export/residents.xlsx", views_ledger.export_residents, name="ledger_export"),
+    path("ledger/export/<int:pk>/", views_ledger.export_job, name="ledger_export_job"),
+    path(
+        "ledger/export/<int:pk>/download/",
+        views_ledger.export_download,
+        name="ledger_export_download",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -19,15 +20,20 @@ from doorstep.atlas.people.ledger import exporter, importer
 from doorstep.atlas.people.ledger.columns import COLUMNS, SHEET_TITLES
 from doorstep.atlas.people.ledger.reader import LedgerRejected
 from doorstep.atlas.people.ledger.template import build_template
-from doorstep.atlas.people.models import ImportJob, ImportKind, ImportStatus
+from doorstep.atlas.people.models import (
+    ExportJob,
+    ExportStatus,
+    ImportJob,
+    ImportKind,
+    ImportStatus,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXPORT = "people.export_ledger"
 
 
 def _page(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     user = request.user
-    can_export = user.has_perm(EXPORT)
+    can_export = exporter.may_export(user)
     return {
         "can_import_residents": importer.may_import(user, ImportKind.RESIDENTS),
         "can_import_buildings": importer.may_import(user, ImportKind.BUILDINGS),
@@ -39,6 +45,7 @@ def _page(request: HttpRequest, **extra: Any) -> dict[str, Any]:
             else []
         ),
         "jobs": ImportJob.objects.visible_to(user).select_related("uploaded_by")[:20],
+        "exports": ExportJob.objects.visible_to(user).select_related("grid")[:10],
         "max_mb": f"{settings.IMPORT_MAX_BYTES / (1024 * 1024):g}",
         **extra,
     }
@@ -47,7 +54,7 @@ def _page(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
     """台账: download templates, upload a ledger, export residents — as the user may."""
-    if not (request.user.has_perm(importer.PERMISSION) or request.user.has_perm(EXPORT)):
+    if not (request.user.has_perm(importer.PERMISSION) or exporter.may_export(request.user)):
         raise PermissionDenied
     return render(request, "atlas/ledger.html", _page(request))
 
@@ -112,19 +119,63 @@ def import_result(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _grid_asked(request: HttpRequest) -> Organisation | None:
+    if not request.POST.get("grid"):
+        return None
+    grids = Organisation.objects.visible_to(request.user).filter(kind=Kind.GRID)
+    try:
+        return grids.get(pk=int(request.POST["grid"]))
+    except (ValueError, Organisation.DoesNotExist):
+        raise Http404 from None
+
+
+@require_POST
 @login_required
-def export_residents(request: HttpRequest) -> FileResponse:
-    """The resident ledger of the user's scope (or one grid of it) as Excel, masked per role."""
-    if not request.user.has_perm(EXPORT):
+def export_residents(request: HttpRequest) -> HttpResponseBase:
+    """The resident ledger of the user's scope (or one grid of it) as Excel, masked per
+    role: written in this request when small, else as a job whose page shows its progress."""
+    if not exporter.may_export(request.user):
         raise PermissionDenied
-    grid = None
-    if request.GET.get("grid"):
-        grids = Organisation.objects.visible_to(request.user).filter(kind=Kind.GRID)
-        try:
-            grid = grids.get(pk=int(request.GET["grid"]))
-        except (ValueError, Organisation.DoesNotExist):
-            raise Http404 from None
+    grid = _grid_asked(request)
+    if exporter.residents_of(request.user, grid).count() > exporter.inline_rows():
+        job = exporter.start_export(actor=request.user, grid=grid)
+        return redirect("atlas:ledger_export_job", pk=job.pk)
     export = exporter.export_residents(actor=request.user, grid=grid)
     return FileResponse(
         export.file, as_attachment=True, filename=export.file_name, content_type=XLSX
     )
+
+
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One export job: its progress, then its download; POST asks again for one that died."""
+    job = get_object_or_404(
+        ExportJob.objects.visible_to(request.user).select_related("grid"), pk=pk
+    )
+    if request.method == "POST":
+        if not exporter.can_retry(job):
+            messages.error(request, "这次导出没有中断，不需要重新导出")
+            return redirect("atlas:ledger_export_job", pk=job.pk)
+        again = exporter.start_export(actor=request.user, grid=job.grid)
+        return redirect("atlas:ledger_export_job", pk=again.pk)
+    return render(
+        request,
+        "atlas/ledger_export.html",
+        {
+            "job": job,
+            "working": job.status in {ExportStatus.PENDING, ExportStatus.RUNNING},
+            "can_retry": exporter.can_retry(job),
+            "keep_hours": exporter.keep_hours(),
+        },
+    )
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A finished export's file, for its requester (audited)."""
+    job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
+    try:
+        handle = exporter.download(job=job, actor=request.user)
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX)

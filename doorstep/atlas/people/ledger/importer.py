@@ -35,7 +35,7 @@ from doorstep.atlas.people.models import (
     ImportKind,
     ImportStatus,
 )
-from doorstep.core import audit
+from doorstep.core import audit, background
 from doorstep.core.models import AuditAction
 
 from . import columns as C
@@ -80,9 +80,9 @@ def start_import(*, kind: str, upload: UploadedFile, actor: Any) -> ImportJob:
     # Checked before the transaction: reading a big file must not hold SQLite's write lock.
     if upload.file is None:
         raise LedgerRejected("文件是空的")
-    check(upload.file, kind=kind, file_name=name, size=upload.size or 0)
+    expected = check(upload.file, kind=kind, file_name=name, size=upload.size or 0)
     with transaction.atomic():
-        job = ImportJob(kind=kind, file_name=name, uploaded_by=actor)
+        job = ImportJob(kind=kind, file_name=name, uploaded_by=actor, expected=expected or 0)
         job.file.save(name, upload, save=False)
         job.save()
         _enqueue(job.pk)
@@ -136,7 +136,7 @@ def worker_gone(worker: str) -> bool:
 def _enqueue(job_id: int) -> None:
     from doorstep.atlas.people.tasks import run_import
 
-    transaction.on_commit(lambda: run_import.delay(job_id))
+    background.submit(run_import, job_id)
 
 
 def run_job(job_id: int, *, size: int | None = None) -> str:

@@ -209,7 +209,7 @@ def test_someone_else_cannot_see_an_import_result(
 
 
 def test_the_export_is_masked_for_a_street_officer(world, login):
-    response = login("street_officer", world).get(reverse("atlas:ledger_export"))
+    response = login("street_officer", world).post(reverse("atlas:ledger_export"))
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     book = openpyxl.load_workbook(io.BytesIO(content))
@@ -224,7 +224,7 @@ def test_the_export_is_masked_for_a_street_officer(world, login):
 
 
 def test_the_export_is_in_clear_for_community_staff(world, login):
-    response = login("community_officer", world).get(
+    response = login("community_officer", world).post(
         reverse("atlas:ledger_export"), {"grid": world.grid_a.pk}
     )
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -236,18 +236,18 @@ def test_the_export_is_in_clear_for_community_staff(world, login):
 
 def test_exporting_a_grid_outside_the_scope_is_not_found_and_not_logged(world, login):
     client = login("community_officer", world)
-    assert client.get(reverse("atlas:ledger_export"), {"grid": world.grid_c.pk}).status_code == 404
-    assert client.get(reverse("atlas:ledger_export"), {"grid": "abc"}).status_code == 404
+    assert client.post(reverse("atlas:ledger_export"), {"grid": world.grid_c.pk}).status_code == 404
+    assert client.post(reverse("atlas:ledger_export"), {"grid": "abc"}).status_code == 404
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
 
 
 def test_an_export_by_someone_without_the_permission_is_refused_and_not_logged(world, login):
     for persona in ("party_member", "outsider", "resident", "audit_admin"):
-        assert login(persona, world).get(reverse("atlas:ledger_export")).status_code == 403
+        assert login(persona, world).post(reverse("atlas:ledger_export")).status_code == 403
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, world):
-    response = client.get(reverse("atlas:ledger_export"))
+    response = client.post(reverse("atlas:ledger_export"))
     assert response.status_code == 302
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()

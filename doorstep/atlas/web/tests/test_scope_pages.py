@@ -111,6 +111,8 @@ LIST_PAGES = {
     "atlas:ledger_import",
     "atlas:ledger_import_result",
     "atlas:ledger_export",
+    "atlas:ledger_export_job",  # atlas/web/tests/test_ledger_export_jobs.py
+    "atlas:ledger_export_download",
     "atlas:conflicts",  # atlas/people/tests/test_conflicts.py
     "atlas:conflict_resolve",
     "atlas:basemap",  # public geography for any signed-in user: places/tests/test_basemap.py

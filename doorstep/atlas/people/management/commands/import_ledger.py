@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from doorstep.atlas.people.ledger.importer import LedgerRejected, resume_import, start_import
 from doorstep.atlas.people.models import ImportJob
+from doorstep.core import background
 
 
 class Command(BaseCommand):
@@ -28,6 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--resume", type=int, help="continue this interrupted job")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with background.inline_unless_celery():
+            self._import(options)
+
+    def _import(self, options: dict[str, Any]) -> None:
         try:
             user = get_user_model().objects.get(username=options["user"], is_active=True)
         except get_user_model().DoesNotExist as exc:
