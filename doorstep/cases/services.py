@@ -300,8 +300,8 @@ def create_case(
         token=secrets.token_hex(12),
         created_at=created,
         submitted_at=None if draft else created,
-        search_text=search_text_for(f"{title} {description} {location.address}"),
     )
+    case.search_text = search_text_for(case.title, location.address, body=description)
     data: dict[str, Any] = {"kind": kind, "source": source}
     with files_undone_on_error() as saved, transaction.atomic():
         if accepted:

@@ -36,8 +36,15 @@ def _pinyin_forms(text: str) -> tuple[str, str]:
     return _SPACE.sub("", full), _SPACE.sub("", initials)
 
 
-def search_text_for(*parts: str | None) -> str:
-    """Searchable text for a row: simplified names, full pinyin, initials."""
+def search_text_for(*parts: str | None, body: str = "") -> str:
+    """Searchable text for a row: simplified names, full pinyin, initials; and a long
+    `body` (a request's message) in simplified characters alone.
+
+    A body is found by any run of its characters, typed in 繁体 or simplified; its pinyin
+    is left out, since turning a whole message into pinyin was about half of what filing
+    a case cost, and pinyin is what people type for names, titles and places, not for a
+    phrase in the middle of a message (cases/tests/test_search_hit_rate.py holds the
+    query set this was judged on)."""
     out: list[str] = []
     for part in parts:
         if not part:
@@ -47,6 +54,8 @@ def search_text_for(*parts: str | None) -> str:
         if _HAN.search(s):
             full, initials = _pinyin_forms(s)
             out.extend([full, initials])
+    if body:
+        out.append(_SPACE.sub(" ", simplified(body).lower()))
     return " | ".join(out)
 
 
