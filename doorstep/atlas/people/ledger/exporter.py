@@ -52,10 +52,6 @@ from .register import area_text
 
 PERMISSION = "people.export_ledger"
 PROGRESS_EVERY = 2000  # rows between two progress updates of a job
-_RESIDENCE = dict(ResidenceType.choices)
-_RELATION = dict(Relation.choices)
-_AREA_SOURCE = dict(AreaSource.choices)
-_HOLDING = dict(HoldingRole.choices)
 _FIELDS = (
     "name",
     "id_card",
@@ -99,24 +95,38 @@ def residents_of(actor: Any, grid: Organisation | None) -> QuerySet[Resident]:
     return residents
 
 
-def _values(row: tuple[Any, ...], masked: bool) -> list[str]:
-    (name, id_card, phone, residence, relation, building, unit, room, tags, note, area,
-     source, holding) = row  # fmt: skip
-    return [
-        name,
-        mask_id_card(id_card) if masked else id_card,
-        mask_phone(phone) if masked else phone,
-        str(_RESIDENCE.get(residence, residence)),
-        str(_RELATION.get(relation, relation)),
-        building,
-        unit,
-        room,
-        "、".join(TAG_LABELS.get(t, t) for t in (tags or [])),
-        note,
-        area_text(area),
-        str(_AREA_SOURCE.get(source, "")),
-        str(_HOLDING.get(holding, "")),
-    ]
+class _Labels:
+    """Choice labels as plain strings, looked up once per export (a lazy label turned into
+    a string costs a translation lookup per cell)."""
+
+    def __init__(self) -> None:
+        def plain(choices: Any) -> dict[str, str]:
+            return {code: str(label) for code, label in choices}
+
+        self.residence = plain(ResidenceType.choices)
+        self.relation = plain(Relation.choices)
+        self.area_source = plain(AreaSource.choices)
+        self.holding = plain(HoldingRole.choices)
+        self.tags = {code: str(label) for code, label in TAG_LABELS.items()}
+
+    def row(self, values: tuple[Any, ...], masked: bool) -> list[str]:
+        (name, id_card, phone, residence, relation, building, unit, room, tags, note, area,
+         source, holding) = values  # fmt: skip
+        return [
+            name,
+            mask_id_card(id_card) if masked else id_card,
+            mask_phone(phone) if masked else phone,
+            self.residence.get(residence, residence),
+            self.relation.get(relation, relation),
+            building,
+            unit,
+            room,
+            "、".join(self.tags.get(t, t) for t in tags) if tags else "",
+            note,
+            area_text(area),
+            self.area_source.get(source, ""),
+            self.holding.get(holding, ""),
+        ]
 
 
 def _write(
@@ -151,11 +161,14 @@ def _write(
         sheet.set_column(index, index, col.width + 2)
         sheet.write_string(0, index, col.header, head)
     rows = 0
+    labels = _Labels()
+    write = sheet.write_string
     for values in residents.iterator(chunk_size=2000):
         rows += 1
-        for index, value in enumerate(_values(values, masked)):
+        for index, value in enumerate(labels.row(values, masked)):
             if value:
-                sheet.write_string(rows, index, cell_text(value))
+                # cell_text's pattern runs only on the rare cell it could change
+                write(rows, index, value if value.isprintable() else cell_text(value))
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows)
 
