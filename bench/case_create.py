@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from _scratch import scratch_postgres  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.30

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scratch import fresh_sqlite, scratch_postgres  # bench/ is on sys.path when run as a script
+from _scratch import fresh_sqlite, scratch_postgres  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5

@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from _scratch import scratch_postgres  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5

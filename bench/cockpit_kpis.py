@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from _scratch import scratch_postgres  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 2.0

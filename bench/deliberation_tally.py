@@ -35,7 +35,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from scratch import (  # bench/ is on sys.path when run as a script
+from _scratch import (  # bench/ is on sys.path when run as a script
     fresh_sqlite,
     on_each_database,
     timed,

@@ -7,6 +7,7 @@ result, not a failure; the runner exits non-zero only when a benchmark fails to 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +21,11 @@ def available() -> list[str]:
     return sorted(
         p.stem for p in HERE.glob("*.py") if p.stem != "run" and not p.stem.startswith("_")
     )
+
+
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages (this machine has 2 cores)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run_one(name: str) -> tuple[int, list[str]]:
@@ -48,10 +54,12 @@ def main(argv: list[str]) -> int:
     summary: list[str] = []
     failed: list[str] = []
     for name in names:
-        print(f"=== {name}", flush=True)
+        print(f"=== {name} (load average before: {load_average()})", flush=True)
         started = time.perf_counter()
         code, lines = run_one(name)
         elapsed = time.perf_counter() - started
+        # A benchmark's ratios move with the machine's load: each line says what it was.
+        lines = [f"{line} [load {load_average()}]" for line in lines]
         if code != 0:
             failed.append(name)
             summary.append(f"{name}: FAILED to run (exit {code}, {elapsed:.0f} s)")
