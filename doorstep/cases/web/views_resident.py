@@ -155,7 +155,11 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 def my_cases(user: Any, *, waiting_for_rating: bool = False) -> QuerySet[Case]:
     """我的诉求: what the user filed, newest first; or only those waiting for their rating."""
-    qs = Case.objects.visible_to(user).filter(reporter_id=user.pk).select_related("category")
+    qs = (
+        Case.objects.visible_to(user)
+        .filter(reporter_id=user.pk)
+        .select_related("category", "territory")
+    )
     if waiting_for_rating:
         qs = qs.filter(status=S.PENDING_RATING)
     return qs.order_by("-created_at", "-id")
