@@ -95,3 +95,49 @@ def timed(fns: dict, runs: int, warmup: int) -> dict[str, list[float]]:
             if i >= warmup:
                 times[name].append((time.perf_counter() - t0) * 1000)
     return times
+
+
+def district_database(url: str, scale: float = 1.0) -> str:
+    """The district preset at `scale`, built once into `<name>_bench_district` on the
+    server DATABASE_URL names and kept there (a run does not re-seed): its URL. Drop that
+    database to build it again (after a migration, say)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.rsplit("/", 1)
+    target = f"{name.split('?')[0] or 'postgres'}_bench_district"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [target]).fetchone()
+    target_url = f"{base}/{target}"
+    if exists:
+        with psycopg.connect(target_url) as conn:
+            seeded = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.tables "
+                "WHERE table_name = 'people_resident') "
+            ).fetchone()
+            if seeded and seeded[0]:
+                count = conn.execute("SELECT count(*) FROM people_resident").fetchone()
+                if count and count[0] > 0:
+                    return target_url
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target)))
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": target_url}
+    print(f"building the district preset (scale {scale}) into {target} once …", flush=True)
+    for args in (["migrate", "-v0"], ["seed_demo", "--preset", "district", "--scale", str(scale)]):
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=root,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return target_url

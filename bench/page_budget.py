@@ -1,0 +1,172 @@
+"""Benchmark: every page kind at district scale, against replaying that page's own SQL.
+
+    DATABASE_URL=postgres://user@host:5432/anything .venv/bin/python bench/page_budget.py \
+        [--rounds 5]
+
+Runs on the district preset at scale 1 (174,731 residents), built once into
+`<name>_bench_district` and kept (bench/_scratch.py: district_database). Each page is
+asked in process through the whole middleware stack (Django's test client, DEBUG off, as
+the persona who uses it) twice to warm, then `--rounds` times; after each request the
+page's own SELECTs, as it ran them, are replayed on a raw cursor — the same work for the
+database alone, interleaved with ours. Per page it prints the median server time, the
+query count and the median replay time (the SQL floor).
+
+Targets: every page takes < 30 ms or its SQL floor is >= 60 % of its time; the cockpit
+and the briefing take < 100 ms. The last line is `bench page_budget: worst … PASS|MISS`,
+covering every page and both targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _scratch import district_database  # bench/ is on sys.path when run as a script
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST_MS = 30.0
+FLOOR_SHARE = 0.60
+HEAVY_MS = 100.0
+HEAVY = ("cockpit", "briefing")
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+
+
+def pages() -> list[tuple[str, str, str]]:
+    """(name, login, url) of each page kind, with ids from the district."""
+    from django.contrib.auth import get_user_model
+
+    from doorstep.atlas.organisations.models import Kind, Organisation
+    from doorstep.atlas.places.models import Household
+
+    def node_of(login: str) -> Organisation:
+        user = get_user_model().objects.get(username=login)
+        return user.memberships.select_related("organisation").first().organisation
+
+    district, street, grid = node_of("jk_district"), node_of("jk_street"), node_of("jk_grid")
+    community = (
+        Organisation.objects.outside_door("bench: the street's first community")
+        .filter(kind=Kind.COMMUNITY, path__startswith=street.path)
+        .order_by("path")
+        .first()
+    )
+    home = Household.objects.outside_door("bench: a home in the grid").filter(grid=grid).first()
+    return [
+        ("workbench (grid)", "jk_grid", "/"),
+        ("case desk (grid)", "jk_grid", "/cases/"),
+        ("household page", "jk_grid", f"/households/{home.pk}/"),
+        ("search", "jk_grid", "/search/?q=王"),
+        ("inbox", "jk_grid", "/inbox/"),
+        ("workbench (street)", "jk_street", "/"),
+        ("case desk (street)", "jk_street", "/cases/"),
+        ("organisation tree", "jk_street", "/org/"),
+        ("community page", "jk_street", f"/org/{community.pk}/"),
+        ("cockpit (street)", "jk_street", f"/cockpit/{street.pk}/"),
+        ("briefing (street)", "jk_street", f"/cockpit/{street.pk}/briefing/"),
+        ("drill list: residents", "jk_street", f"/cockpit/{street.pk}/list/residents/"),
+        ("party roll", "jk_street", "/party/"),
+        ("needs list", "jk_street", "/cogov/"),
+        ("topics", "jk_street", "/topics/"),
+        ("activities", "jk_street", "/activities/"),
+        ("cockpit (district)", "jk_district", f"/cockpit/{district.pk}/"),
+        ("briefing (district)", "jk_district", f"/cockpit/{district.pk}/briefing/"),
+    ]
+
+
+def measure(client: Any, url: str, rounds: int) -> tuple[float, int, float]:
+    """(median ms of the page, its query count, median ms of replaying its SELECTs)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        cache.clear()
+        client.get(url)
+    ours: list[float] = []
+    floor: list[float] = []
+    count = 0
+    for _ in range(rounds):
+        cache.clear()  # the page's own work, not a cached figure
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            ours.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code}")
+        selects = [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+        ]
+        count = len(captured.captured_queries)
+        with connection.cursor() as cursor:
+            start = time.perf_counter()
+            for sql in selects:
+                cursor.execute(sql)
+                cursor.fetchall()
+            floor.append((time.perf_counter() - start) * 1000)
+    return statistics.median(ours), count, statistics.median(floor)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("bench page_budget: skipped — set DATABASE_URL to a PostgreSQL server")
+        return 0
+    setup_django(district_database(url))
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__startswith="jk_")}
+    clients: dict[str, Client] = {}
+    misses: list[str] = []
+    worst = ("", 0.0)
+    print(f"{'page':28} {'ms':>8} {'queries':>8} {'SQL ms':>8} {'floor':>6}  verdict")
+    for name, login, url in pages():
+        if login not in clients:
+            clients[login] = Client()
+            clients[login].force_login(users[login])
+        ms, queries, sql_ms = measure(clients[login], url, args.rounds)
+        share = sql_ms / ms if ms else 1.0
+        heavy = any(h in name for h in HEAVY)
+        ok = (ms < FAST_MS or share >= FLOOR_SHARE) and (not heavy or ms < HEAVY_MS)
+        if not ok:
+            misses.append(name)
+        if ms > worst[1]:
+            worst = (name, ms)
+        print(
+            f"{name:28} {ms:8.1f} {queries:8d} {sql_ms:8.1f} {share:6.0%}  {'ok' if ok else 'MISS'}",
+            flush=True,
+        )
+    verdict = "PASS" if not misses else "MISS"
+    print(
+        f"bench page_budget: {len(misses)} of {len(pages())} pages miss (targets: < {FAST_MS:.0f} ms"
+        f" or SQL floor >= {FLOOR_SHARE:.0%} of the page; cockpit and briefing < {HEAVY_MS:.0f} ms);"
+        f" slowest {worst[0]} {worst[1]:.0f} ms {verdict}"
+        + (f" — missing: {', '.join(misses)}" if misses else "")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
