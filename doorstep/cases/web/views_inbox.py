@@ -26,6 +26,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     unread = Notification.objects.filter(user=_me(request), read_at__isnull=True).count()
+    request._doorstep_unread = unread  # type: ignore[attr-defined]  # the header's badge
     return render(
         request,
         "cases/inbox.html",

@@ -97,11 +97,18 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
 
 
 def role_codes(user: Any) -> list[str]:
-    """The codes of the roles the user holds now, in the order of `DESKS`."""
+    """The codes of the roles the user holds now, in the order of `DESKS`. Read once per
+    user object (a request's: the navigation, the bottom bar and the workbench all ask),
+    as `core.access.scope_of` keeps the user's scopes."""
     from doorstep.accounts.models import Membership
 
+    cached: list[str] | None = getattr(user, "_doorstep_role_codes", None)
+    if cached is not None:
+        return list(cached)
     held = set(Membership.objects.active().filter(user=user).values_list("role__code", flat=True))
-    return [code for code in DESKS if code in held] + sorted(held - set(DESKS))
+    codes = [code for code in DESKS if code in held] + sorted(held - set(DESKS))
+    user._doorstep_role_codes = codes
+    return list(codes)
 
 
 def sections(user: Any) -> list[tuple[str, list[c.Card]]]:
