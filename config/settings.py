@@ -198,6 +198,14 @@ def database(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 DATABASES = {"default": database(os.environ)}
+# A streaming read replica (docs/operations.md, "Scale out"): the cockpit and exports read
+# from it (core/replica.py); everything else, and every write, uses the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **database({**os.environ, "DATABASE_URL": os.environ["DATABASE_REPLICA_URL"]}),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["doorstep.core.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -42,7 +42,7 @@ from doorstep.atlas.people.models import (
     Resident,
 )
 from doorstep.atlas.places.models import AreaSource
-from doorstep.core import audit, background
+from doorstep.core import audit, background, replica
 from doorstep.core.masking import mask_id_card, mask_phone
 from doorstep.core.models import AuditAction
 from doorstep.core.xlsx import cell_text
@@ -219,7 +219,8 @@ def export_residents(*, actor: Any, grid: Organisation | None = None) -> Export:
         raise PermissionDenied("没有导出台账的权限")
     masked = not actor.has_perm("people.unmask_personal_data")
     out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 -- the response closes it
-    rows = _write(out.name, actor=actor, grid=grid, masked=masked)
+    with replica.from_replica():
+        rows = _write(out.name, actor=actor, grid=grid, masked=masked)
     out.seek(0)
     with transaction.atomic():
         _audit(actor, rows=rows, masked=masked, grid=grid)
@@ -288,7 +289,8 @@ def run_export_job(job_id: int) -> str:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        rows = _write(path, actor=actor, grid=job.grid, masked=masked, progress=progress)
+        with replica.from_replica():  # the rows; progress and the file go to the primary
+            rows = _write(path, actor=actor, grid=job.grid, masked=masked, progress=progress)
         with transaction.atomic(), open(path, "rb") as written:
             job.file.save("export.xlsx", File(written), save=False)
             job.file_name = file_name_of(job.grid, job.created_at)
