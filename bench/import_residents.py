@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from _scratch import scratch_postgres  # bench/ is on sys.path when run as a script
+from _scratch import scratch_postgres, setup_django  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.25
@@ -45,22 +45,6 @@ def peak_rss_mb() -> float:
 
 def scratch_database(url: str, *, drop_only: bool = False) -> str:
     return scratch_postgres(url, "bench_import", drop_only=drop_only)
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.DEBUG = False  # as in production: no per-query log (time and memory)
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def ledger_rows(rows: int):
@@ -189,7 +173,7 @@ def main() -> int:
     workdir = tempfile.TemporaryDirectory(prefix="bench-import-")
     os.environ["DOORSTEP_MEDIA_ROOT"] = str(Path(workdir.name) / "media")  # uploads go here
 
-    setup_django(scratch_database(url))
+    setup_django(scratch_database(url), migrate=True)
     from doorstep.atlas.places.models import Building
     from doorstep.core.testing import build_world
 

@@ -21,32 +21,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _scratch import district_database  # bench/ is on sys.path when run as a script
+from _scratch import district_database, setup_django  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_MS = 30.0
 FLOOR_SHARE = 0.60
 HEAVY_MS = 100.0
 HEAVY = ("cockpit", "briefing")
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
 
 
 def pages() -> list[tuple[str, str, str]]:
@@ -148,6 +133,9 @@ def main() -> int:
         )
         print(f"reads of the cockpit go to the replica at {args.replica.rsplit('/', 1)[0]}")
     setup_django(district)
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
     from django.contrib.auth import get_user_model
     from django.test import Client
 
