@@ -7,10 +7,13 @@ database: a SQLite file under var/bench/, and — when DATABASE_URL points at Po
 scratch database `<name>_bench_subtree_counts` on that server (dropped afterwards unless
 BENCH_KEEP=1). Each database is measured in its own child process.
 
-For the first street it times, median of several runs:
-  * `subtree_counts(street, [street, *children])` — the figures of the street page;
-  * the anchor: the same figures from hand-written GROUP BY queries, rolled up in Python
-    (both results are compared and must be equal);
+For the first street it times, interleaved, median of several runs:
+  * `subtree_counts(street, [street, *children], from_counters=True)` — the figures of the
+    street page, as the page takes them (the population from the counters);
+  * the anchor, the same work hand-written: the buildings by GROUP BY, the asked nodes'
+    counters by one SELECT, the tree rolled up in Python, the party chain of the party
+    nodes walked and its members counted. Both must equal the figures
+    counted from the rows themselves (households, residents, members GROUP BY);
   * the whole organisation page for a street officer through the Django test client.
 
 Target (issue): street-level counts render in under 300 ms on SQLite and PostgreSQL, and
@@ -41,14 +44,27 @@ TARGET_MS = 300.0
 RUNS = 15
 WARMUP = 2
 NON_PARTY = {"district", "street", "community", "grid", "department", "co_building"}
+NON_PARTY_KINDS = sorted(NON_PARTY | {"central_household"})  # not on the party chain
 
 
 # --- the anchor: the same figures from plain SQL -------------------------------------------
 
 
-def anchor_counts(root_path: str, nodes: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
-    """Per-node figures from three GROUP BY queries plus the tree, rolled up by path prefix."""
+def anchor_counts(
+    root_path: str,
+    nodes: list[tuple[int, str]],
+    *,
+    from_counters: bool = False,
+    party_nodes: list[int] = (),  # type: ignore[assignment]
+) -> dict[int, dict[str, Any]]:
+    """Per-node figures from three GROUP BY queries plus the tree, rolled up by path prefix;
+    with from_counters, as the pages take them: buildings by GROUP BY, the population
+    (households, links, residents by type, party members) read from each asked node's
+    counters, the tree rolled up."""
     from django.db import connection
+
+    if from_counters:
+        return _anchor_from_counters(root_path, nodes, party_nodes)
 
     like = root_path + "%"
     grids_sql = "SELECT id FROM organisations_organisation WHERE path LIKE %s AND kind = 'grid'"
@@ -110,6 +126,111 @@ def anchor_counts(root_path: str, nodes: list[tuple[int, str]]) -> dict[int, dic
     return out
 
 
+def _anchor_from_counters(
+    root_path: str, nodes: list[tuple[int, str]], party_nodes: list[int]
+) -> dict[int, dict[str, Any]]:
+    from django.db import connection
+
+    like = root_path + "%"
+    grids_sql = "SELECT id FROM organisations_organisation WHERE path LIKE %s AND kind = 'grid'"
+    per_grid: dict[int, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    ids = [node_id for node_id, _ in nodes]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT grid_id, COUNT(*) FROM places_building "
+            f"WHERE grid_id IN ({grids_sql}) GROUP BY grid_id",
+            [like],
+        )
+        for grid_id, n in cursor.fetchall():
+            per_grid[grid_id]["buildings"] = n
+        cursor.execute(
+            "SELECT organisation_id, dimension, key, n FROM people_populationtally "
+            f"WHERE organisation_id IN ({', '.join(['%s'] * len(ids))}) "
+            "AND dimension IN ('type', 'member', 'tenure', 'linked')",
+            ids,
+        )
+        tallies = cursor.fetchall()
+        cursor.execute(
+            "SELECT id, kind, path, parent_id FROM organisations_organisation WHERE path LIKE %s",
+            [like],
+        )
+        orgs = cursor.fetchall()
+    path_of = {oid: path for oid, _, path, _ in orgs}
+    for _, kind, _, parent_id in orgs:
+        if kind == "grid_branch":
+            per_grid[parent_id]["grids_with_branch"] = 1
+        elif kind == "party_group":
+            per_grid[parent_id]["grids_with_party_group"] = 1
+    out: dict[int, dict[str, Any]] = {}
+    for node_id, node_path in nodes:
+        total: dict[str, Any] = defaultdict(int)
+        for grid_id, figures in per_grid.items():
+            if path_of.get(grid_id, "").startswith(node_path):
+                for k, v in figures.items():
+                    total[k] += v
+        for _, kind, path, _ in orgs:
+            if not path.startswith(node_path):
+                continue
+            total["communities"] += kind == "community"
+            total["grids"] += kind == "grid"
+            total["central_households"] += kind == "central_household"
+            total["party_branches"] += kind in {"grid_branch", "compound_branch", "general_branch"}
+            total["party_organisations"] += kind not in NON_PARTY | {"central_household"}
+        out[node_id] = total
+    for org_id, dimension, key, n in tallies:
+        total = out[org_id]
+        if dimension == "type":
+            total["residents"] += n
+            total["by_type:" + key] += n
+        elif dimension == "member":
+            total["party_members"] += n
+        elif dimension == "tenure":
+            total["households"] += n
+        else:
+            total["households_linked"] += n
+    _anchor_party_chain(out, party_nodes)
+    return {node_id: {k: v for k, v in total.items() if v} for node_id, total in out.items()}
+
+
+def _anchor_party_chain(out: dict[int, dict[str, Any]], party_nodes: list[int]) -> None:
+    """org_members and org_descendants of the asked party nodes: the party tree from one
+    SELECT, walked down in Python, and the members of the organisations on it."""
+    from django.db import connection
+
+    if not party_nodes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, party_parent_id FROM organisations_organisation "
+            f"WHERE kind NOT IN ({', '.join(['%s'] * len(NON_PARTY_KINDS))})",
+            list(NON_PARTY_KINDS),
+        )
+        children: dict[int, list[int]] = defaultdict(list)
+        for oid, parent_id in cursor.fetchall():
+            if parent_id:
+                children[parent_id].append(oid)
+        chains = {}
+        for node_id in party_nodes:
+            seen, stack = set(), [node_id]
+            while stack:
+                oid = stack.pop()
+                if oid not in seen:
+                    seen.add(oid)
+                    stack.extend(children.get(oid, []))
+            chains[node_id] = seen
+        wanted = sorted(set().union(*chains.values()))
+        cursor.execute(
+            "SELECT organisation_id, COUNT(*) FROM people_partymember "
+            f"WHERE organisation_id IN ({', '.join(['%s'] * len(wanted))}) "
+            "GROUP BY organisation_id",
+            wanted,
+        )
+        members = dict(cursor.fetchall())
+    for node_id, seen in chains.items():
+        out[node_id]["org_members"] = sum(members.get(oid, 0) for oid in seen)
+        out[node_id]["org_descendants"] = len(seen) - 1
+
+
 def as_dict(counts: Any) -> dict[str, Any]:
     """A Counts as the anchor spells it (zeros dropped), for comparison."""
     from doorstep.atlas.people.queries import SUMMED_FIELDS
@@ -149,10 +270,18 @@ def child(scale: float, label: str) -> int:
     assert street is not None
     nodes = [street, *Organisation.objects.filter(parent=street).order_by("kind", "name")]
     ids = [(n.pk, n.path) for n in nodes]
-    orm = {pk: as_dict(c) for pk, c in subtree_counts(street, nodes).items()}
+    # The pages read the population from the counters; both must equal a count of the rows.
+    party = [n.pk for n in nodes if n.is_party]
+    counted = subtree_counts(street, nodes, from_counters=True)
+    orm = {pk: as_dict(c) for pk, c in counted.items()}
     raw = anchor_counts(street.path, ids)
-    if orm != raw:
-        print(f"MISMATCH between subtree_counts and the SQL anchor:\n{orm}\n{raw}")
+    kept = anchor_counts(street.path, ids, from_counters=True, party_nodes=party)
+    chain = {
+        pk: {f: getattr(c, f) for f in ("org_members", "org_descendants") if getattr(c, f)}
+        for pk, c in counted.items()
+    }
+    if not (orm == raw and {pk: {**orm[pk], **chain[pk]} for pk in orm} == kept):
+        print(f"MISMATCH between subtree_counts, the rows and the counters:\n{orm}\n{raw}\n{kept}")
         return 1
     c = orm[street.pk]
     print(
@@ -168,8 +297,10 @@ def child(scale: float, label: str) -> int:
 
     times = timed(
         {
-            "subtree_counts": lambda: subtree_counts(street, nodes),
-            "raw SQL anchor": lambda: anchor_counts(street.path, ids),
+            "subtree_counts": lambda: subtree_counts(street, nodes, from_counters=True),
+            "raw SQL anchor": lambda: anchor_counts(
+                street.path, ids, from_counters=True, party_nodes=party
+            ),
             "street page": lambda: client.get(url),
         },
         RUNS,

@@ -182,13 +182,7 @@ def _add_party_chain(result: dict[int, Counts], party_nodes: list[Organisation])
     for oid, parent_id in party.values_list("id", "party_parent_id"):
         if parent_id:
             children[parent_id].append(oid)
-    members = dict(
-        PartyMember.objects.filter(organisation__isnull=False)
-        .order_by()
-        .values("organisation_id")
-        .annotate(n=Count("id"))
-        .values_list("organisation_id", "n")
-    )
+    chains: dict[int, set[int]] = {}
     for node in party_nodes:
         seen: set[int] = set()
         stack = [node.pk]
@@ -198,5 +192,15 @@ def _add_party_chain(result: dict[int, Counts], party_nodes: list[Organisation])
                 continue
             seen.add(oid)
             stack.extend(children.get(oid, []))
-        result[node.pk].org_members = sum(members.get(oid, 0) for oid in seen)
-        result[node.pk].org_descendants = len(seen) - 1
+        chains[node.pk] = seen
+    # Members of the organisations on these chains only, not of the whole table.
+    members = dict(
+        PartyMember.objects.filter(organisation_id__in=set().union(*chains.values()))
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("id"))
+        .values_list("organisation_id", "n")
+    )
+    for node_id, seen in chains.items():
+        result[node_id].org_members = sum(members.get(oid, 0) for oid in seen)
+        result[node_id].org_descendants = len(seen) - 1
