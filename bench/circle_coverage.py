@@ -7,7 +7,7 @@ The network is a side×side lattice (~80 m spacing, around 40°N) with a few ran
 removed (the largest component is kept); sites and buildings are random points.
 
 Timed, alternately, median of several runs, on the lattice and then on the real road
-network of the OpenStreetMap extract (学院路, ../shared/data/osm):
+network of the OpenStreetMap extract of 学院路 (in DOORSTEP_SHARED_DIR, as seed_demo reads it):
   * ours, end to end — `walking_times()` as the coverage job calls it on a loaded
     network: snap the sites and the buildings (k-d tree queries, ties broken by OSM id),
     the multi-source Dijkstra bounded by the 15-minute budget (each site's straight-line
