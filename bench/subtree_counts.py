@@ -101,6 +101,14 @@ def anchor_counts(
             [like],
         )
         orgs = cursor.fetchall()
+    out = _roll_up(per_grid, orgs, nodes)
+    return {node_id: {k: v for k, v in total.items() if v} for node_id, total in out.items()}
+
+
+def _roll_up(
+    per_grid: dict[int, dict[str, Any]], orgs: list[tuple], nodes: list[tuple[int, str]]
+) -> dict[int, dict[str, Any]]:
+    """Each asked node's totals: its grids' figures and its part of the tree, by path."""
     path_of = {oid: path for oid, _, path, _ in orgs}
     for _, kind, _, parent_id in orgs:
         if kind == "grid_branch":
@@ -122,7 +130,7 @@ def anchor_counts(
             total["central_households"] += kind == "central_household"
             total["party_branches"] += kind in {"grid_branch", "compound_branch", "general_branch"}
             total["party_organisations"] += kind not in NON_PARTY | {"central_household"}
-        out[node_id] = {k: v for k, v in total.items() if v}
+        out[node_id] = total
     return out
 
 
@@ -155,28 +163,7 @@ def _anchor_from_counters(
             [like],
         )
         orgs = cursor.fetchall()
-    path_of = {oid: path for oid, _, path, _ in orgs}
-    for _, kind, _, parent_id in orgs:
-        if kind == "grid_branch":
-            per_grid[parent_id]["grids_with_branch"] = 1
-        elif kind == "party_group":
-            per_grid[parent_id]["grids_with_party_group"] = 1
-    out: dict[int, dict[str, Any]] = {}
-    for node_id, node_path in nodes:
-        total: dict[str, Any] = defaultdict(int)
-        for grid_id, figures in per_grid.items():
-            if path_of.get(grid_id, "").startswith(node_path):
-                for k, v in figures.items():
-                    total[k] += v
-        for _, kind, path, _ in orgs:
-            if not path.startswith(node_path):
-                continue
-            total["communities"] += kind == "community"
-            total["grids"] += kind == "grid"
-            total["central_households"] += kind == "central_household"
-            total["party_branches"] += kind in {"grid_branch", "compound_branch", "general_branch"}
-            total["party_organisations"] += kind not in NON_PARTY | {"central_household"}
-        out[node_id] = total
+    out = _roll_up(per_grid, orgs, nodes)
     for org_id, dimension, key, n in tallies:
         total = out[org_id]
         if dimension == "type":

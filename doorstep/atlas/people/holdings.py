@@ -31,8 +31,14 @@ from .models import Holding, HoldingRole, Resident
 DEVELOPER = "developer"
 
 
+def may(actor: Actor, perm: str, grid_path: str) -> bool:
+    """Whether the actor holds `perm` where the grid at `grid_path` lies (the register's
+    one rule: the page, the API and the ledger import ask it)."""
+    return actor.has_perm(perm) and scope_of(actor, perm).covers(grid_path)
+
+
 def _may(actor: Actor, perm: str, household: Household) -> bool:
-    return actor.has_perm(perm) and scope_of(actor, perm).covers(household.grid.path)
+    return may(actor, perm, household.grid.path)
 
 
 @transaction.atomic

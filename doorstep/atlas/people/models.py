@@ -290,15 +290,19 @@ class ImportStatus(models.TextChoices):
     REJECTED = "rejected", _("已拒收")
 
 
-def import_upload_path(instance: Any, filename: str) -> str:
-    """Where an uploaded ledger is kept: a random name, never the uploader's file name
-    (which may itself hold personal data)."""
+def _random_name(folder: str, suffix: str) -> str:
+    """A ledger file's stored name: random, never a person's file name (which may itself
+    hold personal data), under folder/YYYY/MM/."""
     import uuid
 
     from django.utils import timezone
 
-    suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
-    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def import_upload_path(instance: Any, filename: str) -> str:
+    """Where an uploaded ledger is kept."""
+    return _random_name("imports", ".csv" if filename.lower().endswith(".csv") else ".xlsx")
 
 
 class ImportJobQuerySet(ScopedQuerySet["ImportJob"]):
@@ -447,12 +451,8 @@ class ExportStatus(models.TextChoices):
 
 
 def export_file_path(instance: Any, filename: str) -> str:
-    """Where a written export waits for its download: a random name under exports/."""
-    import uuid
-
-    from django.utils import timezone
-
-    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+    """Where a written export waits for its download."""
+    return _random_name("exports", ".xlsx")
 
 
 class ExportJobQuerySet(ScopedQuerySet["ExportJob"]):

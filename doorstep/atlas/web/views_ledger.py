@@ -38,7 +38,7 @@ def _page(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "can_import_residents": importer.may_import(user, ImportKind.RESIDENTS),
         "can_import_buildings": importer.may_import(user, ImportKind.BUILDINGS),
         "can_export": can_export,
-        "export_masked": not user.has_perm("people.unmask_personal_data"),
+        "export_masked": exporter.masked_for(user),
         "grids": (
             Organisation.objects.visible_to(user).filter(kind=Kind.GRID).order_by("path")
             if can_export
@@ -136,11 +136,9 @@ def export_residents(request: HttpRequest) -> HttpResponseBase:
     role: written in this request when small, else as a job whose page shows its progress."""
     if not exporter.may_export(request.user):
         raise PermissionDenied
-    grid = _grid_asked(request)
-    if exporter.residents_of(request.user, grid).count() > exporter.inline_rows():
-        job = exporter.start_export(actor=request.user, grid=grid)
-        return redirect("atlas:ledger_export_job", pk=job.pk)
-    export = exporter.export_residents(actor=request.user, grid=grid)
+    export = exporter.export_or_queue(actor=request.user, grid=_grid_asked(request))
+    if isinstance(export, ExportJob):
+        return redirect("atlas:ledger_export_job", pk=export.pk)
     return FileResponse(
         export.file, as_attachment=True, filename=export.file_name, content_type=XLSX
     )
@@ -153,11 +151,11 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
         ExportJob.objects.visible_to(request.user).select_related("grid"), pk=pk
     )
     if request.method == "POST":
-        if not exporter.can_retry(job):
-            messages.error(request, "这次导出没有中断，不需要重新导出")
-            return redirect("atlas:ledger_export_job", pk=job.pk)
-        again = exporter.start_export(actor=request.user, grid=job.grid)
-        return redirect("atlas:ledger_export_job", pk=again.pk)
+        try:
+            job = exporter.retry_export(job=job, actor=request.user)
+        except LedgerRejected as exc:
+            messages.error(request, exc.message)
+        return redirect("atlas:ledger_export_job", pk=job.pk)
     return render(
         request,
         "atlas/ledger_export.html",

@@ -28,7 +28,7 @@ class PageKind:
 
 
 def _cases(cw: Any, state: dict[str, Any], n: int) -> None:
-    for i in range(n):
+    for _ in range(n):
         case = cases.create_case(
             actor=cw.personas["resident"],
             category=cw.repair,
@@ -36,7 +36,6 @@ def _cases(cw: Any, state: dict[str, Any], n: int) -> None:
             location=locate(building=cw.world.building_a),
         )
         state["cases"].append(case)
-        del i
 
 
 def _history(cw: Any, state: dict[str, Any], n: int) -> None:

@@ -16,6 +16,7 @@ openpyxl's write-only mode took 23 s (measured on this project's machine).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -48,8 +49,10 @@ from doorstep.core.models import AuditAction
 from doorstep.core.xlsx import cell_text
 
 from .columns import RESIDENT_COLUMNS
+from .reader import LedgerRejected
 from .register import area_text
 
+logger = logging.getLogger(__name__)
 PERMISSION = "people.export_ledger"
 PROGRESS_EVERY = 2000  # rows between two progress updates of a job
 _FIELDS = (
@@ -85,6 +88,11 @@ def inline_rows() -> int:
 
 def may_export(actor: Any) -> bool:
     return bool(actor.has_perm(PERMISSION))
+
+
+def masked_for(actor: Any) -> bool:
+    """ID-card and phone numbers are masked unless the actor may unmask them."""
+    return not actor.has_perm("people.unmask_personal_data")
 
 
 def residents_of(actor: Any, grid: Organisation | None) -> QuerySet[Resident]:
@@ -213,11 +221,18 @@ def file_name_of(grid: Organisation | None, at: dt.datetime) -> str:
     return f"居民台账-{grid.name + '-' if grid else ''}{timezone.localtime(at):%Y%m%d-%H%M}.xlsx"
 
 
+def export_or_queue(*, actor: Any, grid: Organisation | None = None) -> Export | ExportJob:
+    """The export a person asks for: written now when it is small, else queued as a job."""
+    if residents_of(actor, grid).count() > inline_rows():
+        return start_export(actor=actor, grid=grid)
+    return export_residents(actor=actor, grid=grid)
+
+
 def export_residents(*, actor: Any, grid: Organisation | None = None) -> Export:
     """Write the residents in the actor's scope (optionally one grid's) in this request."""
     if not may_export(actor):
         raise PermissionDenied("没有导出台账的权限")
-    masked = not actor.has_perm("people.unmask_personal_data")
+    masked = masked_for(actor)
     out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 -- the response closes it
     with replica.from_replica():
         rows = _write(out.name, actor=actor, grid=grid, masked=masked)
@@ -259,7 +274,7 @@ def start_export(*, actor: Any, grid: Organisation | None = None) -> ExportJob:
     job = ExportJob.objects.create(
         requested_by=actor,
         grid=grid,
-        masked=not actor.has_perm("people.unmask_personal_data"),
+        masked=masked_for(actor),
         total=residents_of(actor, grid).count(),
     )
     from doorstep.atlas.people.tasks import run_export
@@ -278,7 +293,7 @@ def run_export_job(job_id: int) -> str:
     actor = job.requested_by
     if not (actor.is_active and may_export(actor)):
         return _finish(job, ExportStatus.FAILED, "导出人已没有导出台账的权限")
-    masked = not actor.has_perm("people.unmask_personal_data")
+    masked = masked_for(actor)
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportStatus.RUNNING, done=0, worker=this_worker(), updated_at=timezone.now()
     )
@@ -299,9 +314,7 @@ def run_export_job(job_id: int) -> str:
             job.save(update_fields=["file", "file_name", "total", "done", "masked"])
             _audit(actor, rows=rows, masked=masked, grid=job.grid, job=job.pk)
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).exception("export job %s stopped", job.pk)
+        logger.exception("export job %s stopped", job.pk)  # no row values: personal data
         return _finish(job, ExportStatus.FAILED, "导出中断，请重新导出")
     finally:
         os.unlink(path)
@@ -320,15 +333,16 @@ def _finish(job: ExportJob, status: str, message: str) -> str:
 
 def can_retry(job: ExportJob) -> bool:
     """Whether a job died (failed, or its run is gone) and may be asked for again."""
-    from .importer import STALE_AFTER_SECONDS, worker_gone
+    from .importer import died
 
-    if job.status == ExportStatus.FAILED:
-        return True
-    if job.status in {ExportStatus.RUNNING, ExportStatus.PENDING}:
-        return worker_gone(job.worker) or (
-            (timezone.now() - job.updated_at).total_seconds() >= STALE_AFTER_SECONDS
-        )
-    return False
+    return died(job)
+
+
+def retry_export(*, job: ExportJob, actor: Any) -> ExportJob:
+    """Ask again, for the same range, for an export that died."""
+    if not can_retry(job):
+        raise LedgerRejected("这次导出没有中断，不需要重新导出")
+    return start_export(actor=actor, grid=job.grid)
 
 
 @transaction.atomic

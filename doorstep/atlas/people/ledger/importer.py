@@ -105,6 +105,12 @@ def resume_import(*, job: ImportJob, actor: Any) -> ImportJob:
 
 
 def can_resume(job: ImportJob) -> bool:
+    return died(job)
+
+
+def died(job: Any) -> bool:
+    """Whether a ledger job (an import or an export) stopped without finishing: it failed,
+    or it is still marked running or pending but its process is gone or it went stale."""
     if job.status == ImportStatus.FAILED:
         return True
     if job.status == ImportStatus.RUNNING and worker_gone(job.worker):

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from doorstep.atlas.people import holdings
 from doorstep.atlas.people.models import Holding, HoldingRole
 from doorstep.atlas.places.models import AreaSource, Household
 from doorstep.core import audit
-from doorstep.core.access import scope_of
 from doorstep.core.models import AuditAction
 
 from . import rows
@@ -102,10 +102,6 @@ class Register:
         self.actor = actor
         self.grid_paths = grid_paths
         self.h = headers
-        self.hold_scope = scope_of(actor, "people.add_holding")
-        self.area_scope = scope_of(actor, "places.change_household")
-        self.may_hold = actor.has_perm("people.add_holding")
-        self.may_measure = actor.has_perm("places.change_household")
         self.areas: dict[tuple[int, str, str], tuple[int, int]] = {}  # home -> (area, row)
         self.proxies: dict[tuple[int, str, str], int] = {}  # home -> row
 
@@ -159,7 +155,7 @@ class Register:
         errors = []
         path = self.grid_paths.get(grid_id, "")
         if part.area is not None:
-            if not (self.may_measure and self.area_scope.covers(path)):
+            if not holdings.may(self.actor, "places.change_household", path):
                 errors.append(rows.error(number, self.h["area"], "您不能登记该户的面积"))
             else:
                 first = self.areas.setdefault(home, (part.area, number))
@@ -172,7 +168,7 @@ class Register:
                         )
                     )
         if part.holding:
-            if not (self.may_hold and self.hold_scope.covers(path)):
+            if not holdings.may(self.actor, "people.add_holding", path):
                 errors.append(
                     rows.error(number, self.h["holding"], "您不能登记该户的业主和委托代理人")
                 )
@@ -251,21 +247,21 @@ class Register:
         Holding.objects.bulk_create(new)
         changed_rows |= {wanted[(n.household_id, n.resident_id)][0] for n in new}
 
-        measured: dict[int, tuple[int, str, int]] = {}
-        for row, h, _, p in taken:
+        # The rows of one household agree on its area (place()); the first row's source counts.
+        measured: dict[int, tuple[int, str]] = {}
+        for _, h, _, p in taken:
             if p.area is not None:
-                measured.setdefault(h, (p.area, p.area_source, row))
-        changes = []
-        homes = Household.objects.filter(pk__in=measured).only("pk", "area", "area_source")
-        for home in homes:
-            area, source, row = measured[home.pk]
+                measured.setdefault(h, (p.area, p.area_source))
+        changes, updated = [], []
+        for home in Household.objects.filter(pk__in=measured).only("pk", "area", "area_source"):
+            area, source = measured[home.pk]
             if (home.area, home.area_source) != (area, source):
                 changes.append([home.pk, home.area, area, source])
                 home.area, home.area_source = area, source
-                changed_rows |= {t[0] for t in taken if t[1] == home.pk and t[3].area}
-        Household.objects.bulk_update(
-            [h for h in homes if h.pk in {c[0] for c in changes}], ["area", "area_source"]
-        )
+                updated.append(home)
+        Household.objects.bulk_update(updated, ["area", "area_source"])
+        remeasured = {home.pk for home in updated}
+        changed_rows |= {row for row, h, _, p in taken if p.area is not None and h in remeasured}
         if new or changes:
             audit.record(
                 actor=self.actor,
