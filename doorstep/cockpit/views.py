@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from doorstep.atlas.organisations.models import ADMIN_KINDS
-from doorstep.cases.rates import rates_for
+from doorstep.cases.rates import rates_for_each
 from doorstep.nearby.sites.models import SiteKind
 
 from . import access
@@ -64,15 +64,12 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
     figures = cockpit(org, period, timezone.localdate())
     children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
     last_year = _a_year_before(period)
+    now = rates_for_each(children, period.start, period.end)
+    before = rates_for_each([org, *children], last_year.start, last_year.end)
     compare = [
-        {
-            "org": child,
-            "rates": rates_for(child, period.start, period.end),
-            "last_year": rates_for(child, last_year.start, last_year.end),
-        }
-        for child in children
+        {"org": child, "rates": now[child.pk], "last_year": before[child.pk]} for child in children
     ]
-    own_last_year = rates_for(org, last_year.start, last_year.end)
+    own_last_year = before[org.pk]
     charts = {
         "trend": figures["cases"]["trend"],
         "step": figures["cases"]["trend_step"],

@@ -9,7 +9,7 @@ from doorstep.cases import services
 from doorstep.cases.errors import Conflict, NotAllowed
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, CaseEvent, Rollup
-from doorstep.cases.rates import rates_for
+from doorstep.cases.rates import rates_for, rates_for_each
 from doorstep.cases.workflow import S
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,12 @@ def test_resident_pool_claim_loop(cw, settings, tmp_path):
     assert CaseEvent.objects.filter(case=case).count() == case.version
     assert case.attachments.count() == 1
     assert Rollup.objects.filter(organisation=w.grid_a).exists()
+    # the cockpit's side-by-side rates (one GROUP BY) agree with each node's own
+    today = case.closed_at.date()
+    nodes = [w.street, w.community_1, w.grid_a, w.grid_b]
+    each = rates_for_each(nodes, today.replace(day=1), today)
+    assert each == {n.pk: rates_for(n, today.replace(day=1), today) for n in nodes}
+    assert each[w.grid_a.pk]["closed"] >= 1 and each[w.grid_b.pk]["closed"] == 0
 
 
 def test_patrol_whistle_loop(cw):
