@@ -20,7 +20,7 @@ from doorstep.core.crypto import EncryptedTextField
 from doorstep.core.models import AppendOnlyModel
 from doorstep.core.search import normalise_query, search_text_for
 
-from .workflow import STATUS_CHOICES, S
+from .workflow import STATUS_CHOICES, UNFINISHED, S
 
 
 class Urgency(models.TextChoices):
@@ -280,6 +280,15 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["territory", "status"], name="case_territory_status"),
+            # the cases closed in a period (the briefing's good examples and closings)
+            models.Index(fields=["closed_at"], name="case_closed_at"),
+            # what waits on someone, newest first: the to-do lists read a year's cases
+            # through the few unfinished ones (views_queue.my_todo)
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="case_unfinished_newest",
+                condition=Q(status__in=UNFINISHED),
+            ),
         ]
         permissions = [
             ("report_patrol", "网格发现上报"),

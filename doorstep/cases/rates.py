@@ -128,7 +128,9 @@ def rates_for_each(orgs: Any, start: dt.date, end: dt.date) -> dict[int, dict]:
         .values("organisation_id")
         .annotate(**{f: Sum(f) for f in ROLLUP_FIELDS})
     )
-    found = {r["organisation_id"]: r for r in rows}
+    found: dict[int, Any] = {r["organisation_id"]: r for r in rows}
+    empty: dict[str, Any] = {}
     return {
-        pk: rates_from({f: int(found.get(pk, {}).get(f) or 0) for f in ROLLUP_FIELDS}) for pk in ids
+        pk: rates_from({f: int(found.get(pk, empty).get(f) or 0) for f in ROLLUP_FIELDS})
+        for pk in ids
     }

@@ -67,6 +67,9 @@ OPEN = frozenset(
         S.RESOLVED,
     }
 )
+# Statuses of a case not finished yet: open, a draft, or waiting for the rating. Few
+# among a year's cases; a partial index over them (Case.Meta) finds what waits on someone.
+UNFINISHED = tuple(sorted(OPEN | {S.DRAFT, S.PENDING_RATING}))
 # Statuses where a handler holds the case.
 HANDLING = frozenset({S.SIGNED, S.IN_PROGRESS, S.SUSPENDED})
 DONE = frozenset({S.PENDING_RATING, S.CLOSED, S.ARCHIVED})

@@ -180,10 +180,11 @@ def top_categories(org: Organisation, period: Period, received: int) -> list[Top
         if rest > 0:
             named = sorted([*named, TopCategory("未分类", rest, None)], key=lambda r: (-r[1], r[0]))
         return named[:TOP_CATEGORIES]
+    # the local days as a range of moments, which the index on `at` can read
     received_events = CaseEvent.objects.filter(
         case__territory_path__startswith=org.path,
-        at__date__gte=period.start,
-        at__date__lte=period.end,
+        at__gte=dt.datetime.combine(period.start, dt.time(), TZ),
+        at__lt=dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
         data__received=True,
     )
     top = (

@@ -125,6 +125,25 @@ def request_dict(case: Case) -> dict[str, Any]:
 def public_cases() -> Any:
     """Every case the public may look up: everything but drafts (not yet filed)."""
     public = Case.objects.outside_door("Open311's public list, without personal data")
-    return public.exclude(status=S.DRAFT).select_related(
-        "category", "owner", "territory", "building", "merged_into"
+    return (
+        public.exclude(status=S.DRAFT)
+        .select_related("category", "owner", "territory", "building", "merged_into")
+        # what no answer shows: counters, search text, outlines (1,000 rows of them cost
+        # more than the rest of the answer)
+        .defer(*UNUSED)
     )
+
+
+UNUSED = (
+    "tally",
+    "search_text",
+    "contact_name",
+    "contact_phone",
+    "category__search_text",
+    *(
+        f"{rel}__{f}"
+        for rel in ("owner", "territory", "building")
+        for f in ("outline", "search_text")
+    ),
+    *(f"merged_into__{f}" for f in ("tally", "search_text", "description", "resolution")),
+)

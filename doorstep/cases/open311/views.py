@@ -27,6 +27,7 @@ from doorstep.cases.errors import CaseError
 from doorstep.cases.locating import locate
 from doorstep.cases.models import CaseKind, Category, Source
 from doorstep.cases.services import create_case
+from doorstep.cases.workflow import UNFINISHED
 from doorstep.core.idcard import validate_phone
 from doorstep.core.text import refusal
 
@@ -185,8 +186,8 @@ def _requests(request: HttpRequest, fmt: str) -> HttpResponse:
         }
         if statuses - {"open", "closed"}:
             raise ApiError(400, "status 只能是 open 或 closed")
-        if statuses == {"open"}:
-            qs = qs.exclude(status__in=CLOSED_STATUSES)
+        if statuses == {"open"}:  # not closed, said positively: the few unfinished ones
+            qs = qs.filter(status__in=[s for s in UNFINISHED if s not in CLOSED_STATUSES])
         elif statuses == {"closed"}:
             qs = qs.filter(status__in=CLOSED_STATUSES)
         start, end = _when(request, "start_date"), _when(request, "end_date")

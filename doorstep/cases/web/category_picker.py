@@ -14,6 +14,8 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from doorstep.cases.models import Category, CategoryRollup
 from doorstep.core.search import normalise_query
@@ -37,6 +39,36 @@ def tree() -> list[Node]:
         parent = nodes.get(c.parent_id) if c.parent_id else None
         (parent.children if parent else roots).append(nodes[c.pk])
     return roots
+
+
+def cascade(roots: list[Node], chosen: str) -> SafeString:
+    """The three-level cascade's markup: about 700 radio buttons. Built here rather than by
+    template loops, which cost a tenth of a millisecond per button (the filing form is
+    the page residents open most)."""
+
+    def pick(c: Category) -> str:
+        checked = " checked" if chosen == str(c.pk) else ""
+        return (
+            f'<label class="pick"><input type="radio" name="category" value="{c.pk}"'
+            f"{checked}> {escape(c.name)}</label>"
+        )
+
+    out: list[str] = []
+    for top in roots:
+        out.append(f'<details class="level-1"><summary>{escape(top.category.name)}</summary>')
+        for second in top.children:
+            if second.children:
+                out.append(
+                    f'<details class="level-2"><summary>{escape(second.category.name)}</summary>'
+                )
+                out.extend(pick(leaf.category) for leaf in second.children if not leaf.children)
+                out.append("</details>")
+            else:
+                out.append(pick(second.category))
+        if not top.children:
+            out.append(pick(top.category))
+        out.append("</details>")
+    return mark_safe("".join(out))  # noqa: S308 (every name is escaped above)
 
 
 def common(org: Any) -> list[Category]:

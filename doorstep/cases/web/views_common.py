@@ -127,4 +127,6 @@ def buildings_for(user: Any, home: Building | None) -> list[Building]:
     q = Q()
     for p in paths:
         q |= Q(grid__path__startswith=p)
-    return list(qs.filter(q).order_by("name")[:1000])
+    # names and points only: a street's outlines would weigh more than the whole page
+    light = qs.defer("outline", "search_text", "grid__outline", "grid__search_text")
+    return list(light.filter(q).order_by("name")[:1000])
