@@ -80,8 +80,12 @@ lint: install
 	.venv/bin/lint-imports
 	.venv/bin/mypy doorstep config
 
-bench: install
+bench: install .venv/.bench-installed
 	$(PY) bench/run.py $(BENCH)
+
+.venv/.bench-installed: bench/requirements.txt | install
+	.venv/bin/uv pip install --quiet --python $(PY) -r bench/requirements.txt
+	touch $@
 
 clean:
 	rm -rf .venv node_modules var staticfiles
