@@ -336,6 +336,12 @@ CACHES = {
     )
 }
 
+# Sessions: in the database by default; with the Redis cache (several web nodes), in Redis
+# (deploy/redis keeps it on disk: appendonly). Every request renews its session for the
+# idle timeout: a Redis SET instead of a database UPDATE and commit per request.
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
 # Cases
 DISTRICT_CODE = os.environ.get("DOORSTEP_DISTRICT_CODE", "110108")  # in tracking numbers
 CASE_PHOTO_MAX_BYTES = int(os.environ.get("DOORSTEP_CASE_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
