@@ -190,7 +190,7 @@ def locust(host: str, spec: Path, env: dict[str, str], mode: str, seconds: int, 
         "--loglevel",
         "WARNING",
         "--stop-timeout",
-        "10",
+        "30",  # the requests under way at the end finish and count
     ]
     child_env = {**env, "LOAD_SPEC": str(spec), "LOAD_MODE": mode}
     load_before = load_average()

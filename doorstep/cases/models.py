@@ -407,6 +407,15 @@ class Assignment(models.Model):
                 name="assignment_has_handler",
             ),
         ]
+        indexes = [
+            # the dispatch suggestions read a street's latest finished dispatches
+            # (suggest.history): newest first, without sorting a year of them
+            models.Index(
+                fields=["-ended_at", "-id"],
+                name="assignment_done_dispatch",
+                condition=Q(role="lead", state="done", via="dispatch"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.handler_name}"
