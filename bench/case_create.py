@@ -88,6 +88,7 @@ def to_pgbench(rec: Recorder, case: Any, event_ids: set[int]) -> str:
     subs = {
         case.number: ("@@NUMBER@@", "'B' || :n"),
         case.token: ("@@TOKEN@@", "'t' || :n"),
+        case.code: ("@@CODE@@", "upper(substr(md5(:n::text), 1, 8))"),
         case.pk: (987_650_000_001, ":case_id"),
     }
     for eid in event_ids:
