@@ -97,6 +97,11 @@ def _fast_password_hashing(settings, tmp_path_factory):
     settings.AUDIT_CHECKPOINT_FILE = str(
         tmp_path_factory.getbasetemp() / f"audit-checkpoints-{uuid.uuid4().hex}.jsonl"
     )
+    # What an earlier test cached (a street's dispatch history, rate-limit counters) was
+    # about rows that test wrote and rolled back: every test starts with an empty cache.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def _wants_transactional_db(request: pytest.FixtureRequest) -> bool:

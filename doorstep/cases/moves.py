@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from doorstep.atlas.organisations.models import Kind, Organisation
 
-from . import deadlines
+from . import deadlines, suggest
 from .errors import CaseError, Conflict
 from .models import (
     ACTIVE_ASSIGNMENT,
@@ -99,6 +99,7 @@ def _close(ctx: Ctx) -> None:
         0, int(((case.resolved_at or ctx.now) - start).total_seconds())
     )
     _end_assignments(ctx, AssignmentState.DONE)
+    suggest.history_changed(case.territory_path)  # where its cases were finally handled
 
 
 def _first_response(ctx: Ctx) -> None:

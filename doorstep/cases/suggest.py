@@ -11,9 +11,13 @@ benchmark (`bench/dispatch_suggest.py`).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
 
 from doorstep.atlas.organisations.models import Kind, Organisation
 
@@ -130,6 +134,42 @@ def history(street_path: str) -> History:
         h.rows.append(row)
         h.add(row)
     return h
+
+
+# A street's history is read on every page of a case its dispatcher may dispatch; it only
+# changes when one of its cases is closed (moves._close calls `history_changed`). Kept in
+# the cache (Redis in production) under a token per node that each closing renews.
+HISTORY_SECONDS = 24 * 3600
+
+
+def _token_key(path: str) -> str:
+    return f"suggest:token:{path}"
+
+
+def cached_history(street_path: str) -> History:
+    """`history(street_path)`, from the cache unless a case of the street has closed since."""
+    token = cache.get(_token_key(street_path), "")
+    key = f"suggest:history:{street_path}:{token}"
+    found = cache.get(key)
+    if isinstance(found, History):
+        return found
+    h = history(street_path)
+    cache.set(key, h, HISTORY_SECONDS)
+    return h
+
+
+def history_changed(territory_path: str) -> None:
+    """A case under `territory_path` finished: every ancestor's history is renewed (the
+    street's among them). Now and again at commit, so a page that read the rows before
+    the commit cannot keep them under the new token."""
+
+    def renew() -> None:
+        ids = [x for x in territory_path.strip("/").split("/") if x]
+        paths = ["/" + "/".join(ids[: i + 1]) + "/" for i in range(len(ids))]
+        cache.set_many({_token_key(p): uuid.uuid4().hex for p in paths}, HISTORY_SECONDS)
+
+    renew()
+    transaction.on_commit(renew)
 
 
 def suggestions(case: Case, h: History, limit: int = 4) -> list[Suggestion]:

@@ -81,6 +81,7 @@ def dispatch_orgs(case: Case) -> list[Organisation]:
         Organisation.objects.outside_door(TARGETS)
         .filter(path__startswith=street.path, kind__in=DISPATCH_KINDS)
         .exclude(pk=case.owner_id)
+        .defer("outline")  # 250 grid outlines weigh more than the rest of the page
         .order_by("depth", "kind", "name")[:500]
     )
 

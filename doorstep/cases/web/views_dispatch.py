@@ -75,7 +75,8 @@ def choices(case: Case, query: str = "") -> list[Choice]:
     street = street_of(case.territory)
     paths = org_paths(orgs, street)
     out = [
-        Choice(f"o:{o.pk}", o.name, paths[o.pk], LEVELS.get(o.kind, o.get_kind_display()))
+        # (get_kind_display only when LEVELS lacks the kind: it translates every choice)
+        Choice(f"o:{o.pk}", o.name, paths[o.pk], LEVELS.get(o.kind) or o.get_kind_display())
         for o in orgs
     ]
     for u in dispatch_people(case):
@@ -95,7 +96,7 @@ def suggested(case: Case) -> list[Choice]:
     allowed = {c.key: c for c in choices(case)}
     street = street_of(case.territory)
     out = []
-    for s in suggest.suggestions(case, suggest.history(street.path)):
+    for s in suggest.suggestions(case, suggest.cached_history(street.path)):
         c = allowed.get(s.key)
         if c is not None:
             out.append(Choice(c.key, c.name, c.path, c.group, s.reason))

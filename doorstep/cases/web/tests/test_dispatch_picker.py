@@ -32,16 +32,22 @@ def search(client, case, q, name="co"):
     return client.get(reverse("desk:handlers", args=[case.number]), {"q": q, "name": name})
 
 
+def handled_by_grid_a(cw):
+    """A 报修 of this community, dispatched to grid A and handled to the end."""
+    p, w = cw.personas, cw.world
+    case = accepted(cw)
+    case = services.perform(case, "dispatch", actor=p["community_officer"], lead=w.grid_a)
+    case = services.perform(case, "sign", actor=p["grid_worker_a"])
+    case = services.perform(case, "start", actor=p["grid_worker_a"])
+    case = services.perform(case, "resolve", actor=p["grid_worker_a"], note="修好了")
+    case = services.perform(case, "verify", actor=p["community_officer"])
+    services.perform(case, "rate", actor=p["resident"], rating="satisfied", solved=True)
+
+
 def test_history_puts_the_usual_handler_first_with_its_reason(cw, client):
     p, w = cw.personas, cw.world
     for _ in range(2):  # two 报修 of this community handled to the end by grid A
-        case = accepted(cw)
-        case = services.perform(case, "dispatch", actor=p["community_officer"], lead=w.grid_a)
-        case = services.perform(case, "sign", actor=p["grid_worker_a"])
-        case = services.perform(case, "start", actor=p["grid_worker_a"])
-        case = services.perform(case, "resolve", actor=p["grid_worker_a"], note="修好了")
-        case = services.perform(case, "verify", actor=p["community_officer"])
-        services.perform(case, "rate", actor=p["resident"], rating="satisfied", solved=True)
+        handled_by_grid_a(cw)
     case = accepted(cw)
     client.force_login(p["community_officer"])
     body = client.get(reverse("desk:case", args=[case.number])).content.decode()
@@ -57,6 +63,20 @@ def test_history_puts_the_usual_handler_first_with_its_reason(cw, client):
     case.refresh_from_db()
     assert case.status == S.DISPATCHED
     assert case.assignments.get(role="lead").organisation_id == w.grid_a.pk
+
+
+def test_the_kept_history_follows_each_closing(cw, client):
+    """The street's history is kept between pages (suggest.cached_history); closing a case
+    of the street renews it, so the next page counts that case too."""
+    p = cw.personas
+    handled_by_grid_a(cw)
+    case = accepted(cw)
+    client.force_login(p["community_officer"])
+    page = reverse("desk:case", args=[case.number])
+    assert "本社区同类工单近期有 1 件由其办结" in client.get(page).content.decode()
+    assert "本社区同类工单近期有 1 件由其办结" in client.get(page).content.decode()  # kept
+    handled_by_grid_a(cw)
+    assert "本社区同类工单近期有 2 件由其办结" in client.get(page).content.decode()
 
 
 def test_the_type_ahead_finds_by_name_traditional_pinyin_and_initials(cw, client):
