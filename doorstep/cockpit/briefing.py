@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, Rating
-from doorstep.cases.rates import DEFINITIONS, RATE_LABELS, rates_for
+from doorstep.cases.rates import DEFINITIONS, RATE_LABELS, rates_for_each
 from doorstep.core import officedoc
 from doorstep.core.errors import DomainError
 
@@ -332,7 +332,8 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
     )
 
     children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
-    child_rates = [(child, rates_for(child, period.start, period.end)) for child in children]
+    each = rates_for_each(children, period.start, period.end)  # one GROUP BY for them all
+    child_rates = [(child, each[child.pk]) for child in children]
     tables = []
     if child_rates:
         tables.append(
