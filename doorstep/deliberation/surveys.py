@@ -205,20 +205,71 @@ def close_survey(*, actor: Actor, survey: Survey) -> Survey:
 # ---- answering -------------------------------------------------------------------------
 
 
-def respondent(user: Actor, survey: Survey) -> Resident | None:
-    """The user's resident record in the survey's audience (its node, and its tag)."""
+def _residents_of(user: Actor, **within: Any) -> list[Resident]:
     if not getattr(user, "is_authenticated", False):
-        return None
-    for resident in Resident.objects.filter(
-        user=user, grid__path__startswith=survey.path
-    ).select_related("household", "grid"):
+        return []
+    return list(Resident.objects.filter(user=user, **within).select_related("household", "grid"))
+
+
+def _in_audience(residents: list[Resident], survey: Survey) -> Resident | None:
+    """The first of the user's resident records in the survey's audience."""
+    for resident in residents:
+        if resident.grid is None or not resident.grid.path.startswith(survey.path):
+            continue
         if not survey.tag or survey.tag in (resident.tags or []):
             return resident
     return None
 
 
+def respondent(user: Actor, survey: Survey) -> Resident | None:
+    """The user's resident record in the survey's audience (its node, and its tag)."""
+    return _in_audience(_residents_of(user, grid__path__startswith=survey.path), survey)
+
+
 def may_answer(user: Actor, survey: Survey) -> bool:
     return survey.audience == Audience.PUBLIC or respondent(user, survey) is not None
+
+
+def answerable(user: Actor, found: Iterable[Survey]) -> list[tuple[Survey, bool]]:
+    """The surveys among `found` the user may answer, each with whether they (or their
+    household) have answered it: `may_answer` and `answered` for a whole list, in two
+    queries however long it is."""
+    residents = _residents_of(user)
+    signed_in = user if getattr(user, "is_authenticated", False) else None
+    keyed: list[tuple[Survey, str | None]] = []
+    for survey in found:
+        resident = _in_audience(residents, survey)
+        if survey.audience != Audience.PUBLIC and resident is None:
+            continue
+        try:
+            keyed.append((survey, _key_of(survey, resident, signed_in, "")))
+        except DeliberationError:
+            keyed.append((survey, None))  # nobody to answer as: not answered
+    keys = {k for _s, k in keyed if k is not None}
+    done: set[tuple[int, str]] = set()
+    if keys:
+        given = Response.objects.filter(survey__in=[s.pk for s, _k in keyed], key__in=keys)
+        done = set(given.values_list("survey_id", "key"))
+    return [(s, (s.pk, k) in done) for s, k in keyed]
+
+
+def answered_each(user: Actor, found: Iterable[Survey]) -> dict[int, bool]:
+    """`answered` for each of `found` (survey id → whether answered), in two queries
+    however many there are."""
+    found = list(found)
+    residents = _residents_of(user)
+    signed_in = user if getattr(user, "is_authenticated", False) else None
+    keyed: dict[int, str] = {}
+    for survey in found:
+        try:
+            keyed[survey.pk] = _key_of(survey, _in_audience(residents, survey), signed_in, "")
+        except DeliberationError:
+            continue  # nobody to answer as: not answered
+    done: set[tuple[int, str]] = set()
+    if keyed:
+        given = Response.objects.filter(survey__in=list(keyed), key__in=set(keyed.values()))
+        done = set(given.values_list("survey_id", "key"))
+    return {s.pk: (s.pk, keyed.get(s.pk, "")) in done for s in found}
 
 
 def shown(questions: list[Question], given: Mapping[int, Any]) -> set[int]:

@@ -106,7 +106,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     keeper = None
     # 中心户 are named after their member: the chain is shown to those who see members.
     if node.is_party and user.has_perm("people.view_partymember"):
-        below = list(visible.filter(party_parent=node).order_by("kind", "name"))
+        below = list(
+            visible.filter(party_parent=node).select_related("parent").order_by("kind", "name")
+        )  # the page names each one's place in the tree (`ch.parent.name`)
         below_counts = subtree_counts(node, below, from_counters=True) if below else {}
         party_children = [(c, below_counts[c.pk]) for c in below]
         central = (

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from doorstep.atlas.organisations.models import Kind
+from doorstep.atlas.organisations.services import create_organisation
 from doorstep.atlas.people.services import create_resident
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
@@ -141,6 +143,196 @@ def _party_members(cw: Any, state: dict[str, Any], n: int) -> None:
     state["members"] = start + n
 
 
+def _sites(cw: Any, state: dict[str, Any], n: int) -> None:
+    from doorstep.nearby.sites.services import create_site
+
+    start = state.setdefault("sites", 0)
+    for i in range(start, start + n):
+        create_site(
+            actor=None,  # registered as seeding does: the back office uses its form
+            name=f"邻里之家第{i}站",
+            kind="neighbourhood",
+            organisation=cw.world.community_1,
+            territory=cw.world.community_1,
+            address=f"静淑苑{i}号楼底商",
+            lat=40.0,
+            lon=116.35 + 0.001 * i,
+            services=["water"],
+        )
+    state["sites"] = start + n
+
+
+def _teams(cw: Any, state: dict[str, Any], n: int) -> None:
+    from doorstep.service import teams
+    from doorstep.service.models import Theme
+
+    red = Theme.objects.get(code="red")
+    start = state.setdefault("teams", 0)
+    for i in range(start, start + n):
+        teams.create_team(
+            actor=cw.personas["community_officer"],
+            organisation=cw.world.grid_a,
+            name=f"红舍管家服务队{i}",
+            theme=red,
+            leader=cw.personas["volunteer"],
+            skills="理发、修家电",
+        )
+    state["teams"] = start + n
+
+
+def _projects(cw: Any, state: dict[str, Any], n: int) -> None:
+    import datetime as dt
+
+    from doorstep.cogov import projects
+
+    today = dt.date.today()
+    start = state.setdefault("projects", 0)
+    for i in range(start, start + n):
+        projects.propose(
+            actor=cw.personas["community_officer"],
+            node=cw.world.grid_a,
+            title=f"骑手爱心驿站{i}",
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=90),
+        )
+    state["projects"] = start + n
+
+
+def _resources(cw: Any, state: dict[str, Any], n: int) -> None:
+    from doorstep.cogov import services as cogov
+
+    start = state.setdefault("resources", 0)
+    for i in range(start, start + n):
+        cogov.offer_resource(
+            actor=cw.personas["community_officer"],
+            provider=cw.world.community_1,
+            title=f"社区活动室{i}",
+            kind="venue",
+            fields=["culture", "new_workers"],
+            capacity="10",
+            unit="sessions",
+        )
+    state["resources"] = start + n
+
+
+def _surveys(cw: Any, state: dict[str, Any], n: int) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from doorstep.deliberation import surveys
+
+    officer = cw.personas["community_officer"]
+    now = timezone.now()
+    start = state.setdefault("surveys", 0)
+    for i in range(start, start + n):
+        survey = surveys.draw_up(
+            actor=officer,
+            node=cw.world.community_1,
+            title=f"加装电梯意愿调查{i}",
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=14),
+        )
+        surveys.add_question(
+            actor=officer,
+            survey=survey,
+            kind="single",
+            text_="您是否同意加装电梯？",
+            options=["同意", "不同意"],
+        )
+        surveys.open_survey(actor=officer, survey=survey)  # a resident sees the open ones
+    state["surveys"] = start + n
+
+
+def _campaigns(cw: Any, state: dict[str, Any], n: int) -> None:
+    import datetime as dt
+
+    from doorstep.deliberation import campaigns
+
+    today = dt.date.today()
+    start = state.setdefault("campaigns", 0)
+    for i in range(start, start + n):
+        campaigns.launch(
+            actor=cw.personas["community_officer"],
+            node=cw.world.grid_a,
+            title=f"敲门行动第{i}轮",
+            purpose="走访问需",
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=30),
+        )
+    state["campaigns"] = start + n
+
+
+def _ballots(cw: Any, state: dict[str, Any], n: int) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from doorstep.atlas.people import holdings, households
+    from doorstep.atlas.places.models import Building, Compound, Household, Unit
+    from doorstep.deliberation import ballots
+
+    officer = cw.personas["community_officer"]
+    if "compound" not in state:  # compounds and buildings come from the ledger import
+        compound = Compound.objects.create(name="静淑苑", community=cw.world.community_1)
+        building = Building.objects.create(
+            name="静淑苑5号楼", grid=cw.world.grid_a, compound=compound, address="静淑苑5号楼"
+        )
+        part = households.save_household(
+            household=Household(
+                unit=Unit.objects.create(building=building, number="1单元"),
+                room="501",
+                area=9_000,
+                area_source="registered",
+            )
+        )
+        # 王芳 (the resident persona) owns the compound's one part: she is on every roll
+        holdings.register(actor=officer, household=part, resident=cw.world.planted)
+        state["compound"] = compound
+    now = timezone.now()
+    start = state.setdefault("ballots", 0)
+    for i in range(start, start + n):
+        ballot = ballots.draw_up(
+            actor=officer,
+            compound=state["compound"],
+            title=f"选聘物业第{i}次表决",
+            question="是否同意选聘××物业为静淑苑物业服务企业？",
+            matter="ordinary",
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=7),
+        )
+        ballots.open_ballot(actor=officer, ballot=ballot)  # an owner is asked the open ones
+    state["ballots"] = start + n
+
+
+def _child_organisations(cw: Any, state: dict[str, Any], n: int) -> None:
+    start = state.setdefault("children", 0)
+    for i in range(start, start + n):
+        create_organisation(name=f"清华东路新网格{i}", kind=Kind.GRID, parent=cw.world.community_1)
+    state["children"] = start + n
+
+
+def _party_children(cw: Any, state: dict[str, Any], n: int) -> None:
+    from doorstep.atlas.organisations.models import Organisation
+
+    if "committee" not in state:  # 清华东路社区党委: its branches sit under the grids
+        state["committee"] = Organisation.objects.get(
+            kind=Kind.PARTY_COMMITTEE, parent=cw.world.community_1
+        )
+    start = state.setdefault("branches", 0)
+    for i in range(start, start + n):
+        grid = create_organisation(  # a grid has one branch at most
+            name=f"清华东路新网格{i}", kind=Kind.GRID, parent=cw.world.community_1
+        )
+        create_organisation(
+            name=f"清华东路新支部{i}",
+            kind=Kind.GRID_BRANCH,
+            parent=grid,
+            party_parent=state["committee"],
+        )
+    state["branches"] = start + n
+
+
 PAGES: dict[str, PageKind] = {
     "activity calendar": PageKind(
         "resident", lambda cw, s: f"/activities/?month={s['month']}", _activities
@@ -184,6 +376,46 @@ PAGES: dict[str, PageKind] = {
     ),
     "resident page of a grid": PageKind(
         "grid_worker_a", lambda cw, s: f"/households/{cw.world.household_a.pk}/", _residents
+    ),
+    "service sites": PageKind("resident", lambda cw, s: "/sites/", _sites, "邻里之家第5站"),
+    "volunteer teams": PageKind(
+        "community_officer", lambda cw, s: "/service/teams/", _teams, "红舍管家服务队5"
+    ),
+    "volunteer teams of a volunteer": PageKind(
+        "volunteer", lambda cw, s: "/service/teams/", _teams, "红舍管家服务队5"
+    ),
+    "projects list": PageKind(
+        "community_officer", lambda cw, s: "/cogov/projects/", _projects, "骑手爱心驿站5"
+    ),
+    "resources list": PageKind(
+        "community_officer", lambda cw, s: "/cogov/resources/", _resources, "社区活动室5"
+    ),
+    "surveys list": PageKind(
+        "community_officer", lambda cw, s: "/surveys/", _surveys, "加装电梯意愿调查5"
+    ),
+    "surveys list of a resident": PageKind(
+        "resident", lambda cw, s: "/surveys/", _surveys, "加装电梯意愿调查5"
+    ),
+    "campaigns list": PageKind(
+        "community_officer", lambda cw, s: "/campaigns/", _campaigns, "敲门行动第5轮"
+    ),
+    "ballots list": PageKind(
+        "community_officer", lambda cw, s: "/votes/", _ballots, "选聘物业第5次表决"
+    ),
+    "ballots pending for an owner": PageKind(
+        "resident", lambda cw, s: "/votes/?mine=1", _ballots, "选聘物业第5次表决"
+    ),
+    "organisation children": PageKind(
+        "community_officer",
+        lambda cw, s: f"/org/{cw.world.community_1.pk}/",
+        _child_organisations,
+        "清华东路新网格5",
+    ),
+    "party organisation children": PageKind(
+        "community_officer",
+        lambda cw, s: f"/org/{s['committee'].pk}/",
+        _party_children,
+        "清华东路新支部5",
     ),
 }
 

@@ -79,9 +79,10 @@ def _list(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         found = found.filter(status=request.GET["status"])
     rows = list(found.annotate(n=Count("responses", distinct=True)).distinct()[:200])
     if not staff:  # a resident: the open ones put to them, and whether they have answered
-        rows = [s for s in rows if s.status == SurveyStatus.OPEN and surveys.may_answer(user, s)]
-        for s in rows:
-            s.done = surveys.answered(user, s)  # type: ignore[attr-defined]
+        put = surveys.answerable(user, [s for s in rows if s.status == SurveyStatus.OPEN])
+        for s, done in put:
+            s.done = done  # type: ignore[attr-defined]
+        rows = [s for s, _done in put]
     pending = sum(1 for s in rows if not getattr(s, "done", True)) if not staff else len(rows)
     now = timezone.localtime()
     asked = asked_period(request, user) if staff else {}

@@ -115,11 +115,8 @@ def surveys_to_fill(user: Any) -> Card | None:
     open_ = Survey.objects.visible_to(user).filter(
         status=SurveyStatus.OPEN, opens_at__lte=now, closes_at__gte=now
     )
-    pending = [
-        s
-        for s in open_.distinct().order_by("closes_at")[:50]
-        if surveys.may_answer(user, s) and not surveys.answered(user, s)
-    ]
+    put = surveys.answerable(user, open_.distinct().order_by("closes_at")[:50])
+    pending = [s for s, done in put if not done]
     if not pending:
         return None
     rows = [
