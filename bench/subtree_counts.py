@@ -70,13 +70,7 @@ def anchor_counts(
     grids_sql = "SELECT id FROM organisations_organisation WHERE path LIKE %s AND kind = 'grid'"
     per_grid: dict[int, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT grid_id, COUNT(*) FROM places_building "
-            f"WHERE grid_id IN ({grids_sql}) GROUP BY grid_id",
-            [like],
-        )
-        for grid_id, n in cursor.fetchall():
-            per_grid[grid_id]["buildings"] = n
+        _buildings_per_grid(cursor, grids_sql, like, per_grid)
         cursor.execute(
             f"SELECT h.grid_id, COUNT(*), COUNT(l.id) FROM places_household h "
             f"LEFT JOIN people_householdlink l ON l.household_id = h.id "
@@ -103,6 +97,17 @@ def anchor_counts(
         orgs = cursor.fetchall()
     out = _roll_up(per_grid, orgs, nodes)
     return {node_id: {k: v for k, v in total.items() if v} for node_id, total in out.items()}
+
+
+def _buildings_per_grid(cursor: Any, grids_sql: str, like: str, per_grid: dict) -> None:
+    """Each grid's number of buildings, by GROUP BY (both anchors count them so)."""
+    cursor.execute(
+        f"SELECT grid_id, COUNT(*) FROM places_building "
+        f"WHERE grid_id IN ({grids_sql}) GROUP BY grid_id",
+        [like],
+    )
+    for grid_id, n in cursor.fetchall():
+        per_grid[grid_id]["buildings"] = n
 
 
 def _roll_up(
@@ -144,13 +149,7 @@ def _anchor_from_counters(
     per_grid: dict[int, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     ids = [node_id for node_id, _ in nodes]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT grid_id, COUNT(*) FROM places_building "
-            f"WHERE grid_id IN ({grids_sql}) GROUP BY grid_id",
-            [like],
-        )
-        for grid_id, n in cursor.fetchall():
-            per_grid[grid_id]["buildings"] = n
+        _buildings_per_grid(cursor, grids_sql, like, per_grid)
         cursor.execute(
             "SELECT organisation_id, dimension, key, n FROM people_populationtally "
             f"WHERE organisation_id IN ({', '.join(['%s'] * len(ids))}) "

@@ -235,29 +235,21 @@ def answerable(user: Actor, found: Iterable[Survey]) -> list[tuple[Survey, bool]
     household) have answered it: `may_answer` and `answered` for a whole list, in two
     queries however long it is."""
     residents = _residents_of(user)
-    signed_in = user if getattr(user, "is_authenticated", False) else None
-    keyed: list[tuple[Survey, str | None]] = []
-    for survey in found:
-        resident = _in_audience(residents, survey)
-        if survey.audience != Audience.PUBLIC and resident is None:
-            continue
-        try:
-            keyed.append((survey, _key_of(survey, resident, signed_in, "")))
-        except DeliberationError:
-            keyed.append((survey, None))  # nobody to answer as: not answered
-    keys = {k for _s, k in keyed if k is not None}
-    done: set[tuple[int, str]] = set()
-    if keys:
-        given = Response.objects.filter(survey__in=[s.pk for s, _k in keyed], key__in=keys)
-        done = set(given.values_list("survey_id", "key"))
-    return [(s, (s.pk, k) in done) for s, k in keyed]
+    put = [
+        s for s in found if s.audience == Audience.PUBLIC or _in_audience(residents, s) is not None
+    ]
+    done = _answered(user, residents, put)
+    return [(s, done[s.pk]) for s in put]
 
 
 def answered_each(user: Actor, found: Iterable[Survey]) -> dict[int, bool]:
     """`answered` for each of `found` (survey id → whether answered), in two queries
     however many there are."""
-    found = list(found)
-    residents = _residents_of(user)
+    return _answered(user, _residents_of(user), list(found))
+
+
+def _answered(user: Actor, residents: list[Resident], found: list[Survey]) -> dict[int, bool]:
+    """Whether the user (or their household) has answered each survey, in one query."""
     signed_in = user if getattr(user, "is_authenticated", False) else None
     keyed: dict[int, str] = {}
     for survey in found:

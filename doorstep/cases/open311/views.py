@@ -186,8 +186,8 @@ def _requests(request: HttpRequest, fmt: str) -> HttpResponse:
         }
         if statuses - {"open", "closed"}:
             raise ApiError(400, "status 只能是 open 或 closed")
-        if statuses == {"open"}:  # not closed, said positively: the few unfinished ones
-            qs = qs.filter(status__in=[s for s in UNFINISHED if s not in CLOSED_STATUSES])
+        if statuses == {"open"}:  # not closed, said positively (drafts are never public):
+            qs = qs.filter(status__in=UNFINISHED)  # the few unfinished ones
         elif statuses == {"closed"}:
             qs = qs.filter(status__in=CLOSED_STATUSES)
         start, end = _when(request, "start_date"), _when(request, "end_date")

@@ -105,7 +105,9 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
         {
             "form": form,
             "patrol": patrol,
-            "category_tree": category_picker.tree(),
+            "category_cascade": category_picker.cascade(
+                category_picker.tree(), request.POST.get("category", "")
+            ),
             "common_categories": category_picker.common(_community_of(user, home)),
             "buildings": buildings,
             "home": home,

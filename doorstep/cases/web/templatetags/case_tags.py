@@ -26,14 +26,6 @@ def unread_count(context: Any) -> int:
     return cached
 
 
-@register.simple_tag
-def category_cascade(roots: Any, chosen: Any) -> Any:
-    """The category picker's cascade (category_picker.cascade)."""
-    from doorstep.cases.web.category_picker import cascade
-
-    return cascade(roots or [], str(chosen or ""))
-
-
 @register.filter
 def flag_label(flag: str) -> str:
     return FLAG_LABELS.get(flag, flag)
