@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "doorstep.core.middleware.NumbersOutOfUrlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Inside the session's: renews a signed-in session every few minutes, not every request.
+    "doorstep.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -237,7 +239,9 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 SESSION_COOKIE_AGE = int(os.environ.get("DOORSTEP_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
+# Not every request: accounts.middleware.SessionRenewalMiddleware renews a session every few
+# minutes, which keeps the idle timeout without a write per request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 

@@ -9,6 +9,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from doorstep.core.access import held
+
 
 class RoleBackend(ModelBackend):
     """Django's ModelBackend, with roles held through active memberships in place of groups."""
@@ -22,18 +24,18 @@ class RoleBackend(ModelBackend):
         ).distinct()
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
-        """The user's own and their roles' permissions in one query (ModelBackend asks
-        twice), cached on the user object for the request like ModelBackend does."""
+        """The user's own and their roles' permissions (ModelBackend asks twice), read with
+        the rest of what the user holds (`core.access.held`: the scopes and the workbench
+        read the same two queries) and kept on the user object for the request."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
             if user_obj.is_superuser:
                 perms = Permission.objects.all()
+                user_obj._perm_cache = {
+                    f"{app}.{codename}"
+                    for app, codename in perms.values_list("content_type__app_label", "codename")
+                }
             else:
-                via_roles = self._get_group_permissions(user_obj).values("pk")
-                perms = Permission.objects.filter(Q(user=user_obj) | Q(pk__in=via_roles))
-            user_obj._perm_cache = {
-                f"{app}.{codename}"
-                for app, codename in perms.values_list("content_type__app_label", "codename")
-            }
+                user_obj._perm_cache = held(user_obj).perms
         return user_obj._perm_cache

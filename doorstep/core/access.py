@@ -59,28 +59,64 @@ class Scope:
 NOBODY = Scope()
 
 
-def _held(user: Any) -> tuple[list[tuple[str, int, str, int]], dict[int, frozenset[str]]]:
-    """The user's memberships active now (scope kind, organisation, its path, role) and each
-    role's permissions: two queries, once per user object (i.e. once per request)."""
+@dataclass(frozen=True)
+class Held:
+    """What a user holds now, read once per user object (i.e. once per request): their
+    active memberships (scope kind, organisation, its path, role), each role's permissions,
+    the roles' codes, and the permissions given to the user directly (not through a role).
+    Two queries; the permission backend, the scopes and the workbench all read from it."""
+
+    rows: list[tuple[str, int, str, int]]
+    role_perms: dict[int, frozenset[str]]
+    role_codes: frozenset[str]
+    direct_perms: frozenset[str]
+
+    @property
+    def perms(self) -> set[str]:
+        """Every permission the user has now: their own and their roles'."""
+        return set(self.direct_perms).union(*self.role_perms.values())
+
+
+def held(user: Any) -> Held:
     cached = getattr(user, "_doorstep_held", None)
     if cached is not None:
         return cached
     membership = apps.get_model("accounts", "Membership")
-    rows = list(
+    found = list(
         membership.objects.active()
         .filter(user=user)
-        .values_list("role__scope", "organisation_id", "organisation__path", "role_id")
+        .values_list(
+            "role__scope", "organisation_id", "organisation__path", "role_id", "role__code"
+        )
     )
-    perms: dict[int, set[str]] = {role_id: set() for *_, role_id in rows}
-    if perms:
+    rows = [(kind, org, path, role) for kind, org, path, role, _code in found]
+    role_perms: dict[int, set[str]] = {role_id: set() for *_, role_id in rows}
+    direct: set[str] = set()
+    # The roles' permissions and the user's own in one query (0 marks the user's own).
+    own = (
+        user._meta.get_field("user_permissions")
+        .remote_field.through.objects.filter(user_id=user.pk)
+        .annotate(via=models.Value(0, output_field=models.IntegerField()))
+        .values_list("via", "permission__content_type__app_label", "permission__codename")
+    )
+    query = own
+    if role_perms:
         through = apps.get_model("accounts", "Role").permissions.through
-        for role_id, app, codename in through.objects.filter(role_id__in=perms).values_list(
-            "role_id", "permission__content_type__app_label", "permission__codename"
-        ):
-            perms[role_id].add(f"{app}.{codename}")
-    held = (rows, {k: frozenset(v) for k, v in perms.items()})
-    user._doorstep_held = held
-    return held
+        query = (
+            through.objects.filter(role_id__in=role_perms)
+            .values_list("role_id", "permission__content_type__app_label", "permission__codename")
+            .union(own, all=True)
+        )
+    for role_id, app, codename in query:
+        (role_perms[role_id] if role_id else direct).add(f"{app}.{codename}")
+    result = Held(
+        rows,
+        {k: frozenset(v) for k, v in role_perms.items()},
+        frozenset(code for *_, code in found),
+        frozenset(direct),
+    )
+    user._doorstep_held = result
+    return result
 
 
 def scope_of(user: Any, perm: str | None = None) -> Scope:
@@ -96,7 +132,8 @@ def scope_of(user: Any, perm: str | None = None) -> Scope:
         user._doorstep_scopes = cache
     if perm in cache:
         return cache[perm]
-    rows, role_perms = _held(user)
+    facts = held(user)
+    rows, role_perms = facts.rows, facts.role_perms
     if perm is not None and not user.is_superuser:
         from_roles = set().union(*role_perms.values()) if role_perms else set()
         if perm in from_roles or perm not in user.get_all_permissions():

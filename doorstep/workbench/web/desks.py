@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from doorstep.core.access import held
+
 from . import cards as c
 from . import cards_cogov as cg
 from . import cards_deliberation as dl
@@ -97,18 +99,10 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
 
 
 def role_codes(user: Any) -> list[str]:
-    """The codes of the roles the user holds now, in the order of `DESKS`. Read once per
-    user object (a request's: the navigation, the bottom bar and the workbench all ask),
-    as `core.access.scope_of` keeps the user's scopes."""
-    from doorstep.accounts.models import Membership
-
-    cached: list[str] | None = getattr(user, "_doorstep_role_codes", None)
-    if cached is not None:
-        return list(cached)
-    held = set(Membership.objects.active().filter(user=user).values_list("role__code", flat=True))
-    codes = [code for code in DESKS if code in held] + sorted(held - set(DESKS))
-    user._doorstep_role_codes = codes
-    return list(codes)
+    """The codes of the roles the user holds now, in the order of `DESKS` (read with the
+    rest of what the user holds, once per user object: `core.access.held`)."""
+    codes = held(user).role_codes
+    return [code for code in DESKS if code in codes] + sorted(codes - set(DESKS))
 
 
 def sections(user: Any) -> list[tuple[str, list[c.Card]]]:
