@@ -11,7 +11,7 @@ from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.people import conflicts, tallies
 from doorstep.atlas.people.models import IdentityConflict, Relation, Resident
 from doorstep.atlas.places.models import Building, Household, Unit
-from doorstep.core import idcard
+from doorstep.core import bulk, idcard
 from doorstep.core.crypto import lookup_hash
 
 from . import columns as C
@@ -318,7 +318,7 @@ class ResidentRows(RowHandler):
                     search_text=search_text(item.name),
                 )
             )
-        Resident.objects.bulk_create(residents, batch_size=len(residents))
+        bulk.insert(Resident, residents)  # COPY on PostgreSQL
         tallies.added(tallies.facts_of(r) for r in residents)
         return [
             (item.row, r.household_id, r.pk, item.part)
