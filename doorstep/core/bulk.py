@@ -33,7 +33,7 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
     fields = list(meta.concrete_fields)
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(f.column or f.attname) for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
