@@ -26,7 +26,7 @@ from doorstep.cases.rates import DEFINITIONS, RATE_LABELS, rates_for_each
 from doorstep.core import officedoc
 from doorstep.core.errors import DomainError
 
-from .panels import Period, cockpit
+from .panels import Period, cockpit, compared
 
 EXAMPLES = 3
 COLOURS = ((52, 101, 164), (78, 154, 6), (204, 0, 0), (237, 212, 0))
@@ -222,15 +222,16 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
         raise BriefingError("月份超出范围")
     period, so_far = month_period(month, today)
     before = _previous(period, so_far)
-    now_f, was_f = cockpit(org, period, today), cockpit(org, before, today)
-    c, was_c = now_f["cases"], was_f["cases"]
-    r, was_r = c["rates"], was_c["rates"]
-    s, was_s = now_f["services"], was_f["services"]
+    # This period's whole cockpit; of the period before, only the figures compared.
+    now_f, was = cockpit(org, period, today), compared(org, before)
+    c = now_f["cases"]
+    r = c["rates"]
+    s = now_f["services"]
     p = now_f["party"]
     this = "本月" + ("截至今日" if so_far else "")
 
     cases = Section("一、群众诉求办理")
-    received_change = change(r["received"], was_r["received"], "件")
+    received_change = change(r["received"], was["received"], "件")
     cases.sentences.append(
         f"{this}共受理群众诉求 {number(r['received'])} 件，其中已办结 {number(r['closed'])} 件，"
         f"办结率 {percent(r['closing_rate'])}，超期办结 {number(r['closed_late'])} 件"
@@ -248,12 +249,12 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
     examples = Section("二、典型案例", _examples(org, period) or ["本月暂无评价为满意的办结案例。"])
 
     services = Section("三、为民服务")
-    activity_change = change(s["activities"], was_s["activities"], "场次")
+    activity_change = change(s["activities"], was["activities"], "场次")
     services.sentences.append(
         f"{this}开展活动 {number(s['activities'])} 场次，服务居民 {number(s['attendances'])} 人次"
         + (f"，活动{activity_change}" if activity_change else "")
         + f"；志愿服务时长 {number(s['volunteer_hours'])} 小时"
-        f"（{change(s['volunteer_hours'], was_s['volunteer_hours'], '小时') or '—'}），"
+        f"（{change(s['volunteer_hours'], was['volunteer_hours'], '小时') or '—'}），"
         f"场地预约 {number(s['bookings'])} 次。"
     )
     coverage = s["coverage"]

@@ -223,6 +223,25 @@ def cases(org: Organisation, period: Period) -> dict[str, Any]:
     }
 
 
+def _attendance(org: Organisation, period: Period) -> dict[str, Any]:
+    return attendance(
+        org,
+        start=dt.datetime.combine(period.start, dt.time(), TZ),
+        end=dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
+    )
+
+
+def compared(org: Organisation, period: Period) -> dict[str, Any]:
+    """The figures a briefing compares with the period before — cases received,
+    activities held, verified volunteer hours — each as `cases` and `services` count it,
+    without the rest of the cockpit."""
+    return {
+        "received": rates_for(org, period.start, period.end)["received"],
+        "activities": _attendance(org, period)["sessions"],
+        "volunteer_hours": service_figures(org, period.start, period.end)["verified_hours"],
+    }
+
+
 def services(org: Organisation, period: Period, serving: Any = None) -> dict[str, Any]:
     sites = ServiceSite.objects.filter(territory_path__startswith=org.path, active=True)
     bookings = Booking.objects.filter(
@@ -231,11 +250,7 @@ def services(org: Organisation, period: Period, serving: Any = None) -> dict[str
         start__date__lte=period.end,
         status__in=("approved", "checked_in", "no_show"),
     )
-    held = attendance(
-        org,
-        start=dt.datetime.combine(period.start, dt.time(), TZ),
-        end=dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), TZ),
-    )
+    held = _attendance(org, period)
     serving = serving or service_figures(org, period.start, period.end)
     return {
         "sites": sites.count(),

@@ -24,7 +24,7 @@ from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.rates import RATES
 from doorstep.cases.workflow import OPEN
 from doorstep.cockpit.briefing import compose, render_docx
-from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit
+from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit, compared
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,23 @@ def test_the_demo_streets_briefing_is_a_valid_docx_with_the_cockpits_figures(dem
     residents = figures["population"]["residents"]
     assert residents > 0 and f"辖区实有人口 {residents:,} 人" in text
     assert f"{street.name}{today.year}年{today.month}月工作简报" in text
+
+
+def test_the_briefings_comparison_figures_equal_the_cockpits(demo, db):
+    """compared() (the period before, in the briefing) counts as the cockpit does."""
+    street = demo
+    today = timezone.localdate()
+    seen = set()
+    for node in _nodes(street):
+        for back in (0, 1, 2, 6):
+            end = today - dt.timedelta(days=30 * back)
+            period = Period(end.replace(day=1), end)
+            figures = cockpit(node, period, today)
+            expected = {
+                "received": figures["cases"]["rates"]["received"],
+                "activities": figures["services"]["activities"],
+                "volunteer_hours": figures["services"]["volunteer_hours"],
+            }
+            assert compared(node, period) == expected
+            seen |= {k for k, v in expected.items() if v}
+    assert seen == {"received", "activities", "volunteer_hours"}  # none only ever zero
