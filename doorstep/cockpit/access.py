@@ -11,6 +11,7 @@ from django.http import Http404
 
 from doorstep.accounts.typing import Viewer
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation, OrganisationQuerySet
+from doorstep.core.access import NODE, SELF, SUBTREE, held, signed_in
 
 
 def _openable(user: Viewer) -> OrganisationQuerySet:
@@ -18,6 +19,18 @@ def _openable(user: Viewer) -> OrganisationQuerySet:
 
 
 def may_open(user: Viewer) -> bool:
+    """Whether the user may open any cockpit (the navigation asks on every page): decided
+    from what they hold where that settles it — a subtree or node role at an administrative
+    node opens that node; SELF roles open none — and by a query otherwise."""
+    if signed_in(user) and not user.is_superuser:
+        facts = held(user)
+        if any(
+            scope in (SUBTREE, NODE) and facts.org_kinds[org] in ADMIN_KINDS
+            for scope, org, _path, _role in facts.rows
+        ):
+            return True
+        if all(scope == SELF for scope, *_ in facts.rows):
+            return False
     return _openable(user).exists()
 
 

@@ -70,6 +70,7 @@ class Held:
     role_perms: dict[int, frozenset[str]]
     role_codes: frozenset[str]
     direct_perms: frozenset[str]
+    org_kinds: dict[int, str]  # the kind of each organisation a membership is at
 
     @property
     def perms(self) -> set[str]:
@@ -86,10 +87,15 @@ def held(user: Any) -> Held:
         membership.objects.active()
         .filter(user=user)
         .values_list(
-            "role__scope", "organisation_id", "organisation__path", "role_id", "role__code"
+            "role__scope",
+            "organisation_id",
+            "organisation__path",
+            "role_id",
+            "role__code",
+            "organisation__kind",
         )
     )
-    rows = [(kind, org, path, role) for kind, org, path, role, _code in found]
+    rows = [(kind, org, path, role) for kind, org, path, role, *_ in found]
     role_perms: dict[int, set[str]] = {role_id: set() for *_, role_id in rows}
     direct: set[str] = set()
     # The roles' permissions and the user's own in one query (0 marks the user's own).
@@ -112,8 +118,9 @@ def held(user: Any) -> Held:
     result = Held(
         rows,
         {k: frozenset(v) for k, v in role_perms.items()},
-        frozenset(code for *_, code in found),
+        frozenset(code for *_, code, _kind in found),
         frozenset(direct),
+        {org: kind for _scope, org, _path, _role, _code, kind in found},
     )
     user._doorstep_held = result
     return result

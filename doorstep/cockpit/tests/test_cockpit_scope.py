@@ -42,3 +42,26 @@ def test_every_cockpit_operation_is_in_this_matrix():
         if "cockpit" in op.get("tags", [])
     }
     assert cockpit_ops == {("get", "/api/cockpit/{org_id}")}
+
+
+def test_may_open_says_what_the_query_says_for_every_persona(cw, django_assert_num_queries):
+    """The navigation's 驾驶舱 entry (cockpit.access.may_open) is decided from what the user
+    holds where that settles it; for every persona — staff, liaisons at departments (a
+    node role outside the administrative tree), SELF roles, the admins and someone with no
+    role — it equals asking the database."""
+    from doorstep.accounts.models import User
+    from doorstep.cockpit import access
+
+    assert {"liaison_city", "volunteer", "outsider", "system_admin"} <= set(cw.personas)
+    answers = {}
+    for name, persona in cw.personas.items():
+        fresh = User.objects.get(pk=persona.pk)  # nothing held read yet
+        expected = access._openable(User.objects.get(pk=persona.pk)).exists()
+        answers[name] = access.may_open(fresh)
+        assert answers[name] == expected, name
+    assert answers["community_officer"] and not answers["resident"]
+    assert not answers["liaison_city"] and not answers["outsider"]
+    # A community officer's answer costs only the two queries of what they hold.
+    officer = User.objects.get(pk=cw.personas["community_officer"].pk)
+    with django_assert_num_queries(2):
+        assert access.may_open(officer)
