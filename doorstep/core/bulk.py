@@ -1,13 +1,17 @@
 """Writing many new rows at once: COPY on PostgreSQL, bulk_create elsewhere.
 
-`insert(model, objs)` does what `bulk_create(objs)` does — every value through its field's
-`pre_save` and `get_db_prep_save` (so encrypted fields are encrypted and `auto_now` fields
-stamped), primary keys set on the objects — but on PostgreSQL the rows go in with one
+`insert(model, objs)` does what `bulk_create(objs)` does — each value prepared by its own
+field, as Django prepares it for saving (the field methods `Field.pre_save`, which stamps
+`auto_now` fields, and `get_db_prep_save`, which encrypts encrypted fields), primary keys
+set on the objects — but on PostgreSQL the rows go in with one
 `COPY … FROM STDIN` after their ids are taken from the table's sequence in one query. For a
 wide table that skips compiling one INSERT with thousands of parameters, which took about
 half of a ledger import's time (`bench/import_residents.py`).
 
-Model signals are not sent (bulk_create sends none either), and the rows must be new.
+No model signal is sent (bulk_create sends none either): whatever a write must also change,
+the caller does explicitly (the importer updates the population tallies). Rows must be new.
+(`demo.common.fast_insert` COPYs rows given as dicts, without ids, for the seeders' big
+tables; this one is for model objects whose ids the caller needs.)
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
             obj.pk = new_id
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:
+                # Field.pre_save(obj, add=True): the field's value for an insert (no signal).
                 copy.write_row(
                     [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
                 )
