@@ -30,6 +30,8 @@ from .panels import Period, cockpit, compared
 
 EXAMPLES = 3
 COLOURS = ((52, 101, 164), (78, 154, 6), (204, 0, 0), (237, 212, 0))
+PALETTE = ((255, 255, 255), (90, 90, 90), (225, 225, 225), *COLOURS)
+AXIS, GRID, FIRST_COLOUR = 1, 2, 3
 COLOUR_NAMES = ("蓝色", "绿色", "红色", "黄色")
 
 
@@ -364,15 +366,20 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
 
 
 def draw(chart: Chart, width: int = 960, height: int = 360) -> bytes:
-    """The chart as a PNG: axes, then bars grouped by label or one line per series."""
-    image = Image.new("RGB", (width, height), "white")
+    """The chart as a PNG: axes, then bars grouped by label or one line per series.
+
+    Drawn on a palette image (white, the axis grey, the grid grey, then COLOURS): the
+    pen does not blend, so the pixels are those of an RGB drawing, and the PNG encodes
+    about five times faster (it is drawn on every briefing page)."""
+    image = Image.new("P", (width, height), 0)
+    image.putpalette([c for rgb in PALETTE for c in rgb])
     pen = ImageDraw.Draw(image)
     left, top, right, bottom = 40, 20, width - 20, height - 30
-    pen.line([(left, top), (left, bottom), (right, bottom)], fill=(90, 90, 90), width=2)
+    pen.line([(left, top), (left, bottom), (right, bottom)], fill=AXIS, width=2)
     peak = chart.peak
     for step in range(1, 5):  # light grid lines at quarters of the peak
         y = bottom - (bottom - top) * step / 4
-        pen.line([(left + 1, y), (right, y)], fill=(225, 225, 225))
+        pen.line([(left + 1, y), (right, y)], fill=GRID)
     n = max(len(chart.labels), 1)
     slot = (right - left) / n
 
@@ -380,7 +387,7 @@ def draw(chart: Chart, width: int = 960, height: int = 360) -> bytes:
         return bottom - (bottom - top) * value / peak
 
     for j, (_, values) in enumerate(chart.series):
-        colour = COLOURS[j % len(COLOURS)]
+        colour = FIRST_COLOUR + j % len(COLOURS)  # its index in PALETTE
         if chart.kind == "bar":
             bar = slot * 0.8 / len(chart.series)
             for i, value in enumerate(values):

@@ -12,10 +12,20 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 from docx import Document
+from PIL import Image
 
 from doorstep.cases.models import Case
 from doorstep.cases.rates import rates_for
-from doorstep.cockpit.briefing import BriefingError, change, compose, number, percent
+from doorstep.cockpit.briefing import (
+    COLOURS,
+    BriefingError,
+    Chart,
+    change,
+    compose,
+    draw,
+    number,
+    percent,
+)
 from doorstep.cockpit.panels import Period, cockpit
 from doorstep.core.models import AuditEntry
 from doorstep.core.tests.test_officedoc import assert_filed_as_office_document
@@ -31,6 +41,20 @@ def _pct(rate):
 
 def _month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def test_a_chart_is_drawn_in_its_colours_to_scale():
+    chart = Chart("件数", "bar", ["甲", "乙"], [("受理", [10.0, 5.0]), ("办结", [10.0, 0.0])])
+    image = Image.open(io.BytesIO(draw(chart, width=240, height=130))).convert("RGB")
+    # two label slots of 90 px from x = 40; bars of 36 px per series, bottom at y = 100
+    first, second, gap = (40 + 9 + 18, 90), (40 + 9 + 36 + 18, 90), (40 + 90 + 9 + 36 + 18, 90)
+    assert image.getpixel(first) == COLOURS[0] and image.getpixel(second) == COLOURS[1]
+    assert image.getpixel(gap) == (255, 255, 255)  # 办结 of 乙 is nought: no bar
+    # the peak (10) reaches the top of the axis at y = 20; half of it (乙's 受理) half-way
+    assert image.getpixel((first[0], 22)) == COLOURS[0]
+    half = 40 + 90 + 9 + 18
+    assert image.getpixel((half, 62)) == COLOURS[0] and image.getpixel((half, 58)) != COLOURS[0]
+    assert image.getpixel((40, 60)) == (90, 90, 90)  # the axis
 
 
 def test_numbers_are_written_with_separators_and_one_decimal():
