@@ -10,19 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from doorstep.atlas.organisations.models import Organisation
 
 from .models import (
-    Answer,
     Meeting,
     QuestionKind,
     ReceptionVisit,
     Resolution,
     Response,
-    SignIn,
     Topic,
     TopicStatus,
     VisitStatus,
@@ -51,28 +49,49 @@ def narrow(
     """Rows under `org` whose `field` (a moment) falls on days `start`…`end`."""
     if org is not None:
         rows = rows.filter(path__startswith=org.path)
+    return rows.filter(within(field, start, end))
+
+
+def within(field: str, start: dt.date | None, end: dt.date | None) -> Q:
+    """`field` (a moment) falls on days `start`…`end`: what `narrow` keeps, as a condition
+    a figure can count with (several figures of one table then take one query)."""
     since, until = span(start, end)
+    q = Q()
     if since is not None:
-        rows = rows.filter(**{f"{field}__gte": since})
+        q &= Q(**{f"{field}__gte": since})
     if until is not None:
-        rows = rows.filter(**{f"{field}__lt": until})
-    return rows
+        q &= Q(**{f"{field}__lt": until})
+    return q
 
 
 def deliberation(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
-    topics = Topic.objects.outside_door(WHY)
+    """Each figure counts what `narrow` keeps on its list page; the figures of one table
+    are conditional counts of one query."""
+    topics = (
+        Topic.objects.outside_door(WHY)
+        .filter(path__startswith=org.path)
+        .aggregate(
+            topics_raised=Count("pk", filter=within("created_at", start, end)),
+            topics_answered=Count("pk", filter=within("answered_at", start, end)),
+            topics_awaiting=Count(
+                "pk", filter=Q(status=TopicStatus.OPEN, answer_due__isnull=False)
+            ),
+        )
+    )
     meetings = narrow(Meeting.objects.outside_door(WHY), "starts_at", org, start, end)
-    resolutions = Resolution.objects.outside_door(WHY)
+    held = meetings.aggregate(meetings=Count("pk", distinct=True), attendance=Count("sign_ins"))
+    resolutions = (
+        Resolution.objects.outside_door(WHY)
+        .filter(path__startswith=org.path)
+        .aggregate(
+            resolutions=Count("pk", filter=within("published_at", start, end)),
+            resolutions_acted=Count("pk", filter=within("acted_at", start, end)),
+        )
+    )
     return {
-        "topics_raised": narrow(topics, "created_at", org, start, end).count(),
-        "topics_answered": narrow(topics, "answered_at", org, start, end).count(),
-        "topics_awaiting": topics.filter(
-            Q(path__startswith=org.path), status=TopicStatus.OPEN, answer_due__isnull=False
-        ).count(),
-        "meetings": meetings.count(),
-        "attendance": SignIn.objects.filter(meeting__in=meetings.values("pk")).count(),
-        "resolutions": narrow(resolutions, "published_at", org, start, end).count(),
-        "resolutions_acted": narrow(resolutions, "acted_at", org, start, end).count(),
+        **topics,
+        **held,
+        **resolutions,
         **reception(org, start, end),
         **knocks(org, start, end),
         **survey_figures(org, start, end),
@@ -87,13 +106,15 @@ def reception(
     org: Organisation | None, start: dt.date | None, end: dt.date | None
 ) -> dict[str, int]:
     visits = received(ReceptionVisit.objects.outside_door(WHY))
-    seen = narrow(visits, "at", org, start, end)
-    return {
-        "deputies_received": seen.exclude(deputy=None).values("deputy").distinct().count(),
-        "residents_received": seen.count(),
-        "issues_raised": narrow(visits, "recorded_at", org, start, end).count(),
-        "issues_resolved": narrow(visits, "outcome_at", org, start, end).count(),
-    }
+    if org is not None:
+        visits = visits.filter(path__startswith=org.path)
+    seen = within("at", start, end)
+    return visits.aggregate(
+        deputies_received=Count("deputy", distinct=True, filter=seen),
+        residents_received=Count("pk", filter=seen),
+        issues_raised=Count("pk", filter=within("recorded_at", start, end)),
+        issues_resolved=Count("pk", filter=within("outcome_at", start, end)),
+    )
 
 
 def knocks(org: Organisation, start: dt.date | None, end: dt.date | None) -> dict[str, int]:
@@ -105,10 +126,9 @@ def knocks(org: Organisation, start: dt.date | None, end: dt.date | None) -> dic
         visits = visits.filter(visited_on__gte=start)
     if end is not None:
         visits = visits.filter(visited_on__lte=end)
-    return {
-        "knock_visits": visits.count(),
-        "knock_households": visits.values("household").distinct().count(),
-    }
+    return visits.aggregate(
+        knock_visits=Count("pk"), knock_households=Count("household", distinct=True)
+    )
 
 
 def responses_under(
@@ -127,8 +147,9 @@ def responses_under(
 
 
 def survey_figures(org: Organisation, start: dt.date | None, end: dt.date | None) -> dict[str, int]:
-    responses = responses_under(org, start, end)
-    suggestions = Answer.objects.filter(
-        response__in=responses.values("pk"), question__kind=QuestionKind.TEXT
-    ).exclude(text="")
-    return {"survey_responses": responses.count(), "survey_suggestions": suggestions.count()}
+    """The responses, and the suggestions written in them (a text answer not left empty)."""
+    written = Q(answers__question__kind=QuestionKind.TEXT, answers__text__gt="")
+    return responses_under(org, start, end).aggregate(
+        survey_responses=Count("pk", distinct=True),
+        survey_suggestions=Count("answers", filter=written),
+    )

@@ -158,3 +158,67 @@ def test_the_briefings_comparison_figures_equal_the_cockpits(demo, db):
             assert compared(node, period) == expected
             seen |= {k for k, v in expected.items() if v}
     assert seen == {"received", "activities", "volunteer_hours"}  # none only ever zero
+
+
+def test_deliberation_figures_equal_a_count_of_each_list(demo, db):
+    """Each deliberation figure, though several share a query, equals the count of its
+    list page's rows (`narrow` over the node and the days), one query per figure."""
+    from doorstep.deliberation import figures as d
+    from doorstep.deliberation.models import (
+        Answer,
+        Meeting,
+        QuestionKind,
+        ReceptionVisit,
+        Resolution,
+        SignIn,
+        Topic,
+        TopicStatus,
+    )
+    from doorstep.service.models import Visit, VisitKind
+
+    def direct(org, start, end):
+        meetings = d.narrow(Meeting.objects.all(), "starts_at", org, start, end)
+        visits = d.received(ReceptionVisit.objects.all())
+        seen = d.narrow(visits, "at", org, start, end)
+        knocks = Visit.objects.filter(kind=VisitKind.KNOCK, path__startswith=org.path)
+        knocks = knocks.filter(visited_on__gte=start, visited_on__lte=end)
+        responses = d.responses_under(org, start, end)
+        return {
+            "topics_raised": d.narrow(Topic.objects.all(), "created_at", org, start, end).count(),
+            "topics_answered": d.narrow(
+                Topic.objects.all(), "answered_at", org, start, end
+            ).count(),
+            "topics_awaiting": Topic.objects.filter(
+                path__startswith=org.path, status=TopicStatus.OPEN, answer_due__isnull=False
+            ).count(),
+            "meetings": meetings.count(),
+            "attendance": SignIn.objects.filter(meeting__in=meetings.values("pk")).count(),
+            "resolutions": d.narrow(
+                Resolution.objects.all(), "published_at", org, start, end
+            ).count(),
+            "resolutions_acted": d.narrow(
+                Resolution.objects.all(), "acted_at", org, start, end
+            ).count(),
+            "deputies_received": seen.exclude(deputy=None).values("deputy").distinct().count(),
+            "residents_received": seen.count(),
+            "issues_raised": d.narrow(visits, "recorded_at", org, start, end).count(),
+            "issues_resolved": d.narrow(visits, "outcome_at", org, start, end).count(),
+            "knock_visits": knocks.count(),
+            "knock_households": knocks.values("household").distinct().count(),
+            "survey_responses": responses.count(),
+            "survey_suggestions": Answer.objects.filter(
+                response__in=responses.values("pk"), question__kind=QuestionKind.TEXT
+            )
+            .exclude(text="")
+            .count(),
+        }
+
+    today = timezone.localdate()
+    seen = set()
+    for node in _nodes(demo):
+        for days in (0, 30, 365):
+            start = today.replace(day=1) - dt.timedelta(days=days)
+            got = d.deliberation(node, start, today)
+            assert got == direct(node, start, today), (node.name, days)
+            seen |= {k for k, v in got.items() if v}
+    assert seen == set(got)  # the demo has some of each
