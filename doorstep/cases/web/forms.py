@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -39,9 +40,16 @@ class FileCaseForm(forms.Form):
     address = forms.CharField(label="地址", max_length=200, required=False)
     anonymous = forms.BooleanField(label="对外匿名（工作人员仍可看到提交人）", required=False)
 
-    def __init__(self, *args: Any, buildings: list[Building], patrol: bool = False, **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        find_building: Callable[[str], Building | None],
+        patrol: bool = False,
+        **kw: Any,
+    ):
+        """`find_building(raw)`: the building a filer may choose by that id, or None."""
         super().__init__(*args, **kw)
-        self.buildings = {str(b.pk): b for b in buildings}
+        self.find_building = find_building
         self.patrol = patrol
         if patrol:
             del self.fields["kind"]
@@ -65,7 +73,7 @@ class FileCaseForm(forms.Form):
         raw = (self.cleaned_data.get("building") or "").strip()
         if not raw:
             return None
-        b = self.buildings.get(raw)
+        b = self.find_building(raw)
         if b is None:
             raise forms.ValidationError("请选择有效的楼栋")
         return b

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from doorstep.atlas.places.models import Building
 from doorstep.cases import moves
 from doorstep.cases.models import Case
 from doorstep.cases.services import top_of
+from doorstep.core.ids import parse_id
 
 # Organisation kinds a case may be dispatched to, and summoned by a whistle.
 DISPATCH_KINDS = tuple(sorted(moves.DISPATCH_KINDS))
@@ -112,11 +114,23 @@ def summon_orgs(case: Case) -> list[Organisation]:
     )
 
 
-def buildings_for(user: Any, home: Building | None) -> list[Building]:
+@dataclass(frozen=True)
+class BuildingChoice:
+    """A building a filer may pick: what the picker and the map show, nothing else."""
+
+    pk: int
+    name: str
+    grid_name: str
+    lat: float | None
+    lon: float | None
+
+    @classmethod
+    def of(cls, b: Building) -> BuildingChoice:
+        return cls(b.pk, b.name, b.grid.name if b.grid_id else "", b.lat, b.lon)
+
+
+def _filer_buildings(user: Any, home: Building | None) -> QuerySet[Building] | None:
     """Buildings a filer may choose: their own street's (or the ones in their scope)."""
-    qs = Building.objects.outside_door(
-        "the buildings of the filer's street, to say where the need is (names only)"
-    ).select_related("grid")
     paths: set[str] = set()
     if home is not None:
         paths.add(street_of(home.grid).path)
@@ -124,10 +138,39 @@ def buildings_for(user: Any, home: Building | None) -> list[Building]:
     for org in Organisation.objects.outside_door(MEMBER_OF).filter(pk__in=mine):
         paths.add(street_of(org).path)
     if not paths:
-        return []
+        return None
     q = Q()
     for p in paths:
         q |= Q(grid__path__startswith=p)
-    # names and points only: a street's outlines would weigh more than the whole page
-    light = qs.defer("outline", "search_text", "grid__outline", "grid__search_text")
-    return list(light.filter(q).order_by("name")[:1000])
+    return Building.objects.outside_door(
+        "the buildings of the filer's street, to say where the need is (names only)"
+    ).filter(q)
+
+
+def buildings_for(user: Any, home: Building | None) -> list[BuildingChoice]:
+    """The picker's buildings, by name (the first 1,000), as plain rows: a street has
+    hundreds, and a model instance each was most of the filing form's time."""
+    rows = _filer_buildings(user, home)
+    if rows is None:
+        return []
+    fields = ("pk", "name", "grid__name", "lat", "lon")
+    return [BuildingChoice(*row) for row in rows.order_by("name").values_list(*fields)[:1000]]
+
+
+def building_for(user: Any, home: Building | None, raw: str) -> Building | None:
+    """The building `raw` names if the filer may choose it (as `buildings_for` offers,
+    their home among them), else None."""
+    pk = parse_id(raw)
+    if pk is None:
+        return None
+    if home is not None and home.pk == pk:
+        return home
+    rows = _filer_buildings(user, home)
+    if rows is None:
+        return None
+    return (
+        rows.select_related("grid")
+        .defer("outline", "search_text", "grid__outline")
+        .filter(pk=pk)
+        .first()
+    )

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from doorstep.accounts.typing import actor_of
 from doorstep.cases.errors import CaseError
@@ -19,9 +21,28 @@ from doorstep.cases.workflow import S
 
 from . import category_picker
 from .forms import FileCaseForm
-from .views_common import buildings_for, check_number, require_any, visible_cases
+from .views_common import (
+    BuildingChoice,
+    building_for,
+    buildings_for,
+    check_number,
+    require_any,
+    visible_cases,
+)
 
 DEFAULT_CENTER = (39.99, 116.35)  # 学院路 (when no building has coordinates)
+
+
+def building_options(buildings: list[BuildingChoice], chosen: str) -> SafeString:
+    """The building picker's options, built here rather than by a template loop (a street
+    has hundreds of buildings; see category_picker.cascade)."""
+    out = []
+    for b in buildings:
+        selected = " selected" if chosen == str(b.pk) else ""
+        out.append(
+            f'<option value="{b.pk}"{selected}>{escape(b.name)}（{escape(b.grid_name)}）</option>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every name is escaped above)
 
 
 def _map_points(buildings: list[Any]) -> list[dict[str, Any]]:
@@ -54,16 +75,18 @@ def _community_of(user: Any, home: Any) -> Any:
 def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
     user = actor_of(request)
     home = home_building(user)
-    buildings = buildings_for(user, home)
-    if home is not None and home not in buildings:
-        buildings.insert(0, home)
     error = ""
     status = 200
     initial = {"building": str(home.pk) if home else "", "where": "building"}
     if request.GET.get("kind") == CaseKind.MICRO_WISH:  # the workbench's 微心愿 button
         initial["kind"] = CaseKind.MICRO_WISH
     if request.method == "POST":
-        form = FileCaseForm(request.POST, buildings=buildings, patrol=patrol, initial=initial)
+        form = FileCaseForm(
+            request.POST,
+            find_building=lambda raw: building_for(user, home, raw),
+            patrol=patrol,
+            initial=initial,
+        )
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -94,7 +117,11 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
         else:
             status = 400
     else:
-        form = FileCaseForm(buildings=buildings, patrol=patrol, initial=initial)
+        form = FileCaseForm(find_building=lambda raw: None, patrol=patrol, initial=initial)
+    # the picker and the map (only for the form shown: a filing that succeeds needs neither)
+    buildings = buildings_for(user, home)
+    if home is not None and all(b.pk != home.pk for b in buildings):
+        buildings.insert(0, BuildingChoice.of(home))
     points = _map_points(buildings)
     center = (points[0]["lat"], points[0]["lon"]) if points else DEFAULT_CENTER
     if home is not None and home.lat is not None:
@@ -109,7 +136,7 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
                 category_picker.tree(), request.POST.get("category", "")
             ),
             "common_categories": category_picker.common(_community_of(user, home)),
-            "buildings": buildings,
+            "building_options": building_options(buildings, str(form["building"].value() or "")),
             "home": home,
             "points": points,
             "center": center,

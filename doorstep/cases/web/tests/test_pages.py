@@ -126,6 +126,42 @@ def test_a_file_that_is_not_an_image_is_refused(cw, client, upload, message):
     assert not Case.objects.exists()
 
 
+def test_the_building_picker_offers_the_filers_street_and_nothing_beyond(cw, client):
+    from doorstep.atlas.organisations.models import Kind
+    from doorstep.atlas.organisations.services import create_organisation
+    from doorstep.atlas.places.models import Building
+
+    w = cw.world
+    other = create_organisation(name="清河街道", kind=Kind.STREET, parent=None, code="T-OTHER")
+    far_grid = create_organisation(
+        name="清河第一网格",
+        kind=Kind.GRID,
+        parent=create_organisation(name="清河社区", kind=Kind.COMMUNITY, parent=other),
+    )
+    far = Building.objects.create(name="清河<b>9号楼</b>", grid=far_grid, address="北京市海淀区")
+    odd = Building.objects.create(name="静淑苑<i>5号楼</i>", grid=w.grid_b, address="北京市海淀区")
+    client.force_login(cw.personas["resident"])
+    page = client.get(reverse("desk:new")).content.decode()
+    picker = re.search(r'<select name="building" id="id_building">(.*?)</select>', page, re.S)
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', picker.group(1))
+    offered = {value: label for value, _sel, label in options if value}
+    home = cw.personas["resident"].resident.household.unit.building
+    assert offered[str(w.building_a.pk)] == f"{w.building_a.name}（{w.grid_a.name}）"
+    assert offered[str(w.building_c.pk)] == f"{w.building_c.name}（{w.grid_c.name}）"
+    assert offered[str(odd.pk)] == "静淑苑&lt;i&gt;5号楼&lt;/i&gt;（清华东路第二网格）"
+    assert str(far.pk) not in offered
+    assert [v for v, sel, _l in options if sel] == [str(home.pk)]  # the home is chosen
+    # a building of another street is refused when posted, and nothing is filed
+    r = file_as(client, cw, building=str(far.pk))
+    assert r.status_code == 400 and "有效的楼栋" in r.content.decode()
+    assert not Case.objects.exists()
+    # what was posted stays chosen on the form shown again
+    r = file_as(client, cw, building=str(odd.pk), description="")
+    assert r.status_code == 400 and f'<option value="{odd.pk}" selected>' in r.content.decode()
+    r = file_as(client, cw, building=str(odd.pk))
+    assert r.status_code == 302 and Case.objects.get().building == odd
+
+
 def test_an_oversized_photo_is_refused(cw, client, settings):
     settings.CASE_PHOTO_MAX_BYTES = 100
     client.force_login(cw.personas["resident"])
