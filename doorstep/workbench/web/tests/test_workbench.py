@@ -101,6 +101,9 @@ def test_each_login_lands_on_its_workbench_and_every_count_equals_its_list(
         opened = client.get(card.url)
         assert opened.status_code == 200, (card.key, card.url, opened.status_code)
         assert listed(opened) == card.count, (card.key, card.url)
+        if card.url.startswith("/cases/?"):  # a case list's card shows its first rows
+            first = opened.context["page"].object_list[: len(card.rows)]
+            assert [r.url for r in card.rows] == [f"/cases/{c.number}/" for c in first], card.key
     for card in cards:  # links and actions open too
         if card.url:
             assert client.get(card.url).status_code == 200, (card.key, card.url)
@@ -118,6 +121,21 @@ def test_the_demo_street_gives_the_community_and_street_work_to_show(demo, db):
     shown = {c.key: c for _n, cards in sections(street) for c in cards}
     overdue_cards = [c for k, c in shown.items() if k.startswith("overdue_")]
     assert len(overdue_cards) >= 2  # one per community of the street
+
+
+def test_each_communitys_overdue_card_says_what_its_list_holds(demo, db, client):
+    """The street's 已超期 cards are counted together; each still equals its own list:
+    the count, and the rows the list's first two cases by deadline."""
+    street = User.objects.get(username="street")
+    client.force_login(street)
+    cards = [c for _n, shown in sections(street) for c in shown if c.key.startswith("overdue_")]
+    assert sum(1 for c in cards if c.count) >= 2  # some overdue in more than one community
+    for card in cards:
+        opened = client.get(card.url)
+        assert opened.status_code == 200 and listed(opened) == card.count, card.key
+        first = list(opened.context["page"].object_list[:2])
+        assert [r.url for r in card.rows] == [f"/cases/{c.number}/" for c in first], card.key
+        assert [r.title for r in card.rows] == [c.title for c in first]
 
 
 def test_rows_come_nearest_deadline_first(demo, db):
