@@ -408,6 +408,18 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [
+            # what waits on a unit or a person (the 我的待办 list and cards): a department
+            # has a year of finished assignments and a few active ones
+            models.Index(
+                fields=["organisation"],
+                name="assignment_active_org",
+                condition=Q(state__in=["pending", "signed"]),
+            ),
+            models.Index(
+                fields=["user"],
+                name="assignment_active_user",
+                condition=Q(state__in=["pending", "signed"]),
+            ),
             # the dispatch suggestions read a street's latest finished dispatches
             # (suggest.history): newest first, without sorting a year of them
             models.Index(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from doorstep.accounts.models import Membership, ScopeKind
 from doorstep.accounts.scopes import Scope, path_q, scope_of
@@ -132,11 +132,16 @@ def case_scope_q(user: Any, scope: Scope | None = None) -> Q | None:
         return Q(pk__in=[])
     q = path_q("territory_path", scope) | path_q("owner_path", scope)
     orgs = handler_org_ids(user)
-    mine = Assignment.objects.filter(Q(user=user) | Q(organisation_id__in=orgs))
-    q |= Q(reporter=user) | Q(pk__in=mine.values("case_id"))
+    # EXISTS rather than IN: PostgreSQL then chooses per query between hashing every
+    # assignment of the user's units (a department has a year of them) and probing each
+    # candidate case by its key (a list of open cases is a few hundred)
+    mine = Assignment.objects.filter(case_id=OuterRef("pk")).filter(
+        Q(user=user) | Q(organisation_id__in=orgs)
+    )
+    q |= Q(reporter=user) | Exists(mine)
     if orgs:
-        summoned = Summons.objects.filter(department_id__in=orgs).values("whistle__case_id")
-        q |= Q(pk__in=summoned)
+        summoned = Summons.objects.filter(whistle__case_id=OuterRef("pk"), department_id__in=orgs)
+        q |= Exists(summoned)
     if user.has_perm("cases.claim_case"):
         pool = Q(pk__in=[])
         for p in pool_paths(user):
