@@ -33,6 +33,7 @@ from doorstep.cases.services import moves_for
 from doorstep.cases.tally import CLOSED_STATUSES as CLOSED_NOW
 from doorstep.cases.workflow import DONE, HANDLING, OPEN, UNFINISHED, S
 from doorstep.core.ids import parse_id
+from doorstep.core.options import select_options
 
 from .forms import QueueFilter
 from .views_common import is_case_staff, require_any, visible_cases
@@ -234,7 +235,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     used = Case.objects.outside_door("whether any case has the category").filter(
         category_id=OuterRef("pk")
     )
-    categories = Category.objects.filter(Exists(used)).order_by("code")[:300]
+    categories = select_options(
+        (
+            (pk, full_name or name)
+            for pk, full_name, name in Category.objects.filter(Exists(used))
+            .order_by("code")
+            .values_list("pk", "full_name", "name")[:300]
+        ),
+        str(shown.form["category"].value() or ""),
+    )
     export_query = request.GET.copy()
     export_query.pop("page", None)
     export_query["tab"] = shown.tab

@@ -501,6 +501,23 @@ def test_queue_tabs_filters_and_todo(cw, client):
     assert client.get(reverse("desk:list")).status_code == 403
 
 
+def test_the_category_filter_offers_the_categories_cases_have_and_keeps_the_choice(cw, client):
+    from doorstep.cases.models import Category
+
+    unused = Category.objects.create(
+        code="ZZ01", name="<空>类", parent=cw.repair.parent, level=cw.repair.level
+    )
+    new_case(cw)
+    client.force_login(cw.personas["community_officer"])
+    page = client.get(reverse("desk:list"), {"tab": "all", "category": cw.repair.pk})
+    picker = re.search(r'<select name="category">(.*?)</select>', page.content.decode(), re.S)
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', picker.group(1))
+    label = cw.repair.full_name or cw.repair.name
+    assert (str(cw.repair.pk), " selected", label) in options  # the chosen one, by full name
+    assert str(unused.pk) not in {value for value, _s, _l in options}  # no case has it
+    assert [value for value, _s, _l in options][0] == ""  # 全部分类 first
+
+
 def test_track_by_number(cw, client):
     case = new_case(cw)
     client.force_login(cw.personas["resident"])
