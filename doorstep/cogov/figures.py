@@ -82,16 +82,22 @@ def pairing_figures(org: Organisation, start: dt.date, end: dt.date) -> dict[str
         .distinct()
         .count()
     )
-    pairings = Pairing.objects.outside_door(WHY).filter(path__startswith=org.path).in_force(on)
+    pairings = (
+        Pairing.objects.outside_door(WHY)
+        .filter(path__startswith=org.path)
+        .in_force(on)
+        .aggregate(
+            paired_departments=Count(
+                "department", distinct=True, filter=Q(kind=PairingKind.DEPARTMENT)
+            ),
+            linked_cadres=Count("cadre", distinct=True, filter=Q(kind=PairingKind.CADRE)),
+        )
+    )
     visits = cadre_visits(org)
     return {
         "alliances": alliances.count(),
         "alliance_units": members,
-        "paired_departments": pairings.filter(kind=PairingKind.DEPARTMENT)
-        .values("department")
-        .distinct()
-        .count(),
-        "linked_cadres": pairings.filter(kind=PairingKind.CADRE).values("cadre").distinct().count(),
+        **pairings,
         "cadre_visits": visits.filter(visited_on__gte=start, visited_on__lte=end).count(),
         "cadre_deeds": visits.filter(visited_on__lte=end)
         .filter(deeds_q())
@@ -110,7 +116,10 @@ def cogov(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
         .filter(status=ResourceStatus.ACTIVE)
         .filter(Q(path__startswith=org.path) | Q(path__in=prefixes(org.path, include_self=False)))
     )
-    units = offered.filter(provider__kind__in=UNIT_KINDS).values("provider").distinct().count()
+    resources = offered.aggregate(
+        n=Count("pk"),
+        units=Count("provider", distinct=True, filter=Q(provider__kind__in=UNIT_KINDS)),
+    )
     needs = (
         Need.objects.outside_door(WHY)
         .filter(path__startswith=org.path)
@@ -136,21 +145,30 @@ def cogov(org: Organisation, start: dt.date, end: dt.date) -> dict[str, Any]:
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time(), tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
-    in_period = FundLine.objects.filter(posted_at__gte=since, posted_at__lt=until)
-    income = in_period.filter(
-        kind=LineKind.INCOME, fund__path__startswith=org.path, reversed_by__isnull=True
-    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    spent = in_period.filter(
-        kind=LineKind.EXPENSE, project__path__startswith=org.path, reversed_by__isnull=True
-    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    # income to the node's funds and spending on its projects, in one pass over the
+    # period's lines (neither undone by a reversal)
+    lines = (
+        FundLine.objects.filter(posted_at__gte=since, posted_at__lt=until)
+        .filter(
+            Q(kind=LineKind.INCOME, fund__path__startswith=org.path)
+            | Q(kind=LineKind.EXPENSE, project__path__startswith=org.path)
+        )
+        .filter(reversed_by__isnull=True)
+        .aggregate(
+            income=Sum("amount", filter=Q(kind=LineKind.INCOME)),
+            spent=Sum("amount", filter=Q(kind=LineKind.EXPENSE)),
+        )
+    )
+    income = lines["income"] or Decimal("0")
+    spent = lines["spent"] or Decimal("0")
     balance = (
         Fund.objects.outside_door(WHY)
         .filter(path__startswith=org.path)
         .aggregate(s=Sum("balance"))["s"]
     )
     return {
-        "units": units,
-        "resources": offered.count(),
+        "units": resources["units"],
+        "resources": resources["n"],
         "needs_open": needs["open"] + needs["matched"],
         "needs_met": needs["met"],
         "projects_live": sum(n for code, _l, n in stages if code in project_flow.LIVE),

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.db.models import Q, Sum
 from django.utils import timezone
 from docx import Document
 
@@ -222,3 +223,59 @@ def test_deliberation_figures_equal_a_count_of_each_list(demo, db):
             assert got == direct(node, start, today), (node.name, days)
             seen |= {k for k, v in got.items() if v}
     assert seen == set(got)  # the demo has some of each
+
+
+def test_cogov_figures_equal_a_count_of_each(demo, db):
+    """The co-governance figures that share a query equal one count each."""
+    from decimal import Decimal
+
+    from doorstep.cogov import figures as g
+    from doorstep.cogov.models import FundLine, LineKind, Pairing, PairingKind, Resource
+    from doorstep.core.access import prefixes
+
+    def direct(org, start, end):
+        offered = Resource.objects.filter(status="active").filter(
+            Q(path__startswith=org.path) | Q(path__in=prefixes(org.path, include_self=False))
+        )
+        tz = timezone.get_current_timezone()
+        lines = FundLine.objects.filter(
+            posted_at__gte=dt.datetime.combine(start, dt.time(), tz),
+            posted_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz),
+            reversed_by__isnull=True,
+        )
+        on = min(end, timezone.localdate())
+        pairings = Pairing.objects.filter(path__startswith=org.path).in_force(on)
+        return {
+            "units": offered.filter(provider__kind__in=g.UNIT_KINDS)
+            .values("provider")
+            .distinct()
+            .count(),
+            "resources": offered.count(),
+            "fund_in": lines.filter(
+                kind=LineKind.INCOME, fund__path__startswith=org.path
+            ).aggregate(s=Sum("amount"))["s"]
+            or Decimal("0"),
+            "fund_out": lines.filter(
+                kind=LineKind.EXPENSE, project__path__startswith=org.path
+            ).aggregate(s=Sum("amount"))["s"]
+            or Decimal("0"),
+            "paired_departments": pairings.filter(kind=PairingKind.DEPARTMENT)
+            .values("department")
+            .distinct()
+            .count(),
+            "linked_cadres": pairings.filter(kind=PairingKind.CADRE)
+            .values("cadre")
+            .distinct()
+            .count(),
+        }
+
+    today = timezone.localdate()
+    seen = set()
+    for node in _nodes(demo):
+        for days in (0, 30, 365):
+            start = today.replace(day=1) - dt.timedelta(days=days)
+            expected = direct(node, start, today)
+            got = g.cogov(node, start, today)
+            assert {k: got[k] for k in expected} == expected, (node.name, days)
+            seen |= {k for k, v in expected.items() if v}
+    assert seen == set(expected)  # the demo has some of each
