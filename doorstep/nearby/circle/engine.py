@@ -29,6 +29,12 @@ from scipy.spatial import cKDTree
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_SPEED_KMH = 4.5
 DEFAULT_MINUTES = 15
+# Sorting the points before querying the k-d tree pays only when the tree outgrows the CPU
+# caches: on this machine 300,000 points on a 1,000,000-node network queried in 99 ms sorted
+# against 218 ms unsorted, while at 90,000 nodes the two were within 10 % and the sort
+# itself (about 0.1 µs a point) cost more than it saved.
+SORTED_QUERY_NODES = 250_000
+THREADED_QUERY_POINTS = 2_000  # fewer points (a street's sites) are queried on one thread
 SNAP_TIE_M = 1e-3  # nodes within 1 mm of the nearest count as tied (lowest index wins)
 MAX_SNAP_M = 500.0  # a point farther than this from every road node is "far from any road"
 
@@ -210,12 +216,18 @@ class Network:
         n = len(pts)
         if n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        # Query in spatial order (500 m cells): neighbouring queries walk the same part of
-        # the tree, which is much kinder to the cache than random order.
-        cell = np.floor(pts / 500.0).astype(np.int64)
-        cell -= cell.min(axis=0)
-        order = np.argsort(cell[:, 1] * (int(cell[:, 0].max()) + 1) + cell[:, 0], kind="stable")
+        if self.node_count >= SORTED_QUERY_NODES:
+            # Query in spatial order (500 m cells): neighbouring queries walk the same part
+            # of the tree, which is much kinder to the cache than random order.
+            cell = np.floor(pts / 500.0).astype(np.int64)
+            cell -= cell.min(axis=0)
+            key = cell[:, 1] * (int(cell[:, 0].max()) + 1) + cell[:, 0]
+            order = np.argsort(key, kind="stable")
+        else:
+            order = np.arange(n)
         k = min(2, self.node_count)
+        if n < THREADED_QUERY_POINTS:
+            workers = 1  # starting the threads would cost more than the query
         dist_s, idx_s = self.tree.query(pts[order], k=k, workers=workers)
         dist_s = np.asarray(dist_s, dtype=np.float64).reshape(n, k)
         idx_s = np.asarray(idx_s, dtype=np.int64).reshape(n, k)

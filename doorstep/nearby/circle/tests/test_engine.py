@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from unittest.mock import patch
 
 import networkx as nx
 import numpy as np
@@ -123,6 +124,21 @@ def test_snap_is_the_nearest_node_lowest_index_first(data: tuple) -> None:
         assert not (d < d[node[i]] - engine.SNAP_TIE_M).any()
         tied = np.flatnonzero(d <= d.min() + engine.SNAP_TIE_M)
         assert node[i] == tied.min()
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs(connected=False))
+def test_snap_answers_the_same_sorted_or_not_and_threaded_or_not(data: tuple) -> None:
+    """Big networks query the points in spatial order and on every core, small ones as
+    given on one thread: the nodes and distances are the same either way."""
+    net, _sl, _so, b_lat, b_lon = data
+    small = net.snap(b_lat, b_lon)
+    with (
+        patch.object(engine, "SORTED_QUERY_NODES", 0),
+        patch.object(engine, "THREADED_QUERY_POINTS", 0),
+    ):
+        big = net.snap(b_lat, b_lon)
+    assert small[0].tolist() == big[0].tolist() and small[1].tolist() == big[1].tolist()
 
 
 def test_snap_ties_go_to_the_lowest_index() -> None:
