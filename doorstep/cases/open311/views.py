@@ -40,7 +40,7 @@ from .public import (
     public_categories,
     request_dict,
     service_definition,
-    service_dict,
+    services_list,
 )
 from .render import FORMATS, error, respond
 
@@ -128,7 +128,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET", "HEAD")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    return respond([service_dict(c) for c in public_categories()], fmt, "services")
+    return respond(services_list(), fmt, "services")
 
 
 def _service(code: str) -> Category:

@@ -357,6 +357,9 @@ PAGES: dict[str, PageKind] = {
         "community_officer", lambda cw, s: f"/cases/{s['case'].number}/", _history
     ),
     "inbox": PageKind("resident", lambda cw, s: "/inbox/", _messages, "工单进展4"),
+    "open311 requests": PageKind(
+        "resident", lambda cw, s: "/open311/v2/requests.json", _cases, "楼道灯坏了第6盏"
+    ),
     "workbench": PageKind("community_officer", lambda cw, s: "/", _cases),
     "grid workbench": PageKind("grid_worker_a", lambda cw, s: "/", _cases),
     "cockpit": PageKind("street_officer", lambda cw, s: f"/cockpit/{cw.world.street.pk}/", _cases),
