@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
+from django.db import connection
 from django.db.models import Count
 
 from doorstep.atlas.organisations.models import BRANCH_KINDS, Kind, Organisation
@@ -44,7 +45,9 @@ class Counts:
 
     def add(self, other: Counts) -> None:
         for name in SUMMED_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            value = getattr(other, name)
+            if value:  # most of a grid's figures are nought when read from the counters
+                setattr(self, name, getattr(self, name) + value)
         for k, v in other.by_type.items():
             self.by_type[k] += v
 
@@ -110,10 +113,20 @@ def subtree_counts(
     figures (households, households_linked, residents, by_type, party_members) come from each
     node's population counters instead (people.tallies): one small read, whatever the size."""
     result: dict[int, Counts] = {node.pk: Counts() for node in nodes}
-    per_grid = _per_grid(root.path, residents=not from_counters)
-    orgs = list(
-        Organisation.objects.under(root).order_by().values_list("id", "kind", "path", "parent_id")
-    )
+    if from_counters:
+        per_grid: dict[int, Counts] = defaultdict(Counts)
+        orgs = []
+        for oid, kind, path, parent_id, n in _tree_with_buildings(root.path):
+            orgs.append((oid, kind, path, parent_id))
+            if n:
+                per_grid[oid].buildings = n
+    else:
+        per_grid = _per_grid(root.path)
+        orgs = list(
+            Organisation.objects.under(root)
+            .order_by()
+            .values_list("id", "kind", "path", "parent_id")
+        )
 
     def owners(path: str) -> list[Counts]:
         # A row counts for every asked-for node on its materialised path (itself included).
@@ -129,24 +142,43 @@ def subtree_counts(
         totals = owners(path)
         if not totals:
             continue
-        if kind == Kind.GRID and oid in per_grid:
-            for total in totals:
-                total.add(per_grid[oid])
+        grid = per_grid.get(oid) if kind == Kind.GRID else None
+        branch = kind in BRANCH_KINDS or kind == Kind.GENERAL_BRANCH
+        party = kind not in _NOT_PARTY
         for total in totals:
+            if grid is not None:
+                total.add(grid)
             if kind == Kind.COMMUNITY:
                 total.communities += 1
             elif kind == Kind.GRID:
                 total.grids += 1
             elif kind == Kind.CENTRAL_HOUSEHOLD:
                 total.central_households += 1
-            if kind in BRANCH_KINDS or kind == Kind.GENERAL_BRANCH:
-                total.party_branches += 1
-            if kind not in _NOT_PARTY:
-                total.party_organisations += 1
+            total.party_branches += branch
+            total.party_organisations += party
     if from_counters:
         _from_counters(result)
     _add_party_chain(result, [n for n in nodes if n.is_party])
     return result
+
+
+def _tree_with_buildings(root_path: str) -> list[tuple[int, str, str, int | None, int]]:
+    """(id, kind, path, parent, buildings) of every organisation under `root_path`, the
+    buildings counted per organisation through the building table's grid index.
+
+    Hand-written: as the ORM's correlated subquery, compiling the statement cost twice
+    what the database took to answer it (the organisation page asks on every view). A
+    path holds digits and slashes only, so it needs no LIKE escaping."""
+    org = connection.ops.quote_name(Organisation._meta.db_table)
+    building = connection.ops.quote_name(Building._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.id, o.kind, o.path, o.parent_id,"
+            f" (SELECT COUNT(*) FROM {building} b WHERE b.grid_id = o.id)"
+            f" FROM {org} o WHERE o.path LIKE %s",
+            [root_path + "%"],
+        )
+        return cursor.fetchall()
 
 
 def _from_counters(result: dict[int, Counts]) -> None:
@@ -154,10 +186,19 @@ def _from_counters(result: dict[int, Counts]) -> None:
     node, read from its population counters (one query for all nodes)."""
     from .counters import Dimension, PopulationTally
 
-    rows = PopulationTally.objects.filter(
-        organisation_id__in=list(result),
-        dimension__in=[Dimension.TYPE, Dimension.MEMBER, Dimension.TENURE, Dimension.LINKED],
-    ).values_list("organisation_id", "dimension", "key", "n")
+    # hand-written, as _tree_with_buildings: the ORM's statement cost more to build than
+    # the counters cost to read
+    ids = list(result)
+    dimensions = [Dimension.TYPE, Dimension.MEMBER, Dimension.TENURE, Dimension.LINKED]
+    table = connection.ops.quote_name(PopulationTally._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT organisation_id, dimension, {connection.ops.quote_name('key')}, n"
+            f" FROM {table} WHERE organisation_id IN ({', '.join(['%s'] * len(ids))})"
+            f" AND dimension IN ({', '.join(['%s'] * len(dimensions))})",
+            [*ids, *[str(d) for d in dimensions]],
+        )
+        rows = cursor.fetchall()
     for org_id, dimension, key, n in rows:
         if not n:
             continue
@@ -174,33 +215,26 @@ def _from_counters(result: dict[int, Counts]) -> None:
 
 
 def _add_party_chain(result: dict[int, Counts], party_nodes: list[Organisation]) -> None:
-    """Fill org_members/org_descendants by walking the party chain (party_parent) down."""
+    """Fill org_members/org_descendants: each party node's chain (its party organisations
+    down the party_parent links) walked by the database in one recursive query, with the
+    members of the organisations on it. UNION drops a row already reached, so a cycle (a
+    data error) ends the walk instead of looping."""
     if not party_nodes:
         return
-    children: dict[int, list[int]] = defaultdict(list)
-    party = Organisation.objects.exclude(kind__in=_NOT_PARTY).order_by()
-    for oid, parent_id in party.values_list("id", "party_parent_id"):
-        if parent_id:
-            children[parent_id].append(oid)
-    chains: dict[int, set[int]] = {}
-    for node in party_nodes:
-        seen: set[int] = set()
-        stack = [node.pk]
-        while stack:
-            oid = stack.pop()
-            if oid in seen:  # a cycle would be a data error; never loop on it
-                continue
-            seen.add(oid)
-            stack.extend(children.get(oid, []))
-        chains[node.pk] = seen
-    # Members of the organisations on these chains only, not of the whole table.
-    members = dict(
-        PartyMember.objects.filter(organisation_id__in=set().union(*chains.values()))
-        .order_by()
-        .values("organisation_id")
-        .annotate(n=Count("id"))
-        .values_list("organisation_id", "n")
+    org = connection.ops.quote_name(Organisation._meta.db_table)
+    member = connection.ops.quote_name(PartyMember._meta.db_table)
+    roots = [node.pk for node in party_nodes]
+    not_party = sorted(_NOT_PARTY)
+    sql = (
+        "WITH RECURSIVE chain(root, id) AS ("
+        f" SELECT id, id FROM {org} WHERE id IN ({', '.join(['%s'] * len(roots))})"
+        f" UNION SELECT chain.root, o.id FROM {org} o JOIN chain ON o.party_parent_id = chain.id"
+        f" WHERE o.kind NOT IN ({', '.join(['%s'] * len(not_party))})"
+        ") SELECT chain.root, COUNT(DISTINCT chain.id), COUNT(m.id) FROM chain"
+        f" LEFT JOIN {member} m ON m.organisation_id = chain.id GROUP BY chain.root"
     )
-    for node_id, seen in chains.items():
-        result[node_id].org_members = sum(members.get(oid, 0) for oid in seen)
-        result[node_id].org_descendants = len(seen) - 1
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*roots, *not_party])
+        for root_id, reached, members in cursor.fetchall():
+            result[root_id].org_descendants = reached - 1
+            result[root_id].org_members = members
