@@ -138,10 +138,10 @@ def case_scope_q(user: Any, scope: Scope | None = None) -> Q | None:
     mine = Assignment.objects.filter(case_id=OuterRef("pk")).filter(
         Q(user=user) | Q(organisation_id__in=orgs)
     )
-    q |= Q(reporter=user) | Exists(mine)
+    q |= Q(reporter=user) | Q(Exists(mine))
     if orgs:
         summoned = Summons.objects.filter(whistle__case_id=OuterRef("pk"), department_id__in=orgs)
-        q |= Exists(summoned)
+        q |= Q(Exists(summoned))
     if user.has_perm("cases.claim_case"):
         pool = Q(pk__in=[])
         for p in pool_paths(user):

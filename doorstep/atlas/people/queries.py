@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count
@@ -115,7 +116,7 @@ def subtree_counts(
     result: dict[int, Counts] = {node.pk: Counts() for node in nodes}
     if from_counters:
         per_grid: dict[int, Counts] = defaultdict(Counts)
-        orgs = []
+        orgs: list[tuple[Any, ...]] = []
         for oid, kind, path, parent_id, n in _tree_with_buildings(root.path):
             orgs.append((oid, kind, path, parent_id))
             if n:
