@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -18,7 +19,7 @@ from doorstep.accounts.typing import actor_of
 from doorstep.atlas.organisations.models import Organisation
 from doorstep.atlas.people.models import Resident
 from doorstep.cases.errors import CaseError, Conflict
-from doorstep.cases.models import Case, LimitUnit, Rating, Summons, Urgency
+from doorstep.cases.models import Assignment, Case, LimitUnit, Rating, Summons, Urgency
 from doorstep.cases.scoping import pool_paths
 from doorstep.cases.services import moves_for, perform
 from doorstep.cases.workflow import MOVES_BY_CODE, OPEN, STATUS_LABELS, S
@@ -189,8 +190,14 @@ def render_detail(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
+    # read once for the moves offered (facts_for) and for the page
+    prefetch_related_objects(
+        [case],
+        Prefetch("assignments", queryset=Assignment.objects.select_related("organisation", "user")),
+    )
     moves = moves_for(case, user)
     codes = {m.code for m in moves}
+    timeline = _timeline(case, user)
     ctx: dict[str, Any] = {
         "case": case,
         "moves": [
@@ -209,9 +216,10 @@ def render_detail(
         "error": error,
         "error_move": error_move,
         "reporter": _reporter(case, user),
-        "timeline": _timeline(case, user),
-        "filed_photos": list(case.attachments.filter(event__seq=1)),
-        "assignments": list(case.assignments.select_related("organisation", "user")),
+        "timeline": timeline,
+        # the photos filed with the case are its first event's (read with the timeline)
+        "filed_photos": next((t["photos"] for t in timeline if t["e"].seq == 1), []),
+        "assignments": list(case.assignments.all()),
         "whistles": list(
             case.whistles.prefetch_related("summonses__department").order_by("created_at")
         ),
