@@ -87,6 +87,10 @@ def test_resident_files_with_a_photo_and_gets_a_number(cw, client):
     att = case.attachments.get()
     got = client.get(reverse("desk:photo", args=[case.number, att.pk]))
     assert got.status_code == 200 and got["Content-Type"] == "image/png"
+    # and shown on the case page among the photos filed with it
+    page = client.get(reverse("desk:case", args=[case.number])).content.decode()
+    photos = re.search(r'<h2>诉求内容</h2>.*?<div class="photos">(.*?)</div>', page, re.S)
+    assert photos and reverse("desk:photo", args=[case.number, att.pk]) in photos.group(1)
     mine = client.get(reverse("desk:mine")).content.decode()
     assert case.number in mine and "待受理" in mine
 
