@@ -71,24 +71,27 @@ def case_card(
     query = QueryDict(mutable=True)
     for name, value in params.items():
         query[name] = str(value)
-    cases = queue(user, query).cases
-    # the count and the nearest rows in one query: the window counts every row the list
-    # holds before the limit keeps the first few (the list has no DISTINCT, which a
-    # window would count before)
-    soonest = list(
-        cases.select_related(None)
-        .only("number", "title", "due_at", "flag")
-        .annotate(listed=Window(Count("pk")))
-        .order_by(*NEAREST)[:ROWS]
-    )
+    count, soonest = first_rows(queue(user, query).cases.order_by(*NEAREST), ROWS)
     return Card(
         key,
         title,
         reverse("desk:list") + "?" + urlencode(params),
-        soonest[0].listed if soonest else 0,
+        count,
         [_case_row(c) for c in soonest],
         hint,
     )
+
+
+def first_rows(cases: Any, n: int) -> tuple[int, list[Any]]:
+    """How many cases a list holds and its first `n`, in one query: the window counts
+    every row the list holds before the limit keeps the first few (the case lists have no
+    DISTINCT, which a window would count before). Only the columns a row shows are read."""
+    rows = list(
+        cases.select_related(None)
+        .only("number", "title", "due_at", "flag", "status")
+        .annotate(listed=Window(Count("pk")))[:n]
+    )
+    return (rows[0].listed if rows else 0), rows
 
 
 def _home_org(user: Any, *kinds: str) -> Any:
@@ -272,23 +275,23 @@ def my_requests(user: Any) -> list[Card] | None:
 
     if not user.has_perm("cases.add_case") or user.has_perm("cases.receive_case"):
         return None
-    mine = my_cases(user)
-    waiting = my_cases(user, waiting_for_rating=True)
+    mine, latest = first_rows(my_cases(user), 3)
+    waiting, to_rate = first_rows(my_cases(user, waiting_for_rating=True), ROWS)
     return [
         Card(
             "rating",
             "待我评价",
             reverse("desk:mine") + "?status=rating",
-            waiting.count(),
-            [_case_row(c) for c in waiting[:ROWS]],
+            waiting,
+            [_case_row(c) for c in to_rate],
             "办好了吗？请评价",
         ),
         Card(
             "mine",
             "我的诉求",
             reverse("desk:mine"),
-            mine.count(),
-            [Row(c.title, reverse("desk:case", args=[c.number]), c.status_label) for c in mine[:3]],
+            mine,
+            [Row(c.title, reverse("desk:case", args=[c.number]), c.status_label) for c in latest],
         ),
     ]
 
