@@ -15,7 +15,8 @@ from django.urls import reverse
 from scipy.spatial import ConvexHull, QhullError
 
 from doorstep.atlas.organisations.models import Kind, Organisation
-from doorstep.atlas.places.models import Building, Household
+from doorstep.atlas.people.counters import Dimension, PopulationTally
+from doorstep.atlas.places.models import Building
 from doorstep.atlas.places.partition import polygons
 from doorstep.cases.models import Case, Rollup
 
@@ -33,7 +34,10 @@ def _hull(points: list[tuple[float, float]]) -> list[list[float]]:
     return [[round(float(a), 6), round(float(b), 6)] for a, b in arr[hull.vertices]]
 
 
-def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
+def grid_map(
+    org: Organisation, period: Period, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The grids' shapes and measures; `run` as for `panels.cockpit`."""
     grids = list(
         Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).order_by("name")
     )
@@ -44,10 +48,12 @@ def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
         grid_id__in=unbounded, lat__isnull=False, lon__isnull=False
     ).values_list("grid_id", "lat", "lon"):
         points[grid_id].append((float(lat or 0.0), float(lon or 0.0)))
+    # households per grid from the population counters (by tenure, which every household
+    # has), as the cockpit's housing panel reads them, not a count of the rows
     households = dict(
-        Household.objects.filter(grid_id__in=ids)
-        .values_list("grid_id")
-        .annotate(n=Count("pk"))
+        PopulationTally.objects.filter(organisation_id__in=ids, dimension=Dimension.TENURE)
+        .values_list("organisation_id")
+        .annotate(n=Sum("n"))
         .order_by()
     )
     received = dict(
@@ -64,7 +70,8 @@ def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
         .order_by()
     )
     coverage = {
-        row["org_id"]: row.get("household_share") for row in latest_run_rows().get("grids", [])
+        row["org_id"]: row.get("household_share")
+        for row in (latest_run_rows() if run is None else run).get("grids", [])
     }
     rows = []
     for grid in grids:

@@ -242,7 +242,9 @@ def compared(org: Organisation, period: Period) -> dict[str, Any]:
     }
 
 
-def services(org: Organisation, period: Period, serving: Any = None) -> dict[str, Any]:
+def services(
+    org: Organisation, period: Period, serving: Any = None, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
     sites = ServiceSite.objects.filter(territory_path__startswith=org.path, active=True)
     bookings = Booking.objects.filter(
         room__site__territory_path__startswith=org.path,
@@ -255,7 +257,7 @@ def services(org: Organisation, period: Period, serving: Any = None) -> dict[str
     return {
         "sites": sites.count(),
         "sites_by_kind": dict(sites.values_list("kind").annotate(n=Count("pk")).order_by("kind")),
-        "coverage": coverage_share(org),
+        "coverage": coverage_share(org, run),
         "bookings": bookings.count(),
         "activities": held["sessions"],
         "attendances": held["attendances"],
@@ -270,9 +272,10 @@ def latest_run_rows() -> dict[str, Any]:
     return (run.summary or {}) if run is not None else {}
 
 
-def coverage_share(org: Organisation) -> float | None:
-    """The household share covered within 15 minutes, from the latest finished run."""
-    summary = latest_run_rows()
+def coverage_share(org: Organisation, run: dict[str, Any] | None = None) -> float | None:
+    """The household share covered within 15 minutes, from the latest finished run (its
+    summary, `latest_run_rows()`, when the caller has read it already)."""
+    summary = latest_run_rows() if run is None else run
     if not summary:
         return None
     if org.kind in (Kind.STREET, Kind.DISTRICT):
@@ -284,7 +287,11 @@ def coverage_share(org: Organisation) -> float | None:
     return None
 
 
-def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
+def cockpit(
+    org: Organisation, period: Period, today: dt.date, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every panel of the node; `run`, the latest coverage run's summary if the caller has
+    read it (the cockpit page's map reads it too)."""
     # The subtree's buildings, households and party organisations, shared by housing and
     # party; residents and party members come from the population counters.
     counts = subtree_counts(org, [org], from_counters=True)[org.pk]
@@ -295,7 +302,7 @@ def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]
         "housing": housing(org, counts, counted),
         "party": party(org, period, counts, serving, counted),
         "cases": cases(org, period),
-        "services": services(org, period, serving),
+        "services": services(org, period, serving, run),
         "cogov": cogov_figures(org, period.start, period.end),
         "deliberation": deliberation_figures(org, period.start, period.end),
     }

@@ -18,7 +18,7 @@ from doorstep.nearby.sites.models import SiteKind
 
 from . import access
 from .gridmap import grid_map
-from .panels import Period, cockpit
+from .panels import Period, cockpit, latest_run_rows
 
 MAX_DAYS = 366 * 5
 REFRESH_SECONDS = 60
@@ -61,7 +61,8 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
         period = period_from(request)
     except BadPeriod as exc:
         return render(request, "cockpit/error.html", {"error": str(exc)}, status=400)
-    figures = cockpit(org, period, timezone.localdate())
+    run = latest_run_rows()  # the coverage panel's and the map's
+    figures = cockpit(org, period, timezone.localdate(), run)
     children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
     last_year = _a_year_before(period)
     now = rates_for_each(children, period.start, period.end)
@@ -80,7 +81,7 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
             for k, n in figures["services"]["sites_by_kind"].items()
         ],
     }
-    charts["map"] = grid_map(org, period)
+    charts["map"] = grid_map(org, period, run)
     screen = request.GET.get("screen") == "1"
     context: dict[str, Any] = {
         "org": org,

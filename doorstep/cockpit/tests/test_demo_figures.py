@@ -279,3 +279,23 @@ def test_cogov_figures_equal_a_count_of_each(demo, db):
             assert {k: got[k] for k in expected} == expected, (node.name, days)
             seen |= {k for k, v in expected.items() if v}
     assert seen == set(expected)  # the demo has some of each
+
+
+def test_the_map_counts_each_grids_households_and_overdue_cases(demo, db):
+    """The map reads households from the counters: each grid's equals a count of its rows;
+    given the coverage run the page has read, it draws the same map."""
+    from doorstep.cockpit.gridmap import grid_map
+    from doorstep.cockpit.panels import latest_run_rows
+
+    today = timezone.localdate()
+    period = Period(today.replace(day=1), today)
+    drawn = grid_map(demo, period)
+    assert drawn == grid_map(demo, period, latest_run_rows())
+    rows = {row["id"]: row for row in drawn["grids"]}
+    grids = Organisation.objects.filter(path__startswith=demo.path, kind=Kind.GRID)
+    assert set(rows) == {g.pk for g in grids} and len(rows) > 1
+    for grid in grids:
+        homes = Household.objects.filter(grid=grid).count()
+        assert rows[grid.pk]["households"] == homes, grid.name
+        assert rows[grid.pk]["overdue"] == Case.objects.overdue().filter(territory=grid).count()
+    assert sum(row["households"] for row in rows.values()) > 0
