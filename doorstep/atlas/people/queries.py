@@ -190,6 +190,8 @@ def _from_counters(result: dict[int, Counts]) -> None:
     # hand-written, as _tree_with_buildings: the ORM's statement cost more to build than
     # the counters cost to read
     ids = list(result)
+    if not ids:  # `IN ()` is an error on PostgreSQL (a leaf's children are none)
+        return
     dimensions = [Dimension.TYPE, Dimension.MEMBER, Dimension.TENURE, Dimension.LINKED]
     table = connection.ops.quote_name(PopulationTally._meta.db_table)
     with connection.cursor() as cursor:

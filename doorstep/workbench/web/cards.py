@@ -86,6 +86,8 @@ def first_rows(cases: Any, n: int) -> tuple[int, list[Any]]:
     """How many cases a list holds and its first `n`, in one query: the window counts
     every row the list holds before the limit keeps the first few (the case lists have no
     DISTINCT, which a window would count before). Only the columns a row shows are read."""
+    if cases.query.distinct:
+        raise ValueError("first_rows counts with a window, which DISTINCT would not narrow")
     rows = list(
         cases.select_related(None)
         .only("number", "title", "due_at", "flag", "status")

@@ -48,3 +48,14 @@ def test_the_party_chain_counts_each_party_organisation_once_and_ends_on_a_cycle
         1,
         2,
     )
+
+
+def test_a_leaf_has_no_children_to_count_and_its_tree_opens(world, client):
+    """Expanding a leaf of the tree asks for the counts of no node at all."""
+    from django.urls import reverse
+
+    assert subtree_counts(world.street, [], from_counters=True) == {}
+    client.force_login(world.personas["street_officer"])
+    leaf = world.branch_a
+    assert not Organisation.objects.filter(parent=leaf).exists()
+    assert client.get(reverse("atlas:tree_children", args=[leaf.pk])).status_code == 200
