@@ -30,6 +30,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     doorguard.turn_on()
     serialise_shared_sqlite()
+    # The figure cache is on in production (Redis); the suite runs with it too, in the
+    # process's own cache, which each test starts empty (core/figure_cache.py).
+    from django.conf import settings
+
+    settings.FIGURE_CACHE = True
 
 
 # A test still running after this long is hung (the slowest, a browser walk seeding the

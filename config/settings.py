@@ -340,6 +340,11 @@ CACHES = {
     )
 }
 
+# Figures (the cockpit's, the briefing's) kept until a table they read is written
+# (core/figure_cache.py): on with the shared Redis cache; off on the embedded default, whose
+# per-process cache a management command in another process could not renew.
+FIGURE_CACHE = os.environ.get("DOORSTEP_FIGURE_CACHE", "1" if CACHE_URL else "0") == "1"
+
 # Sessions: in the database by default; with the Redis cache (several web nodes), in Redis
 # (deploy/redis keeps it on disk: appendonly). Every request renews its session for the
 # idle timeout: a Redis SET instead of a database UPDATE and commit per request.

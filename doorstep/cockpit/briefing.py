@@ -22,11 +22,11 @@ from PIL import Image, ImageDraw
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Organisation
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, Rating
-from doorstep.cases.rates import DEFINITIONS, RATE_LABELS, rates_for_each
+from doorstep.cases.rates import DEFINITIONS, RATE_LABELS
 from doorstep.core import officedoc
 from doorstep.core.errors import DomainError
 
-from .panels import Period, cockpit, compared
+from .panels import Period, cockpit, compared_kept, rates_kept
 
 EXAMPLES = 3
 COLOURS = ((52, 101, 164), (78, 154, 6), (204, 0, 0), (237, 212, 0))
@@ -225,7 +225,7 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
     period, so_far = month_period(month, today)
     before = _previous(period, so_far)
     # This period's whole cockpit; of the period before, only the figures compared.
-    now_f, was = cockpit(org, period, today), compared(org, before)
+    now_f, was = cockpit(org, period, today), compared_kept(org, before)
     c = now_f["cases"]
     r = c["rates"]
     s = now_f["services"]
@@ -335,7 +335,7 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
     )
 
     children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
-    each = rates_for_each(children, period.start, period.end)  # one GROUP BY for them all
+    each = rates_kept(children, period)  # one GROUP BY for them all
     child_rates = [(child, each[child.pk]) for child in children]
     tables = []
     if child_rates:

@@ -22,8 +22,9 @@ from doorstep.atlas.people.queries import subtree_counts
 from doorstep.atlas.places.models import Tenure
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Flag, Rollup
-from doorstep.cases.rates import RATES, rates_for
+from doorstep.cases.rates import RATES, rates_for, rates_for_each
 from doorstep.cogov.figures import cogov as cogov_figures
+from doorstep.core.figure_cache import remembered
 from doorstep.deliberation.figures import deliberation as deliberation_figures
 from doorstep.nearby.activities.services import attendance
 from doorstep.nearby.circle.models import CoverageRun
@@ -290,22 +291,59 @@ def coverage_share(org: Organisation, run: dict[str, Any] | None = None) -> floa
     return None
 
 
-def cockpit(
-    org: Organisation, period: Period, today: dt.date, run: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Every panel of the node; `run`, the latest coverage run's summary if the caller has
-    read it (the cockpit page's map reads it too)."""
+def _serving(org: Organisation, period: Period) -> dict[str, Any]:
+    """The service figures the party and services panels share."""
+    return remembered(
+        "service:figures",
+        (org.pk, org.path, period.start, period.end),
+        lambda: service_figures(org, period.start, period.end),
+    )
+
+
+def _people(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
     # The subtree's buildings, households and party organisations, shared by housing and
     # party; residents and party members come from the population counters.
     counts = subtree_counts(org, [org], from_counters=True)[org.pk]
     counted = tallies.read(org, _bands(today))
-    serving = service_figures(org, period.start, period.end)  # by party and services
+    serving = _serving(org, period)
     return {
         "population": population(org, today, counted),
         "housing": housing(org, counts, counted),
         "party": party(org, period, counts, serving, counted),
-        "cases": cases(org, period),
-        "services": services(org, period, serving, run),
-        "cogov": cogov_figures(org, period.start, period.end),
-        "deliberation": deliberation_figures(org, period.start, period.end),
+    }
+
+
+def rates_kept(orgs: list[Organisation], period: Period) -> dict[int, dict]:
+    """`rates_for_each`, through the figure cache."""
+    key = (tuple(o.pk for o in orgs), period.start, period.end)
+    return remembered(
+        "cases:rates_for_each", key, lambda: rates_for_each(orgs, period.start, period.end)
+    )
+
+
+def compared_kept(org: Organisation, period: Period) -> dict[str, Any]:
+    """`compared`, through the figure cache."""
+    key = (org.pk, org.path, period.start, period.end)
+    return remembered("cockpit:compared", key, lambda: compared(org, period))
+
+
+def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]:
+    """Every panel of the node. Each part is kept in the figure cache
+    (core/figure_cache.py) until a table it read is written: under load the case tables
+    change every few seconds, the people, places, services and co-governance ones seldom."""
+    key = (org.pk, org.path, period.start, period.end, today)
+    return {
+        **remembered("cockpit:people", key, lambda: _people(org, period, today)),
+        "cases": remembered("cockpit:cases", key, lambda: cases(org, period)),
+        "services": remembered(
+            "cockpit:services", key, lambda: services(org, period, _serving(org, period))
+        ),
+        "cogov": remembered(
+            "cockpit:cogov", key, lambda: cogov_figures(org, period.start, period.end)
+        ),
+        "deliberation": remembered(
+            "cockpit:deliberation",
+            key,
+            lambda: deliberation_figures(org, period.start, period.end),
+        ),
     }

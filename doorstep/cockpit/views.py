@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from doorstep.atlas.organisations.models import ADMIN_KINDS
-from doorstep.cases.rates import rates_for_each
+from doorstep.core.figure_cache import remembered
 from doorstep.nearby.sites.models import SiteKind
 
 from . import access
 from .gridmap import grid_map
-from .panels import Period, cockpit, latest_run_rows
+from .panels import Period, cockpit, rates_kept
 
 MAX_DAYS = 366 * 5
 REFRESH_SECONDS = 60
@@ -61,12 +61,11 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
         period = period_from(request)
     except BadPeriod as exc:
         return render(request, "cockpit/error.html", {"error": str(exc)}, status=400)
-    run = latest_run_rows()  # the coverage panel's and the map's
-    figures = cockpit(org, period, timezone.localdate(), run)
+    figures = cockpit(org, period, timezone.localdate())
     children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
     last_year = _a_year_before(period)
-    now = rates_for_each(children, period.start, period.end)
-    before = rates_for_each([org, *children], last_year.start, last_year.end)
+    now = rates_kept(children, period)
+    before = rates_kept([org, *children], last_year)
     compare = [
         {"org": child, "rates": now[child.pk], "last_year": before[child.pk]} for child in children
     ]
@@ -81,7 +80,9 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
             for k, n in figures["services"]["sites_by_kind"].items()
         ],
     }
-    charts["map"] = grid_map(org, period, run)
+    charts["map"] = remembered(
+        "cockpit:map", (org.pk, org.path, period.start, period.end), lambda: grid_map(org, period)
+    )
     screen = request.GET.get("screen") == "1"
     context: dict[str, Any] = {
         "org": org,

@@ -2,7 +2,8 @@
 append-only event log (core.events), and counters are kept by the services that write.
 
 Allowed: Django's own plumbing signals for installation (post_migrate: default rows) and
-for security audit (login, logout, failed login)."""
+for security audit (login, logout, failed login); and the figure cache's watch on each new
+database connection (connection_created: it renews cache tokens, no domain work)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ ALLOWED = {
     ("user_logged_in", "doorstep.accounts.signals"),
     ("user_logged_out", "doorstep.accounts.signals"),
     ("user_login_failed", "doorstep.accounts.signals"),
+    ("connection_created", "doorstep.core.figure_cache"),
 }
 DJANGO_SIGNALS = {
     name: value

@@ -12,14 +12,14 @@ import datetime as dt
 import secrets
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from doorstep.accounts.scopes import scope_of
 from doorstep.accounts.typing import Actor, Viewer
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.core import errors as core_errors
-from doorstep.core import events
+from doorstep.core import events, figure_cache
 from doorstep.inbox.services import notify
 from doorstep.nearby.sites.errors import SiteError
 from doorstep.nearby.sites.models import Room
@@ -438,9 +438,12 @@ def attendance(
         qs = qs.filter(starts_at__gte=start)
     if end:
         qs = qs.filter(starts_at__lt=end)
-    held = qs.filter(starts_at__lte=timezone.now())
+    now = timezone.now()
+    held = qs.filter(starts_at__lte=now)
     counts = held.aggregate(
         sessions=Count("pk", distinct=True),
         attendances=Count("signups", filter=Q(signups__checked_in_at__isnull=False)),
     )
+    if figure_cache.recording():  # the next to begin changes these with no write
+        figure_cache.changes_at(qs.filter(starts_at__gt=now).aggregate(m=Min("starts_at"))["m"])
     return {"sessions": counts["sessions"] or 0, "attendances": counts["attendances"] or 0}

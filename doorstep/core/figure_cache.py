@@ -1,0 +1,279 @@
+"""Figures kept in the shared cache until a table they were read from is written.
+
+`remembered(name, key, compute)` returns `compute()`, from the cache when no table that
+computation read has been written since. Nobody lists what a figure depends on, and no
+write site has to remember to drop it:
+
+- while `compute()` runs, every statement it sends (on every database) is read for the
+  tables it names: those are the entry's tables;
+- every write statement any code sends (the ORM, `update()`, raw SQL, migrations) gives
+  each table it names a new generation token, when its transaction commits (at once in
+  autocommit). `core.bulk`'s COPY, which no cursor wrapper sees, says so itself
+  (`tables_written`);
+- an entry is served only while each of its tables still has the token it had *before*
+  the computation began. A write that commits while a figure is being computed therefore
+  makes the entry stale at once; it is never served.
+
+A figure that changes with the clock alone (an activity counts as held once it has begun)
+says when it will change next (`changes_at`); its entry lasts until then.
+
+A connection whose open transaction wrote one of an entry's tables neither reads nor
+keeps that entry (it must see its own writes; the test suite runs every test in such a
+transaction). Reads that went to the replica (`core.replica`) are kept only
+`REPLICA_SECONDS`, since the replica may lag the tokens the primary's commits renewed.
+
+It is on with the shared Redis cache (`DOORSTEP_CACHE_URL`) and off on the embedded
+default, where a management command in another process would write without renewing the
+web process's own cache (`DOORSTEP_FIGURE_CACHE=1|0` overrides). What is kept must not
+depend on who asks: callers key by node and period, after the node was authorised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.utils import timezone
+
+T = TypeVar("T")
+
+ENTRY_SECONDS = 6 * 3600  # memory only: a kept entry is never served stale
+REPLICA_SECONDS = 30
+_GEN = "fig:g:"  # + table: its generation token
+_TABLES = "fig:t:"  # + name: the tables that name's computations read (their union)
+_ENTRY = "fig:e:"  # + name + key: (tables, tokens, until, value)
+
+NOT_WRITES = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ",
+              "SHOW", "PRAGMA", "EXPLAIN", "VALUES")  # fmt: skip
+WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+_known: frozenset[str] | None = None
+_recording: ContextVar[tuple[_Recorder, ...]] = ContextVar("figure_recording", default=())
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "FIGURE_CACHE", False))
+
+
+def known_tables() -> frozenset[str]:
+    """Every table of an installed model (many-to-many tables included), lower case."""
+    global _known
+    if _known is None:
+        from django.apps import apps
+
+        names: set[str] = set()
+        for model in apps.get_models(include_auto_created=True):
+            names.add(model._meta.db_table.lower())
+        _known = frozenset(names)
+    return _known
+
+
+def tables_in(sql: str) -> set[str]:
+    """The known tables a statement names (more rather than fewer: a word that happens to
+    equal a table's name only costs an extra renewal)."""
+    known = known_tables()
+    return {w for w in (m.lower() for m in WORD.findall(sql)) if w in known}
+
+
+def is_write(sql: str) -> bool:
+    head = sql.lstrip()[:10].upper()
+    if head.startswith(NOT_WRITES):
+        return False
+    if head.startswith("WITH"):
+        return WRITE_WORD.search(sql) is not None
+    return True  # INSERT, UPDATE, DELETE, REPLACE, TRUNCATE, DDL
+
+
+# ---------------------------------------------------------------- writes
+
+
+def _renew(tables: Iterable[str]) -> None:
+    tokens = {_GEN + t: secrets.randbits(62) for t in tables}
+    if tokens:
+        cache.set_many(tokens, None)
+
+
+class _Watch:
+    """A connection's execute wrapper: renews the tokens of the tables its writes name."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.pending: set[str] = set()
+        self.flush_cb = self.flush
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        if is_write(sql):
+            self.wrote(tables_in(sql))
+        return result
+
+    def wrote(self, tables: set[str]) -> None:
+        if not tables or not enabled():
+            return
+        if not self.connection.in_atomic_block:
+            _renew(tables)  # autocommit: already committed
+            return
+        if not self.waiting():
+            self.pending = set()
+            transaction.on_commit(self.flush_cb, using=self.connection.alias)
+        self.pending |= tables
+
+    def waiting(self) -> bool:
+        """Whether this transaction has written (its flush is still due at commit)."""
+        return self.connection.in_atomic_block and any(
+            entry[1] is self.flush_cb for entry in self.connection.run_on_commit
+        )
+
+    def flush(self) -> None:
+        tables, self.pending = self.pending, set()
+        _renew(tables)
+
+    def unseen(self, tables: Iterable[str]) -> bool:
+        """True unless this connection's open transaction wrote one of `tables`."""
+        return not (self.waiting() and self.pending.intersection(tables))
+
+
+def watch(connection: Any, **_: Any) -> None:
+    """Install the watch on a new connection (`connection_created`; core.apps)."""
+    if not any(isinstance(w, _Watch) for w in connection.execute_wrappers):
+        connection.execute_wrappers.append(_Watch(connection))
+
+
+def _watch_of(connection: Any) -> _Watch | None:
+    for w in connection.execute_wrappers:
+        if isinstance(w, _Watch):
+            return w
+    return None
+
+
+def tables_written(tables: Iterable[str], using: str = "default") -> None:
+    """For writes no cursor wrapper sees (a COPY): the tables they wrote."""
+    conn = connections[using]
+    w = _watch_of(conn)
+    if w is None:
+        watch(conn)
+        w = _watch_of(conn)
+    assert w is not None
+    w.wrote({t.lower() for t in tables})
+
+
+def _unseen_everywhere(tables: Iterable[str]) -> bool:
+    tables = set(tables)
+    for alias in connections:
+        conn = connections[alias]
+        w = _watch_of(conn)
+        if w is not None and not w.unseen(tables):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _tokens(tables: Iterable[str]) -> dict[str, int]:
+    """Each table's current token (a missing one is made now)."""
+    tables = sorted(set(tables))
+    found = cache.get_many([_GEN + t for t in tables])
+    missing = {_GEN + t: secrets.randbits(62) for t in tables if _GEN + t not in found}
+    if missing:
+        for k, v in missing.items():
+            if cache.add(k, v, None):
+                found[k] = v
+            else:
+                found[k] = cache.get(k)
+    return {t: found[_GEN + t] for t in tables}
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+        self.replica = False
+        self.until: dt.datetime | None = None
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.tables |= tables_in(sql)
+        if context["connection"].alias != "default":
+            self.replica = True
+        return execute(sql, params, many, context)
+
+
+def _note_outer(tables: Iterable[str], until: dt.datetime | None = None) -> None:
+    for outer in _recording.get():
+        outer.tables.update(tables)
+        if until is not None:
+            outer.until = until if outer.until is None else min(outer.until, until)
+
+
+def recording() -> bool:
+    """Whether a figure is being computed for the cache (so `changes_at` is heard)."""
+    return bool(_recording.get())
+
+
+def changes_at(moment: dt.datetime | None) -> None:
+    """The figure being computed will change by itself at `moment` (None: never), with no
+    write: what is kept of it lasts until then."""
+    if moment is not None:
+        _note_outer((), moment)
+
+
+def _text(key: Any, depth: int = 0) -> str:
+    """A key as cache-safe text: parts joined, no spaces; a long one by its digest."""
+    if isinstance(key, tuple | list):
+        parts = [_text(part, depth + 1) for part in key]
+        text = ":".join(parts) if depth == 0 else "(" + ",".join(parts) + ")"
+    else:
+        text = str(key).replace(" ", "T")
+    return text if len(text) <= 160 else hashlib.sha256(text.encode()).hexdigest()
+
+
+def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
+    """`compute()`, or what it returned before if no table it read was written since.
+    `key` (with `name`) says what was computed: a node's id, a period; never a user."""
+    if not enabled():
+        return compute()
+    entry_key = f"{_ENTRY}{name}:{_text(key)}"
+    tables_key = _TABLES + name
+    got = cache.get_many([entry_key, tables_key])
+    entry = got.get(entry_key)
+    known: set[str] = set(got.get(tables_key) or ())
+    tokens: dict[str, int] | None = None
+    if entry is not None:
+        tables, kept_tokens, until, value = entry
+        if _unseen_everywhere(tables) and (until is None or timezone.now() < until):
+            tokens = _tokens(set(tables) | known)
+            if all(tokens[t] == v for t, v in zip(tables, kept_tokens, strict=True)):
+                _note_outer(tables, until)
+                return value  # type: ignore[no-any-return]
+        known |= set(tables)
+    if tokens is None and known:
+        tokens = _tokens(known)  # before computing: a write committed meanwhile shows
+    recorder = _Recorder()
+    outer = _recording.set((*_recording.get(), recorder))
+    try:
+        with ExitStack() as stack:
+            for alias in connections:
+                stack.enter_context(connections[alias].execute_wrapper(recorder))
+            value = compute()
+    finally:
+        _recording.reset(outer)
+    read, until = recorder.tables, recorder.until
+    _note_outer(read, until)
+    seconds = float(REPLICA_SECONDS if recorder.replica else ENTRY_SECONDS)
+    if until is not None:
+        seconds = min(seconds, (until - timezone.now()).total_seconds())
+    if not read <= known:
+        cache.set(tables_key, sorted(known | read), None)  # kept from the next computation
+    elif tokens is not None and seconds >= 1 and _unseen_everywhere(read):
+        tables = sorted(read)
+        cache.set(entry_key, (tables, [tokens[t] for t in tables], until, value), int(seconds))
+    return value
