@@ -334,7 +334,7 @@ EVENT_CONSUMERS: dict[str, list[str]] = {
 CACHE_URL = os.environ.get("DOORSTEP_CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "doorstep.core.redis_cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

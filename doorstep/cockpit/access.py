@@ -15,7 +15,13 @@ from doorstep.core.access import NODE, SELF, SUBTREE, held, signed_in
 
 
 def _openable(user: Viewer) -> OrganisationQuerySet:
-    return Organisation.objects.visible_to(user, "cockpit").filter(kind__in=ADMIN_KINDS)
+    # no outline: a street's or a district's weighs more to decode than the rest of a page
+    # (the map reads the grids' own, gridmap._shapes)
+    return (
+        Organisation.objects.visible_to(user, "cockpit")
+        .filter(kind__in=ADMIN_KINDS)
+        .defer("outline")
+    )
 
 
 def may_open(user: Viewer) -> bool:

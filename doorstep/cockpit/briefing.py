@@ -334,7 +334,7 @@ def compose(org: Organisation, month: dt.date, today: dt.date | None = None) -> 
         f"其中出租 {number(now_f['housing']['rented'])} 户。"
     )
 
-    children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
+    children = list(org.children.filter(kind__in=ADMIN_KINDS).defer("outline").order_by("name"))
     each = rates_kept(children, period)  # one GROUP BY for them all
     child_rates = [(child, each[child.pk]) for child in children]
     tables = []

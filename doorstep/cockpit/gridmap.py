@@ -19,6 +19,7 @@ from doorstep.atlas.people.counters import Dimension, PopulationTally
 from doorstep.atlas.places.models import Building
 from doorstep.atlas.places.partition import polygons
 from doorstep.cases.models import Case, Rollup
+from doorstep.core.figure_cache import remembered
 
 from .panels import Period, latest_run_rows
 
@@ -34,10 +35,8 @@ def _hull(points: list[tuple[float, float]]) -> list[list[float]]:
     return [[round(float(a), 6), round(float(b), 6)] for a, b in arr[hull.vertices]]
 
 
-def grid_map(
-    org: Organisation, period: Period, run: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The grids' shapes and measures; `run` as for `panels.cockpit`."""
+def _shapes(org: Organisation) -> list[dict[str, Any]]:
+    """Each grid under the node: id, name, link, shapes and households."""
     grids = list(
         Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).order_by("name")
     )
@@ -56,39 +55,68 @@ def grid_map(
         .annotate(n=Sum("n"))
         .order_by()
     )
-    received = dict(
-        Rollup.objects.filter(organisation_id__in=ids, day__gte=period.start, day__lte=period.end)
-        .values_list("organisation_id")
-        .annotate(n=Sum("received"))
-        .order_by()
-    )
-    overdue = dict(
-        Case.objects.overdue()
-        .filter(territory_id__in=ids)
-        .values_list("territory_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    coverage = {
-        row["org_id"]: row.get("household_share")
-        for row in (latest_run_rows() if run is None else run).get("grids", [])
-    }
     rows = []
     for grid in grids:
         hull = _hull(points.get(grid.pk, []))
-        homes = households.get(grid.pk, 0)
-        cases = int(received.get(grid.pk) or 0)
         rows.append(
             {
                 "id": grid.pk,
                 "name": grid.name,
                 "shapes": polygons(grid.outline) or ([[hull]] if hull else []),
                 "url": reverse("cockpit:node", args=[grid.pk]),
-                "households": homes,
+                "households": households.get(grid.pk, 0),
+            }
+        )
+    return rows
+
+
+def _case_measures(ids: list[int], period: Period) -> dict[str, dict[int, int]]:
+    received = (
+        Rollup.objects.filter(organisation_id__in=ids, day__gte=period.start, day__lte=period.end)
+        .values_list("organisation_id")
+        .annotate(n=Sum("received"))
+        .order_by()
+    )
+    overdue = (
+        Case.objects.overdue()
+        .filter(territory_id__in=ids)
+        .values_list("territory_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {"received": dict(received), "overdue": dict(overdue)}
+
+
+def grid_map(org: Organisation, period: Period) -> dict[str, Any]:
+    """The grids' shapes and measures. The shapes, the case measures and the coverage are
+    kept apart in the figure cache (core/figure_cache.py): a filed case renews the second
+    alone."""
+    key = (org.pk, org.path)
+    shapes = remembered("cockpit:map_shapes", key, lambda: _shapes(org))
+    ids = [row["id"] for row in shapes]
+    measures = remembered(
+        "cockpit:map_cases",
+        (tuple(ids), period.start, period.end),
+        lambda: _case_measures(ids, period),
+    )
+    coverage = remembered(
+        "cockpit:map_coverage",
+        key,
+        lambda: {
+            row["org_id"]: row.get("household_share") for row in latest_run_rows().get("grids", [])
+        },
+    )
+    rows = []
+    for shape in shapes:
+        homes = shape["households"]
+        cases = int(measures["received"].get(shape["id"]) or 0)
+        rows.append(
+            {
+                **shape,
                 "density": round(cases * 100 / homes, 1) if homes else None,
                 "received": cases,
-                "overdue": overdue.get(grid.pk, 0),
-                "coverage": coverage.get(grid.pk),
+                "overdue": measures["overdue"].get(shape["id"], 0),
+                "coverage": coverage.get(shape["id"]),
             }
         )
     return {"grids": rows, "attribution": "© OpenStreetMap contributors"}

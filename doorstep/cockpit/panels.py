@@ -23,6 +23,7 @@ from doorstep.atlas.places.models import Tenure
 from doorstep.cases.calendar import TZ
 from doorstep.cases.models import Case, CaseEvent, CategoryRollup, Flag, Rollup
 from doorstep.cases.rates import RATES, rates_for, rates_for_each
+from doorstep.cogov.figures import cadre_deeds
 from doorstep.cogov.figures import cogov as cogov_figures
 from doorstep.core.figure_cache import remembered
 from doorstep.deliberation.figures import deliberation as deliberation_figures
@@ -338,9 +339,16 @@ def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]
         "services": remembered(
             "cockpit:services", key, lambda: services(org, period, _serving(org, period))
         ),
-        "cogov": remembered(
-            "cockpit:cogov", key, lambda: cogov_figures(org, period.start, period.end)
-        ),
+        "cogov": {
+            **remembered(
+                "cockpit:cogov",
+                key,
+                lambda: cogov_figures(org, period.start, period.end, deeds=False),
+            ),
+            "cadre_deeds": remembered(
+                "cockpit:cadre_deeds", key, lambda: cadre_deeds(org, period.end)
+            ),
+        },
         "deliberation": remembered(
             "cockpit:deliberation",
             key,

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from doorstep.atlas.organisations.models import ADMIN_KINDS
-from doorstep.core.figure_cache import remembered
 from doorstep.nearby.sites.models import SiteKind
 
 from . import access
@@ -62,7 +61,7 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
     except BadPeriod as exc:
         return render(request, "cockpit/error.html", {"error": str(exc)}, status=400)
     figures = cockpit(org, period, timezone.localdate())
-    children = list(org.children.filter(kind__in=ADMIN_KINDS).order_by("name"))
+    children = list(org.children.filter(kind__in=ADMIN_KINDS).defer("outline").order_by("name"))
     last_year = _a_year_before(period)
     now = rates_kept(children, period)
     before = rates_kept([org, *children], last_year)
@@ -80,9 +79,7 @@ def node(request: HttpRequest, pk: int) -> HttpResponse:
             for k, n in figures["services"]["sites_by_kind"].items()
         ],
     }
-    charts["map"] = remembered(
-        "cockpit:map", (org.pk, org.path, period.start, period.end), lambda: grid_map(org, period)
-    )
+    charts["map"] = grid_map(org, period)
     screen = request.GET.get("screen") == "1"
     context: dict[str, Any] = {
         "org": org,
@@ -113,5 +110,9 @@ def _ancestors(request: HttpRequest, org: Any) -> list[Any]:
     from doorstep.atlas.organisations.models import Organisation
 
     ids = [int(x) for x in org.path.strip("/").split("/")[:-1] if x]
-    visible = Organisation.objects.visible_to(request.user).filter(pk__in=ids, kind__in=ADMIN_KINDS)
+    visible = (
+        Organisation.objects.visible_to(request.user)
+        .filter(pk__in=ids, kind__in=ADMIN_KINDS)
+        .defer("outline")
+    )
     return sorted(visible, key=lambda o: len(o.path))

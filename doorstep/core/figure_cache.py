@@ -58,6 +58,9 @@ WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _known: frozenset[str] | None = None
+# name -> the tables its computations were seen to read, in this process: which tokens to
+# fetch with an entry (a hint, never trusted: an entry is checked against its own tables)
+_hints: dict[str, set[str]] = {}
 _recording: ContextVar[tuple[_Recorder, ...]] = ContextVar("figure_recording", default=())
 
 
@@ -238,25 +241,34 @@ def _text(key: Any, depth: int = 0) -> str:
 
 def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
     """`compute()`, or what it returned before if no table it read was written since.
-    `key` (with `name`) says what was computed: a node's id, a period; never a user."""
+    `key` (with `name`) says what was computed: a node's id, a period; never a user.
+
+    A hit costs one round trip: the entry and the tokens of the tables this process saw
+    `name` read before (`_hints`, a hint only: the entry's own tables decide)."""
     if not enabled():
         return compute()
     entry_key = f"{_ENTRY}{name}:{_text(key)}"
-    tables_key = _TABLES + name
-    got = cache.get_many([entry_key, tables_key])
+    hint = _hints.get(name)
+    if hint is None:
+        got = cache.get_many([entry_key, _TABLES + name])
+        hint = set(got.get(_TABLES + name) or ())
+        tokens: dict[str, Any] = {}
+    else:
+        got = cache.get_many([entry_key, *(_GEN + t for t in hint)])
+        tokens = {t: got.get(_GEN + t) for t in hint}
     entry = got.get(entry_key)
-    known: set[str] = set(got.get(tables_key) or ())
-    tokens: dict[str, int] | None = None
     if entry is not None:
         tables, kept_tokens, until, value = entry
         if _unseen_everywhere(tables) and (until is None or timezone.now() < until):
-            tokens = _tokens(set(tables) | known)
+            if not set(tables) <= tokens.keys():
+                tokens = _tokens(set(tables) | hint)
+                _hints[name] = hint | set(tables)
             if all(tokens[t] == v for t, v in zip(tables, kept_tokens, strict=True)):
                 _note_outer(tables, until)
                 return value  # type: ignore[no-any-return]
-        known |= set(tables)
-    if tokens is None and known:
-        tokens = _tokens(known)  # before computing: a write committed meanwhile shows
+        hint = hint | set(tables)
+    if hint and (not hint <= tokens.keys() or None in tokens.values()):
+        tokens = _tokens(hint)  # before computing: a write committed meanwhile shows
     recorder = _Recorder()
     outer = _recording.set((*_recording.get(), recorder))
     try:
@@ -271,9 +283,12 @@ def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
     seconds = float(REPLICA_SECONDS if recorder.replica else ENTRY_SECONDS)
     if until is not None:
         seconds = min(seconds, (until - timezone.now()).total_seconds())
-    if not read <= known:
-        cache.set(tables_key, sorted(known | read), None)  # kept from the next computation
-    elif tokens is not None and seconds >= 1 and _unseen_everywhere(read):
-        tables = sorted(read)
-        cache.set(entry_key, (tables, [tokens[t] for t in tables], until, value), int(seconds))
+    if not read <= hint:
+        _hints[name] = hint | read
+        cache.set(_TABLES + name, sorted(hint | read), None)  # for the next computation
+    else:
+        _hints[name] = hint
+        if tokens and seconds >= 1 and _unseen_everywhere(read):
+            tables = sorted(read)
+            cache.set(entry_key, (tables, [tokens[t] for t in tables], until, value), int(seconds))
     return value

@@ -14,16 +14,21 @@ from django.utils import timezone
 from doorstep.atlas.people import services as people
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
+from doorstep.cockpit.gridmap import grid_map
 from doorstep.cockpit.panels import Period, cockpit
 from doorstep.nearby.activities import services as activities
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _figures(org, period, today) -> dict:
+    return {**cockpit(org, period, today), "map": grid_map(org, period)}
+
+
 def _fresh(settings, org, period, today):
     settings.FIGURE_CACHE = False
     try:
-        return cockpit(org, period, today)
+        return _figures(org, period, today)
     finally:
         settings.FIGURE_CACHE = True
 
@@ -39,7 +44,7 @@ def test_kept_cockpit_figures_follow_every_write(cw, settings, django_assert_num
     def check() -> list[dict]:
         shown = []
         for org in nodes:
-            kept = cockpit(org, period, today)
+            kept = _figures(org, period, today)
             assert kept == _fresh(settings, org, period, today), org.name
             shown.append(kept)
         return shown
@@ -47,7 +52,7 @@ def test_kept_cockpit_figures_follow_every_write(cw, settings, django_assert_num
     before = check()
     check()
     with django_assert_num_queries(0):
-        assert [cockpit(org, period, today) for org in nodes] == before
+        assert [_figures(org, period, today) for org in nodes] == before
 
     case = cases.create_case(
         actor=p["resident"], category=cw.repair, description="楼道灯不亮",
@@ -57,6 +62,10 @@ def test_kept_cockpit_figures_follow_every_write(cw, settings, django_assert_num
     after_case = check()
     assert after_case[0]["cases"]["rates"]["received"] == (
         before[0]["cases"]["rates"]["received"] + 1
+    )
+    grid_a = [row for row in after_case[0]["map"]["grids"] if row["id"] == w.grid_a.pk]
+    assert grid_a[0]["received"] == 1 + sum(
+        row["received"] for row in before[0]["map"]["grids"] if row["id"] == w.grid_a.pk
     )
 
     people.create_resident(
