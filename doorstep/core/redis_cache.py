@@ -14,7 +14,6 @@ from typing import Any
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
-
 _Base: Any = RedisCacheClient  # the stubs leave out the private members used below
 
 
