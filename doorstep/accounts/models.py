@@ -29,6 +29,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Django's answer, read from the permissions the role backend has already kept on
+        this user for the request: Django builds every backend anew for each call (a page
+        asks twenty times or more). Anything else — an object, a superuser, the first
+        call — goes through Django."""
+        kept = getattr(self, "_perm_cache", None)
+        if kept is not None and obj is None and self.is_active and not self.is_superuser:
+            return perm in kept
+        return super().has_perm(perm, obj)
+
 
 class ScopeKind(models.TextChoices):
     """Data scope of a role (数据权限), RuoYi-style."""

@@ -30,8 +30,9 @@ from typing import Any, ClassVar, Self, TypeVar
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from . import doorguard
+from . import doorguard, figure_cache
 
 M = TypeVar("M", bound=models.Model)
 
@@ -79,22 +80,37 @@ class Held:
 
 
 def held(user: Any) -> Held:
+    """What the user holds now: read once per request (kept on the user object), and
+    across requests kept in the figure cache until a membership, role, permission or
+    organisation is written or a membership begins or ends (core/figure_cache.py)."""
     cached = getattr(user, "_doorstep_held", None)
     if cached is not None:
         return cached
+    result: Held = figure_cache.remembered("access:held", user.pk, lambda: _read_held(user))
+    user._doorstep_held = result
+    return result
+
+
+def _read_held(user: Any) -> Held:
     membership = apps.get_model("accounts", "Membership")
-    found = list(
-        membership.objects.active()
-        .filter(user=user)
-        .values_list(
-            "role__scope",
-            "organisation_id",
-            "organisation__path",
-            "role_id",
-            "role__code",
-            "organisation__kind",
-        )
-    )
+    # All the user's memberships, the active ones kept (as Membership.objects.active()):
+    # the others say when what the user holds next changes by the clock alone.
+    now = timezone.now()
+    found, moments = [], []
+    for *row, valid_from, valid_to in membership.objects.filter(user=user).values_list(
+        "role__scope",
+        "organisation_id",
+        "organisation__path",
+        "role_id",
+        "role__code",
+        "organisation__kind",
+        "valid_from",
+        "valid_to",
+    ):
+        if (valid_from is None or valid_from <= now) and (valid_to is None or valid_to > now):
+            found.append(tuple(row))
+        moments += [m for m in (valid_from, valid_to) if m is not None and m > now]
+    figure_cache.changes_at(min(moments, default=None))
     rows = [(kind, org, path, role) for kind, org, path, role, *_ in found]
     role_perms: dict[int, set[str]] = {role_id: set() for *_, role_id in rows}
     direct: set[str] = set()
@@ -122,7 +138,6 @@ def held(user: Any) -> Held:
         frozenset(direct),
         {org: kind for _scope, org, _path, _role, _code, kind in found},
     )
-    user._doorstep_held = result
     return result
 
 

@@ -24,8 +24,9 @@ transaction). Reads that went to the replica (`core.replica`) are kept only
 
 It is on with the shared Redis cache (`DOORSTEP_CACHE_URL`) and off on the embedded
 default, where a management command in another process would write without renewing the
-web process's own cache (`DOORSTEP_FIGURE_CACHE=1|0` overrides). What is kept must not
-depend on who asks: callers key by node and period, after the node was authorised.
+web process's own cache (`DOORSTEP_FIGURE_CACHE=1|0` overrides). What is kept must depend
+on its key alone: the cockpit keys by node and period (after the node was authorised), a
+user's access facts (`core.access.held`) by the user.
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ def _text(key: Any, depth: int = 0) -> str:
 
 def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
     """`compute()`, or what it returned before if no table it read was written since.
-    `key` (with `name`) says what was computed: a node's id, a period; never a user.
+    `key` (with `name`) says what was computed: a node's id and a period, a user's id.
 
     A hit costs one round trip: the entry and the tokens of the tables this process saw
     `name` read before (`_hints`, a hint only: the entry's own tables decide)."""
