@@ -96,7 +96,8 @@ def _read_held(user: Any) -> Held:
     # All the user's memberships, the active ones kept (as Membership.objects.active()):
     # the others say when what the user holds next changes by the clock alone.
     now = timezone.now()
-    found, moments = [], []
+    found: list[Any] = []
+    moments = []
     for *row, valid_from, valid_to in membership.objects.filter(user=user).values_list(
         "role__scope",
         "organisation_id",
