@@ -90,7 +90,7 @@ def tables_in(sql: str) -> set[str]:
 
 
 def is_write(sql: str) -> bool:
-    head = sql.lstrip()[:10].upper()
+    head = sql.lstrip(" \t\n(")[:10].upper()  # a UNION's parts come in parentheses
     if head.startswith(NOT_WRITES):
         return False
     if head.startswith("WITH"):

@@ -152,6 +152,7 @@ def test_off_it_computes_every_time(settings, django_assert_num_queries):
         ("  update cases_category set name = 'x'", True),
         ('TRUNCATE "cases_category", "auth_group"', True),
         ("SAVEPOINT s1", False),
+        ('(SELECT "role_id" FROM "cases_category") UNION ALL (SELECT 0)', False),
     ],
 )
 def test_which_statements_are_writes(sql, write):
