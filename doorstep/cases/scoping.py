@@ -14,6 +14,9 @@ from django.db.models import Exists, OuterRef, Q
 from doorstep.accounts.models import Membership, ScopeKind
 from doorstep.accounts.scopes import Scope, path_q, scope_of
 from doorstep.atlas.organisations.models import ADMIN_KINDS, Kind, Organisation
+from doorstep.core.access import held
+
+VIEW_CASE, CLAIM_CASE = "cases.view_case", "cases.claim_case"
 
 
 def acts_for_org() -> Q:
@@ -33,32 +36,25 @@ def acts_for_org() -> Q:
 
 
 def member_org_ids(user: Any) -> frozenset[int]:
-    """Organisations where the user holds any active role (an assignment to one is theirs)."""
-    cached = getattr(user, "_doorstep_member_orgs", None)
-    if cached is None:
-        if not getattr(user, "is_authenticated", False):
-            return frozenset()
-        cached = frozenset(
-            Membership.objects.active().filter(user=user).values_list("organisation_id", flat=True)
-        )
-        user._doorstep_member_orgs = cached
-    return cached
+    """Organisations where the user holds any active role (an assignment to one is theirs),
+    from what the user holds (`core.access.held`)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(org for _scope, org, _path, _role in held(user).rows)
 
 
 def handler_org_ids(user: Any) -> frozenset[int]:
-    """Organisations whose assignments and summonses are the user's (see acts_for_org)."""
-    cached = getattr(user, "_doorstep_handler_orgs", None)
-    if cached is None:
-        if not getattr(user, "is_authenticated", False):
-            return frozenset()
-        cached = frozenset(
-            Membership.objects.active()
-            .filter(user=user)
-            .filter(acts_for_org())
-            .values_list("organisation_id", flat=True)
-        )
-        user._doorstep_handler_orgs = cached
-    return cached
+    """Organisations whose assignments and summonses are the user's (see acts_for_org: the
+    same rule, applied to what the user holds)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    facts = held(user)
+    return frozenset(
+        org
+        for scope, org, _path, role in facts.rows
+        if (scope != ScopeKind.SELF and VIEW_CASE in facts.role_perms.get(role, ()))
+        or facts.org_kinds.get(org) not in ADMIN_KINDS
+    )
 
 
 def org_handler_ids(org_id: int) -> list[int]:
@@ -74,24 +70,17 @@ def org_handler_ids(org_id: int) -> list[int]:
 
 
 def _claim_org_ids(user: Any) -> frozenset[int]:
-    """Organisations where the user holds a role that grants taking orders (接单)."""
+    """Organisations where the user holds a role that grants taking orders (接单); all of
+    theirs for a superuser or a user given the permission directly."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    if (
-        user.is_superuser
-        or user.user_permissions.filter(
-            codename="claim_case", content_type__app_label="cases"
-        ).exists()
-    ):
+    facts = held(user)
+    if user.is_superuser or CLAIM_CASE in facts.direct_perms:
         return member_org_ids(user)
     return frozenset(
-        Membership.objects.active()
-        .filter(
-            user=user,
-            role__permissions__codename="claim_case",
-            role__permissions__content_type__app_label="cases",
-        )
-        .values_list("organisation_id", flat=True)
+        org
+        for _scope, org, _path, role in facts.rows
+        if CLAIM_CASE in facts.role_perms.get(role, ())
     )
 
 

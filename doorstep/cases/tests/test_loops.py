@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from doorstep.cases import services
 from doorstep.cases.errors import Conflict, NotAllowed
@@ -60,7 +61,7 @@ def test_resident_pool_claim_loop(cw, settings, tmp_path):
     assert case.attachments.count() == 1
     assert Rollup.objects.filter(organisation=w.grid_a).exists()
     # the cockpit's side-by-side rates (one GROUP BY) agree with each node's own
-    today = case.closed_at.date()
+    today = timezone.localtime(case.closed_at).date()  # the rollup's day is Beijing's
     nodes = [w.street, w.community_1, w.grid_a, w.grid_b]
     each = rates_for_each(nodes, today.replace(day=1), today)
     assert each == {n.pk: rates_for(n, today.replace(day=1), today) for n in nodes}

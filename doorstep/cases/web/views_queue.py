@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from doorstep.accounts.models import Membership
 from doorstep.accounts.scopes import path_q, scope_of
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.cases.calendar import TZ
@@ -32,6 +31,7 @@ from doorstep.cases.scoping import handler_org_ids
 from doorstep.cases.services import moves_for
 from doorstep.cases.tally import CLOSED_STATUSES as CLOSED_NOW
 from doorstep.cases.workflow import DONE, HANDLING, OPEN, UNFINISHED, S
+from doorstep.core.access import held
 from doorstep.core.ids import parse_id
 from doorstep.core.options import select_options
 
@@ -78,12 +78,15 @@ def _rates_panel(user: Any) -> list[dict[str, Any]]:
     """办结率/满意率… of the communities and streets where the user dispatches."""
     if not user.has_perm("cases.dispatch_case"):
         return []
-    orgs = [
-        m.organisation
-        for m in Membership.objects.active()
-        .filter(user=user, organisation__kind__in=[Kind.STREET, Kind.COMMUNITY, Kind.DISTRICT])
-        .select_related("organisation")
+    facts = held(user)
+    ids = [
+        org
+        for _scope, org, _path, _role in facts.rows
+        if facts.org_kinds.get(org) in (Kind.STREET, Kind.COMMUNITY, Kind.DISTRICT)
     ]
+    found = Organisation.objects.outside_door("the desk's own areas, from what the user holds")
+    named = found.filter(pk__in=ids).only("id", "name", "path", "kind").in_bulk()
+    orgs = [named[pk] for pk in dict.fromkeys(ids) if pk in named]
     out = []
     for org in orgs[:3]:
         r = rates_for(org)
