@@ -332,7 +332,7 @@ def cockpit(org: Organisation, period: Period, today: dt.date) -> dict[str, Any]
     """Every panel of the node. Each part is kept in the figure cache
     (core/figure_cache.py) until a table it read is written: under load the case tables
     change every few seconds, the people, places, services and co-governance ones seldom."""
-    key = (org.pk, org.path, period.start, period.end, today)
+    key = (org.pk, org.path, org.kind, period.start, period.end, today)
     return {
         **remembered("cockpit:people", key, lambda: _people(org, period, today)),
         "cases": remembered("cockpit:cases", key, lambda: cases(org, period)),

@@ -98,15 +98,21 @@ def _read_held(user: Any) -> Held:
     now = timezone.now()
     found: list[Any] = []
     moments = []
-    for *row, valid_from, valid_to in membership.objects.filter(user=user).values_list(
-        "role__scope",
-        "organisation_id",
-        "organisation__path",
-        "role_id",
-        "role__code",
-        "organisation__kind",
-        "valid_from",
-        "valid_to",
+    # Always the primary, even under core.replica.from_replica(): what is read here is
+    # kept for every view, and a lagging replica would keep a revoked role in force.
+    for *row, valid_from, valid_to in (
+        membership.objects.using("default")
+        .filter(user=user)
+        .values_list(
+            "role__scope",
+            "organisation_id",
+            "organisation__path",
+            "role_id",
+            "role__code",
+            "organisation__kind",
+            "valid_from",
+            "valid_to",
+        )
     ):
         if (valid_from is None or valid_from <= now) and (valid_to is None or valid_to > now):
             found.append(tuple(row))
@@ -118,7 +124,8 @@ def _read_held(user: Any) -> Held:
     # The roles' permissions and the user's own in one query (0 marks the user's own).
     own = (
         user._meta.get_field("user_permissions")
-        .remote_field.through.objects.filter(user_id=user.pk)
+        .remote_field.through.objects.using("default")
+        .filter(user_id=user.pk)
         .annotate(via=models.Value(0, output_field=models.IntegerField()))
         .values_list("via", "permission__content_type__app_label", "permission__codename")
     )
@@ -126,7 +133,8 @@ def _read_held(user: Any) -> Held:
     if role_perms:
         through = apps.get_model("accounts", "Role").permissions.through
         query = (
-            through.objects.filter(role_id__in=role_perms)
+            through.objects.using("default")
+            .filter(role_id__in=role_perms)
             .values_list("role_id", "permission__content_type__app_label", "permission__codename")
             .union(own, all=True)
         )

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import auditkeys, checkpoints
+from . import auditkeys, checkpoints, figure_cache
 from .errors import Conflict, DomainError
 from .models import AuditEntry
 
@@ -205,6 +205,7 @@ def restore(folder: Path) -> Report:
         tar.extractall(media.parent, filter="data")
     if media.name != "media" and (media.parent / "media").exists():
         (media.parent / "media").rename(media)
+    figure_cache.renew_all()  # every table changed underneath the kept figures
     cp_backup = folder / "audit-checkpoints.jsonl"
     cp = Path(settings.AUDIT_CHECKPOINT_FILE)
     if cp_backup.exists() and not cp.exists():

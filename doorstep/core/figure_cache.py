@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -46,12 +47,13 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ENTRY_SECONDS = 6 * 3600  # memory only: a kept entry is never served stale
 REPLICA_SECONDS = 30
 _GEN = "fig:g:"  # + table: its generation token
-_TABLES = "fig:t:"  # + name: the tables that name's computations read (their union)
-_ENTRY = "fig:e:"  # + name + key: (tables, tokens, until, value)
+_TABLES = "fig:t:"  # + release + name: the tables that name's computations read
+_ENTRY = "fig:e:"  # + release + name + key: (tables, tokens, until, replica, value)
 
 NOT_WRITES = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ",
               "SHOW", "PRAGMA", "EXPLAIN", "VALUES")  # fmt: skip
@@ -67,6 +69,35 @@ _recording: ContextVar[tuple[_Recorder, ...]] = ContextVar("figure_recording", d
 
 def enabled() -> bool:
     return bool(getattr(settings, "FIGURE_CACHE", False))
+
+
+def renewing() -> bool:
+    """Writes renew tokens whenever the cache is shared, even in a process that keeps no
+    figures itself (a command run with DOORSTEP_FIGURE_CACHE=0 beside serving ones)."""
+    return enabled() or bool(getattr(settings, "CACHE_URL", ""))
+
+
+_release: str | None = None
+
+
+def release() -> str:
+    """What kept entries were made by: DOORSTEP_RELEASE (a deploy's id), else a digest of
+    the code. A deploy that changes a figure's shape never reads the old one."""
+    global _release
+    if _release is None:
+        import os
+        from pathlib import Path
+
+        given = os.environ.get("DOORSTEP_RELEASE", "")
+        if given:
+            _release = given[:40]
+        else:
+            digest = hashlib.sha256()
+            root = Path(__file__).resolve().parent.parent
+            for path in sorted(root.rglob("*.py")):
+                digest.update(path.read_bytes())
+            _release = digest.hexdigest()[:12]
+    return _release
 
 
 def known_tables() -> frozenset[str]:
@@ -102,9 +133,21 @@ def is_write(sql: str) -> bool:
 
 
 def _renew(tables: Iterable[str]) -> None:
+    """New tokens for `tables`. The write has committed: a cache that cannot be reached
+    must not make it look failed, so the error is logged (an entry it could not renew
+    lives out its ENTRY_SECONDS)."""
     tokens = {_GEN + t: secrets.randbits(62) for t in tables}
-    if tokens:
+    if not tokens:
+        return
+    try:
         cache.set_many(tokens, None)
+    except Exception:  # noqa: BLE001 — any cache failure; the write stands
+        log.exception("figure cache: could not renew %s", sorted(tables))
+
+
+def renew_all() -> None:
+    """Every table written at once (a database restored underneath the cache)."""
+    _renew(known_tables())
 
 
 class _Watch:
@@ -116,13 +159,14 @@ class _Watch:
         self.flush_cb = self.flush
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        result = execute(sql, params, many, context)
-        if is_write(sql):
-            self.wrote(tables_in(sql))
-        return result
+        try:
+            return execute(sql, params, many, context)
+        finally:  # a failed executemany may have written some rows in autocommit
+            if is_write(sql):
+                self.wrote(tables_in(sql))
 
     def wrote(self, tables: set[str]) -> None:
-        if not tables or not enabled():
+        if not tables or not renewing():
             return
         if not self.connection.in_atomic_block:
             _renew(tables)  # autocommit: already committed
@@ -150,7 +194,9 @@ class _Watch:
 def watch(connection: Any, **_: Any) -> None:
     """Install the watch on a new connection (`connection_created`; core.apps)."""
     if not any(isinstance(w, _Watch) for w in connection.execute_wrappers):
-        connection.execute_wrappers.append(_Watch(connection))
+        # first: Django's execute_wrapper() context manager pops the *last* wrapper, so a
+        # connection opened inside one (a recorder's) must not put the watch after it
+        connection.execute_wrappers.insert(0, _Watch(connection))
 
 
 def _watch_of(connection: Any) -> _Watch | None:
@@ -211,9 +257,12 @@ class _Recorder:
         return execute(sql, params, many, context)
 
 
-def _note_outer(tables: Iterable[str], until: dt.datetime | None = None) -> None:
+def _note_outer(
+    tables: Iterable[str], until: dt.datetime | None = None, replica: bool = False
+) -> None:
     for outer in _recording.get():
         outer.tables.update(tables)
+        outer.replica = outer.replica or replica
         if until is not None:
             outer.until = until if outer.until is None else min(outer.until, until)
 
@@ -248,28 +297,33 @@ def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
     `name` read before (`_hints`, a hint only: the entry's own tables decide)."""
     if not enabled():
         return compute()
-    entry_key = f"{_ENTRY}{name}:{_text(key)}"
+    tables_key = f"{_TABLES}{release()}:{name}"
+    entry_key = f"{_ENTRY}{release()}:{name}:{_text(key)}"
     hint = _hints.get(name)
-    if hint is None:
-        got = cache.get_many([entry_key, _TABLES + name])
-        hint = set(got.get(_TABLES + name) or ())
-        tokens: dict[str, Any] = {}
-    else:
-        got = cache.get_many([entry_key, *(_GEN + t for t in hint)])
-        tokens = {t: got.get(_GEN + t) for t in hint}
-    entry = got.get(entry_key)
-    if entry is not None:
-        tables, kept_tokens, until, value = entry
-        if _unseen_everywhere(tables) and (until is None or timezone.now() < until):
-            if not set(tables) <= tokens.keys():
-                tokens = _tokens(set(tables) | hint)
-                _hints[name] = hint | set(tables)
-            if all(tokens[t] == v for t, v in zip(tables, kept_tokens, strict=True)):
-                _note_outer(tables, until)
-                return value  # type: ignore[no-any-return]
-        hint = hint | set(tables)
-    if hint and (not hint <= tokens.keys() or None in tokens.values()):
-        tokens = _tokens(hint)  # before computing: a write committed meanwhile shows
+    try:
+        if hint is None:
+            got = cache.get_many([entry_key, tables_key])
+            hint = set(got.get(tables_key) or ())
+            tokens: dict[str, Any] = {}
+        else:
+            got = cache.get_many([entry_key, *(_GEN + t for t in hint)])
+            tokens = {t: got.get(_GEN + t) for t in hint}
+        entry = got.get(entry_key)
+        if entry is not None:
+            tables, kept_tokens, until, replica, value = entry
+            if _unseen_everywhere(tables) and (until is None or timezone.now() < until):
+                if not set(tables) <= tokens.keys():
+                    tokens = _tokens(set(tables) | hint)
+                    _hints[name] = hint | set(tables)
+                if all(tokens[t] == v for t, v in zip(tables, kept_tokens, strict=True)):
+                    _note_outer(tables, until, replica)
+                    return value  # type: ignore[no-any-return]
+            hint = hint | set(tables)
+        if hint and (not hint <= tokens.keys() or None in tokens.values()):
+            tokens = _tokens(hint)  # before computing: a write committed meanwhile shows
+    except Exception:  # noqa: BLE001 — the cache unreachable: compute, keep nothing
+        log.exception("figure cache: could not read %s", name)
+        return compute()
     recorder = _Recorder()
     outer = _recording.set((*_recording.get(), recorder))
     try:
@@ -279,17 +333,21 @@ def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
             value = compute()
     finally:
         _recording.reset(outer)
-    read, until = recorder.tables, recorder.until
-    _note_outer(read, until)
-    seconds = float(REPLICA_SECONDS if recorder.replica else ENTRY_SECONDS)
+    read, until, replica = recorder.tables, recorder.until, recorder.replica
+    _note_outer(read, until, replica)
+    seconds = float(REPLICA_SECONDS if replica else ENTRY_SECONDS)
     if until is not None:
         seconds = min(seconds, (until - timezone.now()).total_seconds())
-    if not read <= hint:
-        _hints[name] = hint | read
-        cache.set(_TABLES + name, sorted(hint | read), None)  # for the next computation
-    else:
-        _hints[name] = hint
-        if tokens and seconds >= 1 and _unseen_everywhere(read):
-            tables = sorted(read)
-            cache.set(entry_key, (tables, [tokens[t] for t in tables], until, value), int(seconds))
+    try:
+        if not read <= hint:
+            _hints[name] = hint | read
+            cache.set(tables_key, sorted(hint | read), None)  # for the next computation
+        else:
+            _hints[name] = hint
+            if tokens and seconds >= 1 and _unseen_everywhere(read):
+                tables = sorted(read)
+                kept = (tables, [tokens[t] for t in tables], until, replica, value)
+                cache.set(entry_key, kept, int(seconds))
+    except Exception:  # noqa: BLE001 — not kept this time
+        log.exception("figure cache: could not keep %s", name)
     return value

@@ -159,3 +159,45 @@ def test_which_statements_are_writes(sql, write):
     assert figure_cache.is_write(sql) is write
     if write:
         assert "cases_category" in figure_cache.tables_in(sql)
+
+
+def test_the_watch_outlives_a_connection_opened_while_a_figure_was_computed():
+    """Django's execute_wrapper() pops the last wrapper: a connection that opened (and got
+    its watch) inside a recorder must keep the watch once the recorder is gone."""
+    watches = [w for w in connection.execute_wrappers if isinstance(w, figure_cache._Watch)]
+    assert watches
+    try:
+        connection.execute_wrappers.remove(watches[0])  # as a connection not yet opened
+        with connection.execute_wrapper(lambda execute, *args: execute(*args)):
+            figure_cache.watch(connection)  # connection_created, inside the recorder
+        assert any(isinstance(w, figure_cache._Watch) for w in connection.execute_wrappers)
+    finally:
+        if not any(isinstance(w, figure_cache._Watch) for w in connection.execute_wrappers):
+            connection.execute_wrappers.insert(0, watches[0])
+    _new("w1")
+    assert _warm(kept) == 1
+    _new("w2")
+    assert kept() == 2
+
+
+def test_another_release_never_reads_what_this_one_kept(monkeypatch, django_assert_num_queries):
+    _new("v1")
+    assert _warm(kept) == 1
+    monkeypatch.setattr(figure_cache, "_release", "the-next-deploy")
+    with django_assert_num_queries(1):
+        assert kept() == 1
+
+
+def test_with_the_cache_down_figures_are_computed_and_writes_stand(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "doorstep.core.redis_cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    settings.CACHE_URL = "redis://127.0.0.1:1/0"
+    _new("x1")  # the write commits; its renewal fails and is logged
+    assert Category.objects.filter(code="x1").exists()
+    assert kept() == 1
+    _new("x2")
+    assert kept() == 2
