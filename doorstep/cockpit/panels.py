@@ -247,9 +247,7 @@ def compared(org: Organisation, period: Period) -> dict[str, Any]:
     }
 
 
-def services(
-    org: Organisation, period: Period, serving: Any = None, run: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def services(org: Organisation, period: Period, serving: Any = None) -> dict[str, Any]:
     sites = ServiceSite.objects.filter(territory_path__startswith=org.path, active=True)
     bookings = Booking.objects.filter(
         room__site__territory_path__startswith=org.path,
@@ -262,7 +260,7 @@ def services(
     return {
         "sites": sites.count(),
         "sites_by_kind": dict(sites.values_list("kind").annotate(n=Count("pk")).order_by("kind")),
-        "coverage": coverage_share(org, run),
+        "coverage": coverage_share(org),
         "bookings": bookings.count(),
         "activities": held["sessions"],
         "attendances": held["attendances"],
@@ -277,10 +275,9 @@ def latest_run_rows() -> dict[str, Any]:
     return (run.summary or {}) if run is not None else {}
 
 
-def coverage_share(org: Organisation, run: dict[str, Any] | None = None) -> float | None:
-    """The household share covered within 15 minutes, from the latest finished run (its
-    summary, `latest_run_rows()`, when the caller has read it already)."""
-    summary = latest_run_rows() if run is None else run
+def coverage_share(org: Organisation) -> float | None:
+    """The household share covered within 15 minutes, from the latest finished run."""
+    summary = latest_run_rows()
     if not summary:
         return None
     if org.kind in (Kind.STREET, Kind.DISTRICT):
