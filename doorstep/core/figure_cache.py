@@ -59,6 +59,13 @@ NOT_WRITES = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "
               "SHOW", "PRAGMA", "EXPLAIN", "VALUES")  # fmt: skip
 WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The one table a plain INSERT, UPDATE or DELETE writes, read off its head: the rest of the
+# statement (a subquery, ON CONFLICT, a long VALUES list) only reads, so it needs no scan.
+TARGET = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"
+    r'"?([A-Za-z_][A-Za-z0-9_]*)"?[\s(]',
+    re.IGNORECASE,
+)
 
 _known: frozenset[str] | None = None
 # name -> the tables its computations were seen to read, in this process: which tokens to
@@ -120,6 +127,17 @@ def tables_in(sql: str) -> set[str]:
     return {w for w in (m.lower() for m in WORD.findall(sql)) if w in known}
 
 
+def written_by(sql: str) -> set[str]:
+    """The known tables a write statement writes: its target, or every table it names
+    when its head does not say (WITH, TRUNCATE, DDL)."""
+    head = TARGET.match(sql)
+    if head is not None:
+        table = head.group(1).lower()
+        if table in known_tables():
+            return {table}
+    return tables_in(sql)
+
+
 def is_write(sql: str) -> bool:
     head = sql.lstrip(" \t\n(")[:10].upper()  # a UNION's parts come in parentheses
     if head.startswith(NOT_WRITES):
@@ -162,8 +180,8 @@ class _Watch:
         try:
             return execute(sql, params, many, context)
         finally:  # a failed executemany may have written some rows in autocommit
-            if is_write(sql):
-                self.wrote(tables_in(sql))
+            if is_write(sql) and renewing():
+                self.wrote(written_by(sql))
 
     def wrote(self, tables: set[str]) -> None:
         if not tables or not renewing():

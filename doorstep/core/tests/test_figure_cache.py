@@ -143,22 +143,35 @@ def test_off_it_computes_every_time(settings, django_assert_num_queries):
 
 
 @pytest.mark.parametrize(
-    ("sql", "write"),
+    ("sql", "written"),
     [
-        ('SELECT "cases_category"."id" FROM "cases_category"', False),
-        ("WITH RECURSIVE up(id) AS (SELECT 1) SELECT id FROM up", False),
-        ('WITH gone AS (DELETE FROM "cases_category" RETURNING id) SELECT 1', True),
-        ('INSERT INTO "cases_category" ("code") VALUES (%s)', True),
-        ("  update cases_category set name = 'x'", True),
-        ('TRUNCATE "cases_category", "auth_group"', True),
-        ("SAVEPOINT s1", False),
-        ('(SELECT "role_id" FROM "cases_category") UNION ALL (SELECT 0)', False),
+        ('SELECT "cases_category"."id" FROM "cases_category"', None),
+        ("WITH RECURSIVE up(id) AS (SELECT 1) SELECT id FROM up", None),
+        ('WITH gone AS (DELETE FROM "cases_category" RETURNING id) SELECT 1', {"cases_category"}),
+        ('INSERT INTO "cases_category" ("code") VALUES (%s)', {"cases_category"}),
+        ("  update cases_category set name = 'x'", {"cases_category"}),
+        ('TRUNCATE "cases_category", "auth_group"', {"cases_category", "auth_group"}),
+        ("SAVEPOINT s1", None),
+        ('(SELECT "role_id" FROM "cases_category") UNION ALL (SELECT 0)', None),
+        # only the target is written: what the rest of the statement names is read
+        (
+            'UPDATE "auth_group" SET "name" = %s WHERE "id" IN '
+            '(SELECT U0."id" FROM "cases_category" U0)',
+            {"auth_group"},
+        ),
+        (
+            'INSERT OR IGNORE INTO "auth_group" ("name") SELECT "code" FROM "cases_category"',
+            {"auth_group"},
+        ),
+        ('DELETE FROM "auth_group" WHERE "name" = \'cases_category\'', {"auth_group"}),
+        # a head that names no known table falls back to every table the statement names
+        ('INSERT INTO "no_such_table" SELECT * FROM "cases_category"', {"cases_category"}),
     ],
 )
-def test_which_statements_are_writes(sql, write):
-    assert figure_cache.is_write(sql) is write
-    if write:
-        assert "cases_category" in figure_cache.tables_in(sql)
+def test_which_statements_write_which_tables(sql, written):
+    assert figure_cache.is_write(sql) is (written is not None)
+    if written is not None:
+        assert figure_cache.written_by(sql) == written
 
 
 def test_the_watch_outlives_a_connection_opened_while_a_figure_was_computed():
