@@ -16,14 +16,58 @@ tables; this one is for model objects whose ids the caller needs.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.db import connection, models
 
 from . import figure_cache
 
 M = TypeVar("M", bound=models.Model)
+
+# Fields whose preparation, on PostgreSQL, hands a value of this exact Python type through
+# unchanged (Django's own field classes, not subclasses such as the encrypted ones, and no
+# auto_now stamping): such a value is written as it is, skipping a dozen calls per cell. A
+# value of any other type takes the field's own preparation.
+PLAIN: dict[type[models.Field], tuple[type, ...]] = {  # type: ignore[type-arg]
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.BooleanField: (bool,),
+    models.DateField: (dt.date,),
+    models.ForeignKey: (int,),
+}
+
+
+def _preparer(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-arg]
+    """How `field` turns an object into the value COPY sends (as bulk_create would)."""
+
+    def prepared(obj: Any) -> Any:
+        # Field.pre_save(obj, add=True): the field's value for an insert (no signal).
+        return field.get_db_prep_save(field.pre_save(obj, True), connection)
+
+    kinds = PLAIN.get(type(field))
+    if kinds is None or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return prepared
+    if isinstance(field, models.ForeignKey) and type(field.target_field) not in (
+        models.AutoField,
+        models.BigAutoField,
+    ):
+        return prepared
+    attname = field.attname
+
+    def plain(obj: Any) -> Any:
+        value = getattr(obj, attname)
+        if value is None or type(value) in kinds:
+            return value
+        return prepared(obj)
+
+    return plain
 
 
 def insert(model: type[M], objs: Sequence[M]) -> list[M]:
@@ -39,6 +83,7 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
     fields = list(meta.concrete_fields)
+    preparers = [_preparer(f) for f in fields]
     columns = ", ".join(qn(f.column or f.attname) for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -49,10 +94,7 @@ def insert(model: type[M], objs: Sequence[M]) -> list[M]:
             obj.pk = new_id
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:
-                # Field.pre_save(obj, add=True): the field's value for an insert (no signal).
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-                )
+                copy.write_row([prepare(obj) for prepare in preparers])
     figure_cache.tables_written([meta.db_table])  # a COPY is no statement the watch sees
     for obj in objs:
         obj._state.adding = False
