@@ -23,6 +23,9 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from doorstep.core.access import held
+from doorstep.core.figure_cache import remembered
+
 ROWS = 5  # rows shown under a count
 NEAREST = (F("due_at").asc(nulls_last=True), F("id").asc())  # the list's order by deadline
 
@@ -58,28 +61,50 @@ def _case_row(case: Any) -> Row:
     return Row(f"{case.title}", reverse("desk:case", args=[case.number]), note, tone)
 
 
+def kept(name: str, user: Any, key: Any, compute: Callable[[], Any]) -> Any:
+    """A card's figures for this user, kept in the figure cache (core/figure_cache.py)
+    until a table they were read from is written. What the user holds (memberships,
+    roles, direct permissions) is part of the key: a scope read from the request's
+    `held` leaves no table behind for the entry to watch. Only for cards whose figures
+    change with the tables alone (a case's 已超期 is its stored flag, not the clock)."""
+    h = held(user)
+    return remembered(
+        f"workbench:{name}",
+        (user.pk, tuple(sorted(h.rows)), tuple(sorted(h.direct_perms)), key),
+        compute,
+    )
+
+
 def case_card(
     user: Any, key: str, title: str, params: dict[str, Any], hint: str = ""
 ) -> Card | None:
     """A count of the staff case list under `params`, with its nearest deadlines."""
-    from doorstep.cases.web.views_queue import may_use_list, queue
+    from doorstep.cases.web.views_queue import may_use_list
 
     try:
         may_use_list(user)
     except PermissionDenied:
         return None
-    query = QueryDict(mutable=True)
-    for name, value in params.items():
-        query[name] = str(value)
-    count, soonest = first_rows(queue(user, query).cases.order_by(*NEAREST), ROWS)
+    wanted = tuple(sorted((name, str(value)) for name, value in params.items()))
+    count, soonest = kept("case_card", user, wanted, lambda: _case_rows(user, params))
     return Card(
         key,
         title,
         reverse("desk:list") + "?" + urlencode(params),
         count,
-        [_case_row(c) for c in soonest],
+        soonest,
         hint,
     )
+
+
+def _case_rows(user: Any, params: dict[str, Any]) -> tuple[int, list[Row]]:
+    from doorstep.cases.web.views_queue import queue
+
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        query[name] = str(value)
+    count, soonest = first_rows(queue(user, query).cases.order_by(*NEAREST), ROWS)
+    return count, [_case_row(c) for c in soonest]
 
 
 def first_rows(cases: Any, n: int) -> tuple[int, list[Any]]:
@@ -184,16 +209,25 @@ def overdue_by_community(user: Any) -> list[Card] | None:
     list with `org` set to the community). Every community's count and first two rows come
     from two queries over the street's overdue list, each case tagged with its community,
     rather than a list read per community."""
+    from doorstep.cases.web.views_queue import may_use_list
+
+    try:
+        may_use_list(user)
+    except PermissionDenied:
+        return None if _home_org(user, "street", "district") is None else []
+    cards: list[Card] | None = kept(
+        "overdue_by_community", user, (), lambda: _overdue_by_community(user)
+    )
+    return cards
+
+
+def _overdue_by_community(user: Any) -> list[Card] | None:
     from doorstep.atlas.organisations.models import Organisation
-    from doorstep.cases.web.views_queue import may_use_list, queue
+    from doorstep.cases.web.views_queue import queue
 
     street = _home_org(user, "street", "district")
     if street is None:
         return None
-    try:
-        may_use_list(user)
-    except PermissionDenied:
-        return []
     communities = list(
         Organisation.objects.visible_to(user)
         .filter(parent=street, kind="community")

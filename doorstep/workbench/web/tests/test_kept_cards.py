@@ -1,0 +1,94 @@
+"""The workbench's case cards kept in the figure cache (cards.kept) equal freshly counted
+ones after each write that changes them — a filed case, its acceptance, the deadline
+sweep flagging it 已超期, a new membership widening the scope — and a repeat asks the
+database less. The writes commit (transaction=True), as in production."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from doorstep.accounts.models import Membership, Role, User
+from doorstep.cases import services as cases
+from doorstep.cases.locating import locate
+from doorstep.cases.sweep import sweep
+from doorstep.workbench.web.desks import sections
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CASE_CARDS = ("to_receive", "to_dispatch", "to_verify", "overdue", "escalations")
+
+
+def _cards(username: str) -> dict[str, tuple[int, list[str]]]:
+    user = User.objects.get(username=username)  # a new request's user: nothing held yet
+    return {
+        card.key: (card.count, [row.url for row in card.rows])
+        for _name, shown in sections(user)
+        for card in shown
+        if card.key in CASE_CARDS or card.key.startswith("overdue_")
+    }
+
+
+def _check(settings, username: str) -> dict[str, tuple[int, list[str]]]:
+    kept = _cards(username)
+    settings.FIGURE_CACHE = False
+    try:
+        assert kept == _cards(username), username
+    finally:
+        settings.FIGURE_CACHE = True
+    return kept
+
+
+def test_kept_case_cards_follow_every_write(cw, settings):
+    w, p = cw.world, cw.personas
+    logins = ("community1", "street")
+    before = {u: _check(settings, u) for u in logins}
+    assert any(k.startswith("overdue_") for k in before["street"])
+    _cards("community1")  # (a name's first computation only learns which tables it reads)
+    with CaptureQueriesContext(connection) as warm:
+        _cards("community1")
+    settings.FIGURE_CACHE = False
+    with CaptureQueriesContext(connection) as fresh:
+        _cards("community1")
+    settings.FIGURE_CACHE = True
+
+    def case_lists(captured) -> int:
+        return sum('"cases_case"."flag"' in q["sql"] for q in captured.captured_queries)
+
+    assert case_lists(warm) <= case_lists(fresh) - 4  # the four case lists were not read again
+
+    case = cases.create_case(
+        actor=p["resident"], category=cw.repair, description="楼道灯不亮",
+        location=locate(building=w.building_a),
+    )  # fmt: skip
+    filed = _check(settings, "community1")
+    assert filed["to_receive"][0] == before["community1"]["to_receive"][0] + 1
+
+    cases.perform(case, "accept", actor=p["community_officer"])
+    accepted = _check(settings, "community1")
+    assert accepted["to_dispatch"][0] == filed["to_dispatch"][0] + 1
+
+    case.refresh_from_db()
+    sweep(now=case.due_at + dt.timedelta(hours=1))  # the deadline passes: flagged 已超期
+    overdue = _check(settings, "community1")
+    assert overdue["overdue"][0] == accepted["overdue"][0] + 1
+    street = _check(settings, "street")
+    community_card = f"overdue_{w.community_1.pk}"
+    assert street[community_card][0] == before["street"][community_card][0] + 1
+
+    # a second community joins the officer's scope: the kept cards are not the old scope's
+    cases.create_case(
+        actor=p["resident"], category=cw.repair, description="二里庄楼道堆物",
+        location=locate(building=w.building_c),
+    )  # fmt: skip
+    elsewhere = _check(settings, "community1")
+    Membership.objects.create(
+        user=p["community_officer"],
+        organisation=w.community_2,
+        role=Role.objects.get(code="community_staff"),
+    )
+    widened = _check(settings, "community1")
+    assert widened["to_receive"][0] == elsewhere["to_receive"][0] + 1
