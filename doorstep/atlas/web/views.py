@@ -32,10 +32,15 @@ def _scope_roots(request: HttpRequest) -> list[Organisation]:
     scope = scope_of(request.user)
     if scope.everything:
         return list(visible.filter(parent__isnull=True))
-    ids = set(visible.values_list("id", flat=True))
-    orgs = list(visible.filter(id__in=ids))
-    paths = {o.path for o in orgs}
-    return [o for o in orgs if not any(o.path != p and o.path.startswith(p) for p in paths)]
+    # In path order a node comes right after its ancestors: it is outermost unless it lies
+    # under the last outermost one (ids and paths only: a street sees a thousand nodes).
+    outermost: list[int] = []
+    last = None
+    for path, pk in sorted(visible.values_list("path", "id")):
+        if last is None or not path.startswith(last):
+            outermost.append(pk)
+            last = path
+    return list(visible.filter(id__in=outermost))
 
 
 def _with_counts(
