@@ -260,6 +260,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "tab": shown.tab,
             "tabs": [(t[0], t[1]) for t in TABS],
             "categories": categories,
+            # the filter selects as options built in Python (core/options.py): Django's
+            # widgets render each option through a template of its own
+            "choices": {
+                name: select_options(
+                    shown.form.fields[name].choices,  # type: ignore[attr-defined]
+                    str(shown.form[name].value() or ""),
+                )
+                for name in ("status", "flag", "kind")
+            },
             "rates": _rates_panel(user),
             "export_url": reverse("desk:export") + "?" + export_query.urlencode(),
             "node": shown.node,

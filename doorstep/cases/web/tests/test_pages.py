@@ -333,6 +333,25 @@ def test_the_category_filter_offers_the_categories_cases_have_and_keeps_the_choi
     assert [value for value, _s, _l in options][0] == ""  # 全部分类 first
 
 
+def test_the_status_time_and_kind_filters_offer_every_choice_and_keep_the_chosen(cw, client):
+    from doorstep.cases.models import CaseKind, Flag
+    from doorstep.cases.web.forms import STATUS_CHOICES
+
+    new_case(cw)
+    client.force_login(cw.personas["community_officer"])
+    chosen = {"status": "submitted", "flag": Flag.OVERDUE.value, "kind": CaseKind.REQUEST.value}
+    page = client.get(reverse("desk:list"), {"tab": "all", **chosen}).content.decode()
+    offered = {"status": STATUS_CHOICES, "flag": Flag.choices, "kind": CaseKind.choices}
+    for name, choices in offered.items():
+        select = re.search(rf'<select name="{name}" id="id_{name}">(.*?)</select>', page, re.S)
+        options = re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1)
+        )
+        assert [(v, str(label)) for v, label in choices] == [(v, t) for v, _s, t in options[1:]]
+        assert options[0][0] == ""  # 全部… first
+        assert [v for v, s, _t in options if s] == [chosen[name]], name
+
+
 def test_track_by_number(cw, client):
     case = new_case(cw)
     client.force_login(cw.personas["resident"])
