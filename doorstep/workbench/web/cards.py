@@ -307,6 +307,12 @@ def report_patrol(user: Any) -> Card | None:
 
 
 def my_requests(user: Any) -> list[Card] | None:
+    """Kept until a table it reads is written (cards.kept)."""
+    made: list[Card] | None = kept("my_requests", user, (), lambda: _my_requests(user))
+    return made
+
+
+def _my_requests(user: Any) -> list[Card] | None:
     from doorstep.cases.web.views_resident import my_cases
 
     if not user.has_perm("cases.add_case") or user.has_perm("cases.receive_case"):
@@ -355,6 +361,12 @@ def activities_near(user: Any) -> Card:
 
 
 def my_central_household(user: Any) -> Card | None:
+    """Kept until a table it reads is written (cards.kept)."""
+    made: Card | None = kept("my_central_household", user, (), lambda: _my_central_household(user))
+    return made
+
+
+def _my_central_household(user: Any) -> Card | None:
     """The 党员中心户 that keeps in touch with the resident's household: whom to knock on."""
     from doorstep.atlas.people.models import HouseholdLink, Resident
 

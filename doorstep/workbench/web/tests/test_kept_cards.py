@@ -92,3 +92,50 @@ def test_kept_case_cards_follow_every_write(cw, settings):
     )
     widened = _check(settings, "community1")
     assert widened["to_receive"][0] == elsewhere["to_receive"][0] + 1
+
+
+RESIDENT_CARDS = ("mine", "rating", "central", "proposals", "topics_near")
+
+
+def _resident_cards(settings) -> dict[str, tuple[int, list[str]]]:
+    def shown() -> dict[str, tuple[int, list[str]]]:
+        user = User.objects.get(username="resident")
+        return {
+            card.key: (card.count, [row.title for row in card.rows])
+            for _name, cards in sections(user)
+            for card in cards
+            if card.key in RESIDENT_CARDS
+        }
+
+    kept = shown()
+    settings.FIGURE_CACHE = False
+    try:
+        assert kept == shown()
+    finally:
+        settings.FIGURE_CACHE = True
+    return kept
+
+
+def test_kept_resident_cards_follow_what_the_resident_does(cw, settings):
+    from doorstep.cogov import proposals
+    from doorstep.deliberation import topics
+
+    w, p = cw.world, cw.personas
+    before = _resident_cards(settings)
+    assert {"mine", "central", "proposals", "topics_near"} <= before.keys()
+    _resident_cards(settings)
+
+    cases.create_case(
+        actor=p["resident"], category=cw.repair, description="单元门禁坏了",
+        location=locate(building=w.building_a),
+    )  # fmt: skip
+    filed = _resident_cards(settings)
+    assert filed["mine"][0] == before["mine"][0] + 1
+
+    proposals.propose(actor=p["resident"], title="楼下加装休息座椅")
+    proposed = _resident_cards(settings)
+    assert "楼下加装休息座椅" in proposed["proposals"][1]
+
+    topics.raise_topic(actor=p["resident"], title="小区停车难怎么办", detail="晚上车位不够")
+    raised = _resident_cards(settings)
+    assert raised["topics_near"][0] == proposed["topics_near"][0] + 1
