@@ -15,6 +15,8 @@ from doorstep.atlas.places.models import Building
 from doorstep.cases import moves
 from doorstep.cases.models import Case
 from doorstep.cases.services import top_of
+from doorstep.core.access import held
+from doorstep.core.figure_cache import remembered
 from doorstep.core.ids import parse_id
 
 # Organisation kinds a case may be dispatched to, and summoned by a whistle.
@@ -149,7 +151,15 @@ def _filer_buildings(user: Any, home: Building | None) -> QuerySet[Building] | N
 
 def buildings_for(user: Any, home: Building | None) -> list[BuildingChoice]:
     """The picker's buildings, by name (the first 1,000), as plain rows: a street has
-    hundreds, and a model instance each was most of the filing form's time."""
+    hundreds, and a model instance each was most of the filing form's time. Kept in the
+    figure cache until a building or organisation is written; what the user holds is in
+    the key, as a membership may begin or end with the clock."""
+    h = held(user)
+    key = (user.pk, tuple(sorted(h.rows)), home.pk if home is not None else None)
+    return remembered("cases:filer_buildings", key, lambda: _buildings_for(user, home))  # type: ignore[no-any-return]
+
+
+def _buildings_for(user: Any, home: Building | None) -> list[BuildingChoice]:
     rows = _filer_buildings(user, home)
     if rows is None:
         return []
