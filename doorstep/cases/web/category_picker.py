@@ -18,6 +18,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from doorstep.cases.models import Category, CategoryRollup
+from doorstep.core.figure_cache import remembered
+from doorstep.core.ids import parse_id
 from doorstep.core.search import normalise_query
 
 SHOWN = 30
@@ -50,6 +52,15 @@ def tree() -> list[Node]:
         parent = nodes.get(parent_id) if parent_id else None
         (parent.children if parent else roots).append(nodes[pk])
     return roots
+
+
+def kept_cascade(chosen: str) -> SafeString:
+    """`cascade(tree(), chosen)`, kept in the figure cache until a category is written
+    (one entry for the blank form, which is nearly every request, and one per choice a
+    refused form came back with)."""
+    key = str(parse_id(chosen) or "")
+    markup: str = remembered("cases:category_cascade", key, lambda: str(cascade(tree(), key)))
+    return mark_safe(markup)  # noqa: S308 (built by cascade, which escapes every name)
 
 
 def cascade(roots: list[Node], chosen: str) -> SafeString:

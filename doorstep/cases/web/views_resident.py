@@ -119,9 +119,7 @@ def _file(request: HttpRequest, *, patrol: bool) -> HttpResponse:
         {
             "form": form,
             "patrol": patrol,
-            "category_cascade": category_picker.cascade(
-                category_picker.tree(), request.POST.get("category", "")
-            ),
+            "category_cascade": category_picker.kept_cascade(request.POST.get("category", "")),
             "common_categories": category_picker.common(_community_of(user, home)),
             "building_options": select_options(
                 ((b.pk, f"{b.name}（{b.grid_name}）") for b in buildings),
