@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import timezone
@@ -158,3 +159,33 @@ SHOWN = (
     *("category__name", "category__code", "owner__name", "territory__name", "building__name"),
     "merged_into__number",
 )
+
+
+# What a list reads per case: the shown columns as plain rows (a list is up to 1,000
+# cases; a model instance and its four related ones each was most of its time).
+LISTED = (
+    *("number", "status", "kind", "anonymous", "description", "resolution", "address"),
+    *("lat", "lon", "created_at", "updated_at", "closed_at", "archived_at", "due_at"),
+    *("building_id", "merged_into_id"),
+    *("category__name", "category__code", "owner__name", "territory__name", "building__name"),
+    "merged_into__number",
+)
+
+
+def request_dicts(cases: Any) -> list[dict[str, Any]]:
+    """`request_dict` of each case of the queryset, read as plain rows."""
+    out = []
+    for row in cases.values_list(*LISTED):
+        d = dict(zip(LISTED, row, strict=True))
+        case = SimpleNamespace(
+            **{k: v for k, v in d.items() if "__" not in k},
+            category=SimpleNamespace(name=d["category__name"], code=d["category__code"]),
+            owner=SimpleNamespace(name=d["owner__name"]),
+            territory=SimpleNamespace(name=d["territory__name"]),
+            building=SimpleNamespace(name=d["building__name"]) if d["building_id"] else None,
+            merged_into=(
+                SimpleNamespace(number=d["merged_into__number"]) if d["merged_into_id"] else None
+            ),
+        )
+        out.append(request_dict(case))  # type: ignore[arg-type]
+    return out

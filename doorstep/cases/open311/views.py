@@ -39,6 +39,7 @@ from .public import (
     public_cases,
     public_categories,
     request_dict,
+    request_dicts,
     service_definition,
     services_list,
 )
@@ -202,7 +203,7 @@ def _requests(request: HttpRequest, fmt: str) -> HttpResponse:
             raise ApiError(400, "查询的时间跨度不能超过90天")
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
     rows = qs.order_by("-created_at", "-id")[:MAX_REQUESTS]
-    return respond([request_dict(c) for c in rows], fmt, "service_requests")
+    return respond(request_dicts(rows), fmt, "service_requests")
 
 
 @endpoint("GET", "HEAD")

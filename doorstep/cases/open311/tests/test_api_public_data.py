@@ -105,3 +105,27 @@ def test_hotline_and_patrol_cases_show_only_their_grid(api, o3):
     assert body["address"] == o3.cw.world.grid_a.name
     assert body["lat"] is None and body["long"] is None and body["address_id"] is None
     assert building.name not in json.dumps(body, ensure_ascii=False)
+
+
+def test_the_list_says_of_each_case_what_its_own_page_says(api, o3):
+    """The list reads plain rows (public.request_dicts), the single request a model: the
+    same answer for a plain, an anonymous, a patrol, a closed and a merged case."""
+    plain = file_case(o3)
+    anonymous = file_case(o3, description="邻居占用消防通道", anonymous=True)
+    patrol = create_case(
+        actor=o3.cw.personas["grid_worker_a"], category=o3.cw.repair,
+        description="巡查发现楼道堆物", location=locate(building=o3.cw.world.building_a),
+        kind="patrol", source=Source.PATROL,
+    )  # fmt: skip
+    closed = file_case(o3, description="路灯不亮")
+    Case.objects.filter(pk=closed.pk).update(
+        status=S.CLOSED, closed_at=timezone.now(), resolution="已修好，联系13912345678"
+    )
+    merged = file_case(o3, description="路灯不亮，同上")
+    Case.objects.filter(pk=merged.pk).update(status=S.CANCELLED, merged_into=closed)
+    listed = {r["service_request_id"]: r for r in api.get("requests.json").data}
+    for case in (plain, anonymous, patrol, closed, merged):
+        [own] = api.get(f"requests/{case.number}.json").data
+        assert listed[case.number] == own, case.number
+    assert listed[merged.number]["status_notes"].endswith(f"已并入工单 {closed.number}")
+    assert listed[anonymous.number]["lat"] is None
