@@ -70,3 +70,15 @@ def build_case_world(world: World) -> CaseWorld:
     )
     personas["volunteer"] = make_user("volunteer", "志愿者小陈", ("volunteer", world.grid_a))
     return CaseWorld(world, city, housing, repair, wish, hazard, personas)
+
+
+def png(name: str = "p.png", size: int = 8) -> Any:
+    """A small real PNG upload (Pillow checks that an uploaded photo is an image)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), (200, 30, 30)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")

@@ -91,6 +91,14 @@ def held(user: Any) -> Held:
     return result
 
 
+def held_key(user: Any) -> tuple[Any, ...]:
+    """The user and what they hold, for the key of a figure kept per user: a figure read
+    through a scope taken from `held` (kept on the request's user) leaves no membership
+    table for its entry to watch, so a change of what the user holds must change the key."""
+    h = held(user)
+    return (user.pk, tuple(sorted(h.rows)), tuple(sorted(h.direct_perms)))
+
+
 def _read_held(user: Any) -> Held:
     membership = apps.get_model("accounts", "Membership")
     # All the user's memberships, the active ones kept (as Membership.objects.active()):

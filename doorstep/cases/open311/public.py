@@ -163,13 +163,7 @@ SHOWN = (
 
 # What a list reads per case: the shown columns as plain rows (a list is up to 1,000
 # cases; a model instance and its four related ones each was most of its time).
-LISTED = (
-    *("number", "status", "kind", "anonymous", "description", "resolution", "address"),
-    *("lat", "lon", "created_at", "updated_at", "closed_at", "archived_at", "due_at"),
-    *("building_id", "merged_into_id"),
-    *("category__name", "category__code", "owner__name", "territory__name", "building__name"),
-    "merged_into__number",
-)
+LISTED = (*SHOWN, "building_id", "merged_into_id")
 
 
 def request_dicts(cases: Any) -> list[dict[str, Any]]:

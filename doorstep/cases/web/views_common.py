@@ -15,7 +15,7 @@ from doorstep.atlas.places.models import Building
 from doorstep.cases import moves
 from doorstep.cases.models import Case
 from doorstep.cases.services import top_of
-from doorstep.core.access import held
+from doorstep.core.access import held_key
 from doorstep.core.figure_cache import remembered
 from doorstep.core.ids import parse_id
 
@@ -154,9 +154,8 @@ def buildings_for(user: Any, home: Building | None) -> list[BuildingChoice]:
     hundreds, and a model instance each was most of the filing form's time. Kept in the
     figure cache until a building or organisation is written; what the user holds is in
     the key, as a membership may begin or end with the clock."""
-    h = held(user)
-    key = (user.pk, tuple(sorted(h.rows)), home.pk if home is not None else None)
-    return remembered("cases:filer_buildings", key, lambda: _buildings_for(user, home))  # type: ignore[no-any-return]
+    key = (*held_key(user), home.pk if home is not None else None)
+    return remembered("cases:filer_buildings", key, lambda: _buildings_for(user, home))
 
 
 def _buildings_for(user: Any, home: Building | None) -> list[BuildingChoice]:

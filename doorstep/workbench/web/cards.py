@@ -10,21 +10,20 @@ open is not shown: each builder returns None when the page would refuse the user
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from doorstep.core.access import held
+from doorstep.core.access import held_key
 from doorstep.core.figure_cache import remembered
+
+T = TypeVar("T")
 
 ROWS = 5  # rows shown under a count
 NEAREST = (F("due_at").asc(nulls_last=True), F("id").asc())  # the list's order by deadline
@@ -55,56 +54,29 @@ Builder = Callable[[Any], "Card | list[Card] | None"]
 # ---------------------------------------------------------------- cases
 
 
-def _case_row(case: Any) -> Row:
+def case_row(case: Any) -> Row:
     note = f"期限 {timezone.localtime(case.due_at):%m-%d %H:%M}" if case.due_at else ""
     tone = case.flag if case.flag in ("overdue", "soon") else ""
     return Row(f"{case.title}", reverse("desk:case", args=[case.number]), note, tone)
 
 
-def kept(name: str, user: Any, key: Any, compute: Callable[[], Any]) -> Any:
+def kept(name: str, user: Any, key: Any, compute: Callable[[], T]) -> T:
     """A card's figures for this user, kept in the figure cache (core/figure_cache.py)
-    until a table they were read from is written. What the user holds (memberships,
-    roles, direct permissions) is part of the key: a scope read from the request's
-    `held` leaves no table behind for the entry to watch. Only for cards whose figures
-    change with the tables alone (a case's 已超期 is its stored flag, not the clock)."""
-    h = held(user)
-    return remembered(
-        f"workbench:{name}",
-        (user.pk, tuple(sorted(h.rows)), tuple(sorted(h.direct_perms)), key),
-        compute,
-    )
+    until a table they were read from is written. What the user holds is part of the key
+    (`held_key`): a scope read from the request's `held` leaves no table behind for the
+    entry to watch. Only for cards whose figures change with the tables alone (a case's
+    已超期 is its stored flag, not the clock)."""
+    return remembered(f"workbench:{name}", (*held_key(user), key), compute)
 
 
-def case_card(
-    user: Any, key: str, title: str, params: dict[str, Any], hint: str = ""
-) -> Card | None:
-    """A count of the staff case list under `params`, with its nearest deadlines."""
-    from doorstep.cases.web.views_queue import may_use_list
+def kept_card(build: Callable[[Any], T]) -> Callable[[Any], T]:
+    """`build(user)` kept as `kept` keeps a card, under the builder's name."""
 
-    try:
-        may_use_list(user)
-    except PermissionDenied:
-        return None
-    wanted = tuple(sorted((name, str(value)) for name, value in params.items()))
-    count, soonest = kept("case_card", user, wanted, lambda: _case_rows(user, params))
-    return Card(
-        key,
-        title,
-        reverse("desk:list") + "?" + urlencode(params),
-        count,
-        soonest,
-        hint,
-    )
+    @functools.wraps(build)
+    def card(user: Any) -> T:
+        return kept(build.__name__, user, (), lambda: build(user))
 
-
-def _case_rows(user: Any, params: dict[str, Any]) -> tuple[int, list[Row]]:
-    from doorstep.cases.web.views_queue import queue
-
-    query = QueryDict(mutable=True)
-    for name, value in params.items():
-        query[name] = str(value)
-    count, soonest = first_rows(queue(user, query).cases.order_by(*NEAREST), ROWS)
-    return count, [_case_row(c) for c in soonest]
+    return card
 
 
 def first_rows(cases: Any, n: int) -> tuple[int, list[Any]]:
@@ -121,7 +93,7 @@ def first_rows(cases: Any, n: int) -> tuple[int, list[Any]]:
     return (rows[0].listed if rows else 0), rows
 
 
-def _home_org(user: Any, *kinds: str) -> Any:
+def home_org(user: Any, *kinds: str) -> Any:
     """The user's first active organisation of one of these kinds (their grid, community …)."""
     from doorstep.accounts.models import Membership
 
@@ -135,139 +107,6 @@ def _home_org(user: Any, *kinds: str) -> Any:
     return m.organisation if m else None
 
 
-def to_receive(user: Any) -> Card | None:
-    if not user.has_perm("cases.receive_case"):
-        return None
-    return case_card(user, "to_receive", "待受理", {"tab": "submitted", "sort": "due"})
-
-
-def to_dispatch(user: Any) -> Card | None:
-    if not user.has_perm("cases.dispatch_case"):
-        return None
-    return case_card(user, "to_dispatch", "待派单", {"tab": "accepted", "sort": "due"})
-
-
-def to_verify(user: Any) -> Card | None:
-    if not user.has_perm("cases.dispatch_case"):
-        return None
-    return case_card(
-        user, "to_verify", "待核实", {"tab": "resolved", "sort": "due"}, "承办人已回单，待审核办结"
-    )
-
-
-def overdue(user: Any) -> Card | None:
-    return case_card(
-        user,
-        "overdue",
-        "已超期",
-        {"tab": "all", "flag": "overdue", "sort": "due"},
-        "仍在办理、已过期限",
-    )
-
-
-def my_todo(user: Any) -> Card | None:
-    return case_card(user, "todo", "我的待办", {"tab": "todo", "sort": "due"})
-
-
-def grid_open(user: Any) -> Card | None:
-    grid = _home_org(user, "grid")
-    if grid is None:
-        return None
-    params = {"tab": "open", "org": grid.pk, "sort": "due"}
-    return case_card(user, "grid_open", f"{grid.name}在办工单", params, "按期限先后")
-
-
-def escalations(user: Any) -> Card | None:
-    street = _home_org(user, "street", "district")
-    if street is None or not user.has_perm("cases.dispatch_case"):
-        return None
-    params = {"tab": "accepted", "owner": street.pk, "sort": "due"}
-    return case_card(user, "escalations", "上报到街道、待派单", params, "下级上报或越级上报的工单")
-
-
-def whistles_waiting(user: Any) -> Card | None:
-    if not user.has_perm("cases.whistle_case"):
-        return None
-    params = {"tab": "all", "whistle": "waiting", "sort": "due"}
-    return case_card(user, "whistles", "吹哨待报到", params, "已召集的部门尚未全部报到")
-
-
-def summonses(user: Any) -> Card | None:
-    if not user.has_perm("cases.report_whistle"):
-        return None
-    return case_card(
-        user,
-        "summonses",
-        "召集与交办",
-        {"tab": "todo", "sort": "due"},
-        "街道吹哨召集和交办本部门的工单",
-    )
-
-
-def overdue_by_community(user: Any) -> list[Card] | None:
-    """已超期 per community of the user's street, each opening its own list (the overdue
-    list with `org` set to the community). Every community's count and first two rows come
-    from two queries over the street's overdue list, each case tagged with its community,
-    rather than a list read per community."""
-    from doorstep.cases.web.views_queue import may_use_list
-
-    try:
-        may_use_list(user)
-    except PermissionDenied:
-        return None if _home_org(user, "street", "district") is None else []
-    cards: list[Card] | None = kept(
-        "overdue_by_community", user, (), lambda: _overdue_by_community(user)
-    )
-    return cards
-
-
-def _overdue_by_community(user: Any) -> list[Card] | None:
-    from doorstep.atlas.organisations.models import Organisation
-    from doorstep.cases.web.views_queue import queue
-
-    street = _home_org(user, "street", "district")
-    if street is None:
-        return None
-    communities = list(
-        Organisation.objects.visible_to(user)
-        .filter(parent=street, kind="community")
-        .order_by("name")
-    )
-    if not communities:
-        return []
-    base = {"tab": "all", "flag": "overdue", "sort": "due"}
-    cases = queue(user, QueryDict(urlencode(base))).cases.select_related(None)
-    community_of = models.Case(
-        *[
-            models.When(territory_path__startswith=c.path, then=models.Value(c.pk))
-            for c in communities
-        ],
-        default=None,
-        output_field=models.IntegerField(),
-    )
-    tagged = cases.annotate(community=community_of).filter(community__isnull=False)
-    counts = dict(tagged.order_by().values_list("community").annotate(n=Count("pk")))
-    first = (
-        tagged.only("number", "title", "due_at", "flag")
-        .annotate(place=Window(RowNumber(), partition_by=F("community"), order_by=NEAREST))
-        .filter(place__lte=2)
-        .order_by("community", "place")
-    )
-    rows: dict[int, list[Row]] = {}
-    for case in first:
-        rows.setdefault(case.community, []).append(_case_row(case))
-    return [
-        Card(
-            f"overdue_{c.pk}",
-            f"{c.name} 已超期",
-            reverse("desk:list") + "?" + urlencode({**base, "org": c.pk}),
-            counts.get(c.pk, 0),
-            rows.get(c.pk, []),
-        )
-        for c in communities
-    ]
-
-
 def pool(user: Any) -> Card | None:
     from doorstep.cases.web.views_queue import pool_cases
 
@@ -279,7 +118,7 @@ def pool(user: Any) -> Card | None:
         "接单池",
         reverse("desk:pool"),
         cases.count(),
-        [_case_row(c) for c in cases[:ROWS]],
+        [case_row(c) for c in cases[:ROWS]],
         "身边居民的点单和微心愿，等您接单",
     )
 
@@ -306,13 +145,8 @@ def report_patrol(user: Any) -> Card | None:
     return Card("patrol", "网格发现", reverse("desk:patrol_new"), hint="巡查中发现的问题", big=True)
 
 
+@kept_card
 def my_requests(user: Any) -> list[Card] | None:
-    """Kept until a table it reads is written (cards.kept)."""
-    made: list[Card] | None = kept("my_requests", user, (), lambda: _my_requests(user))
-    return made
-
-
-def _my_requests(user: Any) -> list[Card] | None:
     from doorstep.cases.web.views_resident import my_cases
 
     if not user.has_perm("cases.add_case") or user.has_perm("cases.receive_case"):
@@ -325,7 +159,7 @@ def _my_requests(user: Any) -> list[Card] | None:
             "待我评价",
             reverse("desk:mine") + "?status=rating",
             waiting,
-            [_case_row(c) for c in to_rate],
+            [case_row(c) for c in to_rate],
             "办好了吗？请评价",
         ),
         Card(
@@ -360,13 +194,8 @@ def activities_near(user: Any) -> Card:
     )
 
 
+@kept_card
 def my_central_household(user: Any) -> Card | None:
-    """Kept until a table it reads is written (cards.kept)."""
-    made: Card | None = kept("my_central_household", user, (), lambda: _my_central_household(user))
-    return made
-
-
-def _my_central_household(user: Any) -> Card | None:
     """The 党员中心户 that keeps in touch with the resident's household: whom to knock on."""
     from doorstep.atlas.people.models import HouseholdLink, Resident
 
@@ -436,7 +265,7 @@ def households_due(user: Any) -> Card | None:
     from doorstep.service import visits
     from doorstep.service.web.views_oversight import may_view_coverage
 
-    grid = _home_org(user, "grid")
+    grid = home_org(user, "grid")
     if grid is None or not may_view_coverage(user):
         return None
     today = timezone.localdate()

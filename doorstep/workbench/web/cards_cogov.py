@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from .cards import ROWS, Card, Row, kept
+from .cards import ROWS, Card, Row, kept_card
 
 
 def needs_open(user: Any) -> Card | None:
@@ -185,13 +185,8 @@ def cadre_record(user: Any) -> Card | None:
     return Card("cadre_record", "我的三结三问", url, rows=rows)
 
 
+@kept_card
 def proposals_near(user: Any) -> Card | None:
-    """Kept until a table it reads is written (cards.kept: a proposal's status is stored)."""
-    made: Card | None = kept("proposals_near", user, (), lambda: _proposals_near(user))
-    return made
-
-
-def _proposals_near(user: Any) -> Card | None:
     """A resident: the proposals open in their community, the most supported first."""
     from doorstep.cogov import proposals
     from doorstep.cogov.models import Proposal, ProposalStatus

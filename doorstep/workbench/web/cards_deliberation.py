@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from .cards import Card, Row, kept
+from .cards import Card, Row, kept_card
 
 
 def ballots_to_vote(user: Any) -> Card | None:
@@ -57,13 +57,8 @@ def topics_to_answer(user: Any) -> Card | None:
                 hint="附议满人数的议题须按期答复")  # fmt: skip
 
 
+@kept_card
 def topics_near(user: Any) -> Card | None:
-    """Kept until a table it reads is written (cards.kept: a topic's status is stored)."""
-    made: Card | None = kept("topics_near", user, (), lambda: _topics_near(user))
-    return made
-
-
-def _topics_near(user: Any) -> Card | None:
     """A resident: the open topics of their community to second, and a way to raise one."""
     from doorstep.deliberation import topics
     from doorstep.deliberation.models import Topic, TopicStatus

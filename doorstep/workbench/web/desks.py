@@ -12,6 +12,7 @@ from typing import Any
 from doorstep.core.access import held
 
 from . import cards as c
+from . import cards_cases as cs
 from . import cards_cogov as cg
 from . import cards_deliberation as dl
 
@@ -32,17 +33,31 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     ),
     "grid_worker": (
         "网格员",
-        (c.report_patrol, c.grid_open, c.my_todo, dl.doors_to_knock, c.households_due, c.overdue),
+        (
+            c.report_patrol,
+            cs.grid_open,
+            cs.my_todo,
+            dl.doors_to_knock,
+            c.households_due,
+            cs.overdue,
+        ),
     ),
     "grid_leader": (
         "网格长",
-        (c.report_patrol, c.grid_open, c.my_todo, dl.doors_to_knock, c.households_due, c.overdue),
+        (
+            c.report_patrol,
+            cs.grid_open,
+            cs.my_todo,
+            dl.doors_to_knock,
+            c.households_due,
+            cs.overdue,
+        ),
     ),
     "party_member": (
         "党员",
         (
             c.pool,
-            c.my_todo,
+            cs.my_todo,
             dl.doors_to_knock,
             c.links_due,
             c.my_service,
@@ -50,14 +65,14 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
             c.activities_near,
         ),
     ),
-    "volunteer": ("志愿者", (c.pool, c.my_todo, c.my_service, c.activities_near)),
+    "volunteer": ("志愿者", (c.pool, cs.my_todo, c.my_service, c.activities_near)),
     "community_staff": (
         "社区工作人员",
         (
-            c.to_receive,
-            c.to_dispatch,
-            c.to_verify,
-            c.overdue,
+            cs.to_receive,
+            cs.to_dispatch,
+            cs.to_verify,
+            cs.overdue,
             c.hotline_waiting,
             c.bookings,
             c.hours,
@@ -75,11 +90,11 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     "street_officer": (
         "街道干部",
         (
-            c.escalations,
-            c.whistles_waiting,
-            c.to_verify,
+            cs.escalations,
+            cs.whistles_waiting,
+            cs.to_verify,
             c.hotline_waiting,
-            c.overdue_by_community,
+            cs.overdue_by_community,
             cg.needs_open,
             cg.agreements_ending,
             c.conflicts,
@@ -89,7 +104,7 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     ),
     "department_liaison": (
         "部门联络员",
-        (c.summonses, cg.matches_to_confirm, cg.my_units, c.bookings, c.activities_near),
+        (cs.summonses, cg.matches_to_confirm, cg.my_units, c.bookings, c.activities_near),
     ),
     "cadre": ("联系干部", (cg.links_due, dl.doors_to_knock, cg.cadre_record)),
     "system_admin": ("系统管理员", (c.admin_duties,)),

@@ -3,7 +3,6 @@ grid worker's patrol report."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -11,29 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from doorstep.cases.models import Case
+from doorstep.cases.testing import png
 from doorstep.cases.workflow import S
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cw(world):
-    from doorstep.cases.testing import build_case_world
-
-    return build_case_world(world)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def png(name: str = "p.png", size: int = 8) -> SimpleUploadedFile:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (size, size), (200, 30, 30)).save(buf, "PNG")
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
 def file_as(client, cw, **over):

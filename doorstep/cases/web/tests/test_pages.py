@@ -3,40 +3,19 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from doorstep.cases import services
 from doorstep.cases.locating import locate
 from doorstep.cases.models import Case, CaseEvent
+from doorstep.cases.testing import png
 from doorstep.cases.workflow import S
 from doorstep.inbox.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cw(world):
-    from doorstep.cases.testing import build_case_world
-
-    return build_case_world(world)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def png(name: str = "p.png", size: int = 8) -> SimpleUploadedFile:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (size, size), (200, 30, 30)).save(buf, "PNG")
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
 def new_case(cw, persona="resident", **kw):

@@ -12,11 +12,6 @@ from doorstep.cases.models import CaseEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def _case(cw, **kw):
     return services.create_case(
         actor=cw.personas["resident"],
