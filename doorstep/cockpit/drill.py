@@ -22,6 +22,7 @@ from django.urls import reverse
 from doorstep.atlas.organisations.models import Kind, Organisation
 from doorstep.atlas.people.models import TAG_LABELS, Gender, PartyMember, ResidenceType, Resident
 from doorstep.atlas.places.models import Building, Household, Tenure
+from doorstep.core import figure_cache
 from doorstep.core.errors import DomainError
 from doorstep.core.masking import mask_id_card, mask_phone
 
@@ -169,22 +170,28 @@ class ByIds:
 class SortedIds:
     """A sorted queryset paged by sorting its ids alone and then reading one page's rows:
     the sort carries one narrow column instead of every column (encrypted numbers and all)
-    of tens of thousands of rows. For Django's Paginator and the exports."""
+    of tens of thousands of rows. For Django's Paginator and the exports.
 
-    def __init__(self, ordered: QuerySet[Any], rows: QuerySet[Any]) -> None:
+    A page's ids and the total are kept in the figure cache by the query that finds them
+    (`figure_cache.kept_list`): a street's residents sorted by address is a sort of 30,000
+    rows, and it stands until one of the tables it reads is written."""
+
+    def __init__(self, ordered: QuerySet[Any], rows: QuerySet[Any], name: str) -> None:
         self.sorted = ordered
         self.rows = rows
+        self.name = name
 
     ordered = True  # what Django's Paginator asks
 
     def count(self) -> int:
-        return self.sorted.count()
+        return figure_cache.kept_count(f"drill:{self.name}:count", self.sorted)
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[Any]:
-        return ByIds(list(self.sorted.values_list("pk", flat=True)[index]), self.rows)[:]
+        ids = self.sorted.values_list("pk", flat=True)[index]
+        return ByIds(figure_cache.kept_list(f"drill:{self.name}:page", ids), self.rows)[:]
 
     def __iter__(self) -> Iterator[Any]:
         return iter(ByIds(list(self.sorted.values_list("pk", flat=True)), self.rows))
@@ -245,12 +252,11 @@ def _residents(org: Organisation, user: Any, f: Filters, today: dt.date) -> List
         "household__unit__building__name", "household__unit__number", "household__room", "pk"
     )
     full = qs.select_related("household__unit__building", "grid")
-    rows: Any = SortedIds(qs, full)
+    rows: Any = SortedIds(qs, full, "residents")
     tag = f.tag
     if tag is not None:
         # Decrypts the tags only (no names or numbers), then pages over the matching ids.
-        pairs = qs.values_list("pk", "tags").iterator(chunk_size=2000)
-        rows = ByIds([pk for pk, tags in pairs if tag in (tags or ())], full)
+        rows = ByIds(_tagged(qs, tag), full)
 
     def cells(r: Resident) -> list[Any]:
         out: list[Any] = [
@@ -271,6 +277,21 @@ def _residents(org: Organisation, user: Any, f: Filters, today: dt.date) -> List
     return Listing(
         org, "residents", f, rows, header, cells, lambda r: reverse("atlas:resident", args=[r.pk])
     )
+
+
+def _tagged(qs: QuerySet[Resident], tag: str) -> list[int]:
+    """The ids, in list order, of the residents with `tag`: decrypts the tags only (no
+    names or numbers). Kept by the query and the tag, like a page of `SortedIds`."""
+    ids = qs.values_list("pk", "tags")
+
+    def matching() -> list[int]:
+        pairs = ids.iterator(chunk_size=2000)
+        return [pk for pk, tags in pairs if tag in (tags or ())]
+
+    key = figure_cache.query_key(ids)
+    if key is None:
+        return []
+    return figure_cache.remembered("drill:residents:tagged", (*key, tag), matching)
 
 
 def _households(org: Organisation, user: Any, f: Filters, today: dt.date) -> Listing:

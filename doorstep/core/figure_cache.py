@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -369,3 +370,26 @@ def remembered(name: str, key: Any, compute: Callable[[], T]) -> T:
     except Exception:  # noqa: BLE001 — not kept this time
         log.exception("figure cache: could not keep %s", name)
     return value
+
+
+def query_key(queryset: Any) -> tuple[str, str] | None:
+    """What a queryset asks, exactly: its SQL and parameters (the viewer's scope, filters
+    and page are in them), so it needs no key of its own. None when Django knows without
+    asking that it finds nothing."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, repr(params)
+
+
+def kept_list(name: str, queryset: Any) -> list[Any]:
+    """`list(queryset)` of plain values (a `values_list`), kept by the query it sends."""
+    key = query_key(queryset)
+    return list(queryset) if key is None else remembered(name, key, lambda: list(queryset))
+
+
+def kept_count(name: str, queryset: Any) -> int:
+    """`queryset.count()`, kept by the query of the rows it counts."""
+    key = query_key(queryset)
+    return queryset.count() if key is None else remembered(name, key, queryset.count)
