@@ -25,6 +25,7 @@ from doorstep.atlas.places.models import Building, Household, Tenure
 from doorstep.core import figure_cache
 from doorstep.core.errors import DomainError
 from doorstep.core.masking import mask_id_card, mask_phone
+from doorstep.core.paging import ByIds, SortedIds
 
 from .panels import AGE_BANDS, _years_ago
 
@@ -144,59 +145,6 @@ def parse(what: str, params: Mapping[str, str]) -> Filters:
     return Filters(values, tuple(labels))
 
 
-class ByIds:
-    """Ids in list order that turn into model rows when sliced (for Django's Paginator)."""
-
-    def __init__(self, ids: list[int], queryset: QuerySet[Any]) -> None:
-        self.ids = ids
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return len(self.ids)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        ids = self.ids[index]
-        rows = self.queryset.in_bulk(ids)
-        return [rows[i] for i in ids if i in rows]
-
-    def __iter__(self) -> Iterator[Any]:
-        for start in range(0, len(self.ids), 500):
-            yield from self[start : start + 500]
-
-
-class SortedIds:
-    """A sorted queryset paged by sorting its ids alone and then reading one page's rows:
-    the sort carries one narrow column instead of every column (encrypted numbers and all)
-    of tens of thousands of rows. For Django's Paginator and the exports.
-
-    A page's ids and the total are kept in the figure cache by the query that finds them
-    (`figure_cache.kept_list`): a street's residents sorted by address is a sort of 30,000
-    rows, and it stands until one of the tables it reads is written."""
-
-    def __init__(self, ordered: QuerySet[Any], rows: QuerySet[Any], name: str) -> None:
-        self.sorted = ordered
-        self.rows = rows
-        self.name = name
-
-    ordered = True  # what Django's Paginator asks
-
-    def count(self) -> int:
-        return figure_cache.kept_count(f"drill:{self.name}:count", self.sorted)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        ids = self.sorted.values_list("pk", flat=True)[index]
-        return ByIds(figure_cache.kept_list(f"drill:{self.name}:page", ids), self.rows)[:]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(ByIds(list(self.sorted.values_list("pk", flat=True)), self.rows))
-
-
 def _grids(org: Organisation) -> Any:
     return Organisation.objects.filter(path__startswith=org.path, kind=Kind.GRID).values("pk")
 
@@ -252,7 +200,7 @@ def _residents(org: Organisation, user: Any, f: Filters, today: dt.date) -> List
         "household__unit__building__name", "household__unit__number", "household__room", "pk"
     )
     full = qs.select_related("household__unit__building", "grid")
-    rows: Any = SortedIds(qs, full, "residents")
+    rows: Any = SortedIds(qs, full, "drill:residents")
     tag = f.tag
     if tag is not None:
         # Decrypts the tags only (no names or numbers), then pages over the matching ids.

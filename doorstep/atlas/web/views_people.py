@@ -18,6 +18,7 @@ from doorstep.atlas.people import services
 from doorstep.atlas.people.models import PartyMember, PartyStatus, Resident
 from doorstep.atlas.places.models import Building, Household
 from doorstep.core.masking import mask_birth_date, mask_id_card, mask_phone
+from doorstep.core.paging import SortedIds
 
 from .forms import MoveHouseholdForm
 
@@ -219,11 +220,7 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("people.view_partymember", raise_exception=True)
 def party_members(request: HttpRequest) -> HttpResponse:
     """党员名册: members in scope, with organisation relationship and dual reporting."""
-    qs = (
-        PartyMember.objects.visible_to(request.user)
-        .select_related("resident__household__unit__building", "organisation", "reported_community")
-        .order_by("resident__name")
-    )
+    qs = PartyMember.objects.visible_to(request.user)
     status = request.GET.get("status")
     if status not in PartyStatus.values:
         status = None
@@ -231,7 +228,13 @@ def party_members(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if request.GET.get("in_service"):
         qs = qs.filter(in_service=True)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # A street's roll is thousands of members sorted by name across the scope's joins: the
+    # page's ids and the total are kept until a table they were read from is written.
+    rows = qs.select_related(
+        "resident__household__unit__building", "organisation", "reported_community"
+    )
+    listed: Any = SortedIds(qs.order_by("resident__name", "pk"), rows, "party_roll")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
     if page.paginator.count == 0 and request.GET.get("page"):
         raise Http404
     return render(request, "atlas/party_members.html", {"page": page, "status": status})
