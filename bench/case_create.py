@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.30
 TARGET_P99_MS = 50.0
 WARMUP = 30
+CACHE_DB = 10  # a Redis database of its own (page_budget uses 11, mixed_load 12 and 13)
 CASE_ID_START = 900_000_001  # case ids from here on are unmistakable in recorded params
 
 
@@ -54,6 +55,11 @@ def setup_django(url: str) -> None:
     os.environ.setdefault("DOORSTEP_LOG_LEVEL", "ERROR")
     os.environ.setdefault("DOORSTEP_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.pop("CELERY_BROKER_URL", None)  # notifications run in-process (eager)
+    # The cache production has: Redis, and with it the figure cache (what a user holds is
+    # kept there per user, as every request of a logged-in user finds it).
+    os.environ["DOORSTEP_CACHE_URL"] = f"redis://127.0.0.1:6379/{CACHE_DB}"
+    os.environ["DOORSTEP_FIGURE_CACHE"] = "1"
+    flush_cache()
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -63,6 +69,12 @@ def setup_django(url: str) -> None:
 
     settings.DEBUG = False  # as in production: no per-query log
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def flush_cache() -> None:
+    import redis
+
+    redis.Redis(host="127.0.0.1", port=6379, db=CACHE_DB).flushdb()
 
 
 class Recorder:
@@ -268,6 +280,7 @@ def main() -> int:
     print(f"POST /api/cases: {len(times)} creates; p50 {p50:.1f} ms, p99 {p99:.1f} ms")
 
     connections.close_all()
+    flush_cache()
     media.cleanup()
     if not os.environ.get("BENCH_KEEP"):
         scratch_postgres(url, "bench_case_create", drop_only=True)
