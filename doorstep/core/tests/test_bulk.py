@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from doorstep.atlas.people.models import Resident
 from doorstep.atlas.people.services import create_resident
@@ -99,4 +100,24 @@ def test_each_value_is_what_its_field_would_prepare(world):
         if getattr(field, "auto_now_add", False) or "Encrypted" in type(field).__name__:
             continue  # stamped with the time, or encrypted with a fresh nonce: tested above
         expected = field.get_db_prep_save(field.pre_save(row, True), connection)
-        assert bulk._preparer(field)(row) == expected, field.name
+        assert bulk._preparer(field, timezone.now())(row) == expected, field.name
+    row.user_id = world.personas["resident"].pk  # a one-to-one key given as a number
+    user = Resident._meta.get_field("user")
+    expected = user.get_db_prep_save(user.pre_save(row, True), connection)
+    assert bulk._preparer(user, timezone.now())(row) == expected == row.user_id
+
+
+def test_one_insert_stamps_its_rows_with_one_moment(world):
+    """created_at and updated_at: on PostgreSQL the insert's one moment on every row
+    (bulk_create, elsewhere, asks the clock per row), stored as the objects say, within
+    the moments around the call."""
+    before = timezone.now()
+    made = bulk.insert(Resident, _rows(world, 3))
+    after = timezone.now()
+    stored = {r.pk: r for r in Resident.objects.filter(pk__in=[r.pk for r in made])}
+    for r in made:
+        assert before <= r.created_at <= after and before <= r.updated_at <= after
+        assert (stored[r.pk].created_at, stored[r.pk].updated_at) == (r.created_at, r.updated_at)
+    if connection.vendor == "postgresql":
+        assert len({(r.created_at, r.updated_at) for r in made}) == 1
+        assert made[0].created_at == made[0].updated_at
