@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from doorstep.core.search import search_text_for
-from doorstep.core.text import refusal
+from doorstep.core.text import CONTROL, refusal
 
 from . import columns as C
 
@@ -40,6 +40,9 @@ BARE_NUMBER = re.compile(r"^\d+$")
 
 def cell_text(value: Any) -> str:
     """A cell as text: numbers without a trailing .0, dates as YYYY-MM-DD."""
+    if type(value) is str:  # most cells: the checks below are for the others
+        # NUL cannot be stored in PostgreSQL text; it is never meaningful in a ledger cell.
+        return value.replace("\x00", "").strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -64,6 +67,8 @@ class RowHandler:
 
     def control_characters(self, number: int, values: tuple[Any, ...]) -> list[dict[str, Any]]:
         """A cell holding a control character refuses its row (core/text.py)."""
+        if not CONTROL.search("".join(v for v in values if isinstance(v, str))):
+            return []  # the whole row at once: a clean row (nearly every row) is one search
         errors = []
         for key, index in self.columns.items():
             value = values[index] if index < len(values) else None
