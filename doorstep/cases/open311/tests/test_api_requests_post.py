@@ -6,6 +6,7 @@ import random
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -58,6 +59,11 @@ def test_post_then_get_round_trip_json(api, o3):
     assert request["service_request_id"] == number
     assert request["status"] == "open"
     assert request["detailed_status"] == S.SUBMITTED
+    # The moment in the site's zone (Asia/Shanghai), to the second, as GeoReport's W3C form.
+    local = timezone.localtime(case.created_at).replace(microsecond=0)
+    assert request["requested_datetime"] == local.isoformat() and local.isoformat().endswith(
+        "+08:00"
+    )
     assert request["status_notes"] == STATUS_LABELS[S.SUBMITTED]
     assert request["service_code"] == "T010101"
     assert request["service_name"] == "物业报修"
