@@ -6,7 +6,7 @@
 Works in a scratch database (`<name>_bench_import`, created afresh and migrated here), so
 it never touches the database DATABASE_URL names. The import runs the real code path:
 the whole-file check, then `run_job` (validation of every row, encryption, keyed hashes,
-units and households created as needed, residents written in batches of 500, each batch
+units and households created as needed, residents written in batches of 2,000, each batch
 in its own transaction).
 
 The anchor does the same database work: `COPY … FROM STDIN (FORMAT binary)` of the rows

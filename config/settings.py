@@ -268,7 +268,7 @@ MEDIA_ROOT = Path(os.environ.get("DOORSTEP_MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads: spreadsheets only, and not huge.
 IMPORT_MAX_BYTES = int(os.environ.get("DOORSTEP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 # Rows per committed batch of a ledger import (a crash keeps whole batches only).
-IMPORT_BATCH_SIZE = int(os.environ.get("DOORSTEP_IMPORT_BATCH_SIZE", "500"))
+IMPORT_BATCH_SIZE = int(os.environ.get("DOORSTEP_IMPORT_BATCH_SIZE", "2000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A whole upload (multipart: ledger files, case photos) may be larger; anything above is
 # answered 413 before it is read.

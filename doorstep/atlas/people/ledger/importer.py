@@ -7,7 +7,7 @@ How a run goes:
   commit.
 - `run_job` streams the rows. Each row is checked on its own (a bad row is reported with
   its row number and column, and skipped); rows are written in batches of
-  `IMPORT_BATCH_SIZE` (500), each batch in its own transaction together with the job's
+  `IMPORT_BATCH_SIZE` (2000), each batch in its own transaction together with the job's
   counts and `last_row`. A run that dies leaves whole batches only, and running the job
   again continues after `last_row`.
 - Importing the same file again adds nothing: a person whose ID-card number is already
@@ -56,7 +56,7 @@ KIND_PERMISSIONS: dict[str, str] = {ImportKind.BUILDINGS: "places.add_building"}
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "IMPORT_BATCH_SIZE", 500))
+    return int(getattr(settings, "IMPORT_BATCH_SIZE", 2000))
 
 
 def may_import(actor: Any, kind: str) -> bool:
