@@ -3,13 +3,16 @@ on it equals the list it opens, and the navigation offers only pages that open."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from doorstep.accounts.models import User
 from doorstep.accounts.roles import DEFAULT_ROLES
+from doorstep.cases.sweep import sweep
 from doorstep.workbench.web.desks import DESKS, sections
 from doorstep.workbench.web.nav import entries
 
@@ -128,7 +131,17 @@ def test_each_communitys_overdue_card_says_what_its_list_holds(demo, db, client)
     the count, and the rows the list's first two cases by deadline."""
     street = User.objects.get(username="street")
     client.force_login(street)
-    cards = [c for _n, shown in sections(street) for c in shown if c.key.startswith("overdue_")]
+
+    def overdue_cards() -> list[Any]:
+        return [c for _n, shown in sections(street) for c in shown if c.key.startswith("overdue_")]
+
+    cards = overdue_cards()
+    if sum(1 for c in cards if c.count) < 2:
+        # Which cases are overdue depends on the hour the demo was seeded at (its stories
+        # stop at that moment, and staff work 08:30-18:30): the sweep, run a day on, flags
+        # the cases whose deadlines fall in that day.
+        sweep(now=timezone.now() + dt.timedelta(days=1))
+        cards = overdue_cards()
     assert sum(1 for c in cards if c.count) >= 2  # some overdue in more than one community
     for card in cards:
         opened = client.get(card.url)
