@@ -324,3 +324,24 @@ def sqlite_lock(wrapper: Any) -> Any:
     import threading
 
     return wrapper.__dict__.setdefault("_serial_lock", threading.RLock())
+
+
+def kept_equals_fresh(settings: Any, read: Any) -> Any:
+    """`read()` with the figure cache on, asserted equal to `read()` with it off; returns
+    it. For tests of what the cache keeps (the writes they make commit)."""
+    kept = read()
+    settings.FIGURE_CACHE = False
+    try:
+        assert kept == read()
+    finally:
+        settings.FIGURE_CACHE = True
+    return kept
+
+
+def id_sorts(captured: Any, table: str) -> int:
+    """Statements in `captured` (a CaptureQueriesContext) that sort `table`'s ids for a
+    page or count its rows — what a kept list (core.paging.SortedIds) saves."""
+    return sum(
+        f'"{table}"' in q["sql"] and (f'"{table}"."id" AS "pk"' in q["sql"] or "COUNT(" in q["sql"])
+        for q in captured.captured_queries
+    )

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from doorstep.atlas.people.models import ResidenceType, Resident
 from doorstep.atlas.people.services import create_resident
 from doorstep.atlas.places.models import Building
+from doorstep.core.testing import id_sorts, kept_equals_fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,22 +33,7 @@ def _shown(client, url: str) -> tuple[int, list[int]]:
 
 
 def _check(client, settings, url: str) -> tuple[int, list[int]]:
-    kept = _shown(client, url)
-    settings.FIGURE_CACHE = False
-    try:
-        assert kept == _shown(client, url), url
-    finally:
-        settings.FIGURE_CACHE = True
-    return kept
-
-
-def _sorts(captured) -> int:
-    """Statements that sort the residents' ids or count them (not the page's own rows)."""
-    return sum(
-        '"people_resident"' in q["sql"]
-        and ('"people_resident"."id" AS "pk"' in q["sql"] or "COUNT(" in q["sql"])
-        for q in captured.captured_queries
-    )
+    return kept_equals_fresh(settings, lambda: _shown(client, url))
 
 
 def test_a_kept_residents_list_follows_every_write(world, client, settings):
@@ -58,7 +44,7 @@ def test_a_kept_residents_list_follows_every_write(world, client, settings):
     _shown(client, url)  # (a name's first computation only learns which tables it reads)
     with CaptureQueriesContext(connection) as warm:
         assert _shown(client, url) == before
-    assert _sorts(warm) == 0
+    assert id_sorts(warm, "people_resident") == 0
 
     home = Resident.objects.get(pk=before[1][0]).household
     added = create_resident(

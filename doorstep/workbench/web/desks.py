@@ -16,6 +16,16 @@ from . import cards_cases as cs
 from . import cards_cogov as cg
 from . import cards_deliberation as dl
 
+# A grid worker's cards; the grid leader (网格长) works the grid the same way.
+GRID_CARDS: tuple[c.Builder, ...] = (
+    c.report_patrol,
+    cs.grid_open,
+    cs.my_todo,
+    dl.doors_to_knock,
+    c.households_due,
+    cs.overdue,
+)
+
 DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     "resident": (
         "居民",
@@ -33,25 +43,11 @@ DESKS: dict[str, tuple[str, tuple[c.Builder, ...]]] = {
     ),
     "grid_worker": (
         "网格员",
-        (
-            c.report_patrol,
-            cs.grid_open,
-            cs.my_todo,
-            dl.doors_to_knock,
-            c.households_due,
-            cs.overdue,
-        ),
+        GRID_CARDS,
     ),
     "grid_leader": (
         "网格长",
-        (
-            c.report_patrol,
-            cs.grid_open,
-            cs.my_todo,
-            dl.doors_to_knock,
-            c.households_due,
-            cs.overdue,
-        ),
+        GRID_CARDS,
     ),
     "party_member": (
         "党员",

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from doorstep.atlas.people import households
 from doorstep.atlas.people.models import PartyMember, PartyStatus, Resident
+from doorstep.core.testing import id_sorts, kept_equals_fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,22 +32,7 @@ def _shown(client, url: str) -> tuple[int, list[int]]:
 
 
 def _check(client, settings, url: str) -> tuple[int, list[int]]:
-    kept = _shown(client, url)
-    settings.FIGURE_CACHE = False
-    try:
-        assert kept == _shown(client, url), url
-    finally:
-        settings.FIGURE_CACHE = True
-    return kept
-
-
-def _sorts(captured) -> int:
-    """Statements that sort the members' ids or count them (not the page's own rows)."""
-    return sum(
-        '"people_partymember"' in q["sql"]
-        and ('"people_partymember"."id" AS "pk"' in q["sql"] or "COUNT(" in q["sql"])
-        for q in captured.captured_queries
-    )
+    return kept_equals_fresh(settings, lambda: _shown(client, url))
 
 
 def test_the_kept_party_roll_follows_joins_and_status_changes(world, client, settings):
@@ -56,7 +42,7 @@ def test_the_kept_party_roll_follows_joins_and_status_changes(world, client, set
     _shown(client, "/party/")  # (a name's first computation only learns which tables it reads)
     with CaptureQueriesContext(connection) as warm:
         assert _shown(client, "/party/") == before
-    assert _sorts(warm) == 0
+    assert id_sorts(warm, "people_partymember") == 0
 
     newcomer = Resident.objects.filter(grid=world.grid_a).exclude(pk__in=before[1])[0]
     member = households.save_party_member(
