@@ -192,8 +192,8 @@ def build_world() -> World:
 
 
 def run_in_sqlite_file(tmp_path: Any, target: str, *args: str) -> str:
-    """Run `module:function(*args)` in a child process on a fresh SQLite file, migrated
-    first, and return its output (it must print "sqlite race: ok").
+    """Run `module:function(*args)` in a child process on a fresh, migrated SQLite file
+    (core/scratch_db.py) and return its output (it must print "sqlite race: ok").
 
     SQLite's in-memory test database fails concurrent writers outright ("table is
     locked"); a real file (WAL, BEGIN IMMEDIATE, busy timeout) queues them as in
@@ -203,10 +203,12 @@ def run_in_sqlite_file(tmp_path: Any, target: str, *args: str) -> str:
     import sys
     from pathlib import Path
 
+    from doorstep.core.scratch_db import migrated_sqlite_file
+
     module, function = target.split(":")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{Path(tmp_path) / 'race.sqlite3'}",
+        "DATABASE_URL": migrated_sqlite_file(Path(tmp_path) / "race.sqlite3"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DOORSTEP_MEDIA_ROOT": str(Path(tmp_path) / "media"),
         "DOORSTEP_LOG_LEVEL": "ERROR",
@@ -216,8 +218,6 @@ def run_in_sqlite_file(tmp_path: Any, target: str, *args: str) -> str:
         "import django; django.setup(); "
         "from django.conf import settings; "
         "settings.PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']; "
-        "from django.core.management import call_command; "
-        "call_command('migrate', verbosity=0, interactive=False); "
         f"from {module} import {function}; "
         f"{function}(*{list(args)!r})"
     )

@@ -10,18 +10,17 @@ through the same worker, are then read straight from the database.
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 from celery import Celery
-from django.conf import settings
+
+from doorstep.core.scratch_db import scratch_database
 
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parents[3]
@@ -54,30 +53,10 @@ print("CASE", case.pk, p["party_member"].pk)
 
 @pytest.fixture
 def scratch_db(tmp_path):
-    """DATABASE_URL of an empty database, and a function that runs one SQL query on it."""
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" in engine:
-        base = settings.DATABASES["default"]
-        name = f"doorstep_sweep_{uuid.uuid4().hex[:8]}"
-        server = f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-        def query(sql: str) -> tuple:
-            with psycopg.connect(f"{server}/{name}") as conn:
-                return conn.execute(sql).fetchone()
-
-        yield f"{server}/{name}", query
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        path = tmp_path / "sweep.sqlite3"
-
-        def query(sql: str) -> tuple:
-            with sqlite3.connect(path, timeout=30) as conn:
-                return conn.execute(sql).fetchone()
-
-        yield f"sqlite:///{path}", query
+    """DATABASE_URL of a migrated database of its own, and a function that runs one query
+    on it (core/scratch_db.py)."""
+    with scratch_database(tmp_path) as (url, query):
+        yield url, query
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -104,7 +83,6 @@ def worker_on(scratch_db, tmp_path):
     env = {**os.environ, "DATABASE_URL": url, "DOORSTEP_MEDIA_ROOT": str(tmp_path / "media")}
     for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
         env.pop(name, None)  # the setup runs in-process
-    _manage(env, "migrate", "--noinput", "-v0")
     out = _manage(env, "shell", "-c", SETUP)
     case_id, handler_id = (int(x) for x in out.split("CASE", 1)[1].split()[:2])
 

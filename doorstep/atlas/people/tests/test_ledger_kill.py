@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.conf import settings
 
 from doorstep.atlas.people.ledger import sample
+from doorstep.core.scratch_db import scratch_database
 
 ROOT = Path(__file__).resolve().parents[4]
 BATCH = 200
@@ -30,30 +27,10 @@ WORLD_RESIDENTS = 4  # doorstep.core.testing.build_world registers four people
 
 @pytest.fixture
 def scratch_db(tmp_path):
-    """DATABASE_URL of an empty database, and a function that runs one SQL count on it."""
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" in engine:
-        base = settings.DATABASES["default"]
-        name = f"doorstep_kill_{uuid.uuid4().hex[:8]}"
-        server = f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-        def count(sql: str) -> int:
-            with psycopg.connect(f"{server}/{name}") as conn:
-                return conn.execute(sql).fetchone()[0]
-
-        yield f"{server}/{name}", count
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        path = tmp_path / "kill.sqlite3"
-
-        def count(sql: str) -> int:
-            with sqlite3.connect(path, timeout=30) as conn:
-                return conn.execute(sql).fetchone()[0]
-
-        yield f"sqlite:///{path}", count
+    """DATABASE_URL of a migrated database of its own, and a function that runs one SQL
+    count on it (core/scratch_db.py)."""
+    with scratch_database(tmp_path) as (url, query):
+        yield url, lambda sql: query(sql)[0]
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,7 +56,6 @@ def test_killing_an_import_keeps_whole_batches_and_a_resume_finishes_without_dup
         "DOORSTEP_MEDIA_ROOT": str(tmp_path / "media"),
     }
     env.pop("CELERY_BROKER_URL", None)  # in-process: the killed process is the importer
-    _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "shell", "-c", "from doorstep.core.testing import build_world; build_world()")
     ledger = sample.write_xlsx(
         tmp_path / "residents.xlsx", (sample.resident_row(i, "静淑苑1号楼") for i in range(ROWS))

@@ -11,9 +11,6 @@ skipped on either database.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from doorstep.core.testing import run_in_sqlite_file
 from doorstep.nearby.sites import services
 from doorstep.nearby.sites.errors import TAKEN, SiteError, SlotTaken
 from doorstep.nearby.sites.models import Booking, BookingStatus
@@ -102,48 +100,16 @@ def _one_round(sw: Any, users: list[Any], base: dt.datetime) -> None:
 
 
 def sqlite_file_race() -> None:
-    """Child process entry: migrate the SQLite file DATABASE_URL names, then race."""
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    """Child process entry (the SQLite file is migrated): race."""
     _threaded_race()
     print("sqlite race: ok")
-
-
-def _race_in_sqlite_file(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DOORSTEP_MEDIA_ROOT": str(tmp_path / "media"),
-        "DOORSTEP_LOG_LEVEL": "ERROR",
-    }
-    env.pop("DOORSTEP_REQUIRE_DB", None)
-    code = (
-        "import django; django.setup(); "
-        "from django.conf import settings; "
-        "settings.PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']; "
-        "from doorstep.nearby.sites.tests.test_race import sqlite_file_race; "
-        "sqlite_file_race()"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
-    assert "sqlite race: ok" in proc.stdout
 
 
 def test_twenty_threads_book_overlapping_slots_exactly_one_wins(transactional_db, tmp_path):
     if connection.vendor == "postgresql":
         _threaded_race()
     else:
-        _race_in_sqlite_file(tmp_path)
+        run_in_sqlite_file(tmp_path, "doorstep.nearby.sites.tests.test_race:sqlite_file_race")
 
 
 def _raw(room: Any, booker: Any, start: dt.datetime, end: dt.datetime, status: str) -> Booking:
