@@ -7,6 +7,7 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -185,22 +186,77 @@ class DemoTemplate:
     """The demo street (`seed_demo`, what `make demo` loads), built once per test process
     and copied into the test database for the tests that ask for it.
 
-    Seeding takes 15–40 s; seven places in the suite need the street. On SQLite the
-    in-memory test database is snapshotted with SQLite's backup API (empty, then seeded)
-    and restored either way in milliseconds; on PostgreSQL the seeded database is kept as
-    a template and each use gets a fresh `CREATE DATABASE … TEMPLATE` copy (a file copy),
-    dropped afterwards. Either way a user of the street starts from the very same rows, and
-    the test database is empty and migrated again afterwards."""
+    Seeding takes 20–80 s; seven places in the suite need the street. The first test
+    process of a run to need it seeds it and shares it in a folder of the run's (`shared`,
+    under a file lock); the other processes copy that instead of seeding again. On SQLite
+    the in-memory test database is snapshotted with SQLite's backup API (empty, then
+    seeded; the seeded one is shared as a file) and restored either way in milliseconds;
+    on PostgreSQL the seeded database is kept as a template and each use gets a fresh
+    `CREATE DATABASE … TEMPLATE` copy (a file copy), dropped afterwards. Either way a user
+    of the street starts from the very same rows, and the test database is empty and
+    migrated again afterwards."""
 
-    def __init__(self, media: Any) -> None:
+    def __init__(self, media: Any, shared: Any) -> None:
         self.media = media
         self.vendor = connection.vendor
         self.output = ""
         self._base_name = connection.settings_dict["NAME"]
         self._snapshots: dict[str, Any] = {}
+        self._shared = shared  # a folder every process of this test run sees
+        self._seeded_here = False
 
     # -- building -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        import fcntl
+
+        self._shared.mkdir(parents=True, exist_ok=True)
+        with open(self._shared / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def build(self) -> None:
+        """Seed the street, or copy the one another process of this run seeded."""
+        import json
+
+        built = self._shared / f"built-{self.vendor}.json"
+        with self._locked():
+            if built.exists():
+                self._take(json.loads(built.read_text()))
+                return
+            self._seed()
+            self._seeded_here = True
+            shared = {"output": self.output, "media": str(self.media)}
+            if self.vendor == "sqlite":
+                import sqlite3
+
+                shared["file"] = str(self._shared / "demo.sqlite3")
+                target = sqlite3.connect(shared["file"])
+                self._snapshots["demo"].backup(target)
+                target.close()
+            else:
+                shared["template"] = self._template
+            built.write_text(json.dumps(shared))
+
+    def _take(self, shared: dict[str, str]) -> None:
+        self.output, self.media = shared["output"], Path(shared["media"])
+        if self.vendor == "sqlite":
+            import sqlite3
+
+            self._snapshots["empty"] = self._sqlite_snapshot()
+            source = sqlite3.connect(shared["file"])
+            demo = sqlite3.connect(":memory:", check_same_thread=False)
+            source.backup(demo)
+            source.close()
+            self._snapshots["demo"] = demo
+        else:
+            self._pg(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
+            self._pg(f'CREATE DATABASE "{self._template}" TEMPLATE "{shared["template"]}"')
+
+    def _seed(self) -> None:
         from django.core.management import call_command
         from django.test import override_settings
 
@@ -233,8 +289,13 @@ class DemoTemplate:
         self.output = out.getvalue()
 
     def destroy(self) -> None:
-        if self.vendor == "postgresql":
-            self._pg(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
+
+        with self._locked():  # a process still to take the shared street seeds its own
+            if self._seeded_here:
+                (self._shared / f"built-{self.vendor}.json").unlink(missing_ok=True)
+                (self._shared / "demo.sqlite3").unlink(missing_ok=True)
+            if self.vendor == "postgresql":
+                self._pg(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
 
     # -- using ----------------------------------------------------------------------
     def install(self) -> None:
@@ -318,10 +379,15 @@ class DemoTemplate:
 
 
 @pytest.fixture(scope="session")
-def demo_template(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[DemoTemplate]:
-    """The demo street, seeded once per test process (see DemoTemplate)."""
+def demo_template(
+    django_db_setup, django_db_blocker, tmp_path_factory, testrun_uid
+) -> Iterator[DemoTemplate]:
+    """The demo street, seeded once per test run (see DemoTemplate)."""
+    import tempfile
+
+    shared = Path(tempfile.gettempdir()) / f"doorstep-demo-{testrun_uid}"
     with django_db_blocker.unblock():
-        template = DemoTemplate(tmp_path_factory.mktemp("demo-media"))
+        template = DemoTemplate(tmp_path_factory.mktemp("demo-media"), shared)
         template.build()
     yield template
     with django_db_blocker.unblock():
