@@ -25,7 +25,7 @@ from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.rates import RATES
 from doorstep.cases.workflow import OPEN
 from doorstep.cockpit.briefing import compose, render_docx
-from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit, compared
+from doorstep.cockpit.panels import AGE_BANDS, Period, cockpit, compared, compared_kept
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +157,7 @@ def test_the_briefings_comparison_figures_equal_the_cockpits(demo, db):
                 "volunteer_hours": figures["services"]["volunteer_hours"],
             }
             assert compared(node, period) == expected
+            assert compared_kept(node, period) == expected  # the briefing's, kept in parts
             seen |= {k for k, v in expected.items() if v}
     assert seen == {"received", "activities", "volunteer_hours"}  # none only ever zero
 

@@ -15,14 +15,18 @@ from doorstep.atlas.people import services as people
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
 from doorstep.cockpit.gridmap import grid_map
-from doorstep.cockpit.panels import Period, cockpit
+from doorstep.cockpit.panels import Period, cockpit, compared_kept
 from doorstep.nearby.activities import services as activities
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _figures(org, period, today) -> dict:
-    return {**cockpit(org, period, today), "map": grid_map(org, period)}
+    return {
+        **cockpit(org, period, today),
+        "map": grid_map(org, period),
+        "compared": compared_kept(org, period),  # the briefing's, in three entries
+    }
 
 
 def _fresh(settings, org, period, today):
@@ -63,6 +67,7 @@ def test_kept_cockpit_figures_follow_every_write(cw, settings, django_assert_num
     assert after_case[0]["cases"]["rates"]["received"] == (
         before[0]["cases"]["rates"]["received"] + 1
     )
+    assert after_case[0]["compared"]["received"] == before[0]["compared"]["received"] + 1
     grid_a = [row for row in after_case[0]["map"]["grids"] if row["id"] == w.grid_a.pk]
     assert grid_a[0]["received"] == 1 + sum(
         row["received"] for row in before[0]["map"]["grids"] if row["id"] == w.grid_a.pk
