@@ -261,14 +261,19 @@ def links_due(user: Any) -> Card | None:
 
 
 def households_due(user: Any) -> Card | None:
-    """The grid's linked households not visited in the last `VISIT_EVERY` days."""
+    """The grid's linked households not visited in the last `VISIT_EVERY` days, kept for
+    the day (the case writes that come every few seconds do not change it)."""
+    today = timezone.localdate()
+    return kept("households_due", user, today, lambda: _households_due(user, today))
+
+
+def _households_due(user: Any, today: dt.date) -> Card | None:
     from doorstep.service import visits
     from doorstep.service.web.views_oversight import may_view_coverage
 
     grid = home_org(user, "grid")
     if grid is None or not may_view_coverage(user):
         return None
-    today = timezone.localdate()
     since = today - dt.timedelta(days=visits.VISIT_EVERY)
     total = visits.coverage(grid.path, since=since, until=today)
     url = (

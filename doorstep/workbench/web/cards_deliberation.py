@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from .cards import Card, Row, kept_card
+from .cards import Card, Row, kept, kept_card
 
 
 def ballots_to_vote(user: Any) -> Card | None:
@@ -75,7 +75,12 @@ def topics_near(user: Any) -> Card | None:
 
 
 def doors_to_knock(user: Any) -> Card | None:
-    """A visitor of a running door-knocking campaign: the doors not yet reached."""
+    """A visitor of a running door-knocking campaign: the doors not yet reached, kept for
+    the day (a campaign runs by days)."""
+    return kept("doors_to_knock", user, timezone.localdate(), lambda: _doors_to_knock(user))
+
+
+def _doors_to_knock(user: Any) -> Card | None:
     from doorstep.deliberation import campaigns
 
     doors = campaigns.assigned_to(user)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from doorstep.accounts.models import Membership, Role, User
 from doorstep.cases import services as cases
@@ -139,3 +141,49 @@ def test_kept_resident_cards_follow_what_the_resident_does(cw, settings):
     topics.raise_topic(actor=p["resident"], title="小区停车难怎么办", detail="晚上车位不够")
     raised = _resident_cards(settings)
     assert raised["topics_near"][0] == proposed["topics_near"][0] + 1
+
+
+def _day_cards(username: str) -> dict[str, int | None]:
+    user = User.objects.get(username=username)
+    shown = {card.key: card.count for _name, cards in sections(user) for card in cards}
+    return {key: shown.get(key) for key in ("households_due", "doors")}
+
+
+def test_kept_day_cards_follow_visits_and_campaigns_and_the_date(cw, settings):
+    """A grid worker's 待走访联系户 and 敲门行动待走访 are kept for the day: a visit, a
+    campaign's doors and a new day each show at once."""
+    from doorstep.deliberation import campaigns
+    from doorstep.service import visits
+
+    w, p = cw.world, cw.personas
+    today = timezone.localdate()
+
+    def check() -> dict[str, int | None]:
+        kept = _day_cards("grid_a")
+        settings.FIGURE_CACHE = False
+        try:
+            assert kept == _day_cards("grid_a")
+        finally:
+            settings.FIGURE_CACHE = True
+        assert _day_cards("grid_a") == kept  # served from the cache, still the same
+        return kept
+
+    before = check()
+    assert before["households_due"] and before["doors"] is None
+    visits.log_visit(
+        actor=p["party_member"], household=w.household_a, visited_on=today, found="一切正常"
+    )
+    after_visit = check()
+    assert after_visit["households_due"] == before["households_due"] - 1
+
+    campaign = campaigns.launch(
+        actor=p["community_officer"], node=w.community_1, title="敲门行动", purpose="走访问需",
+        starts_on=today, ends_on=today + dt.timedelta(days=3), grids=[w.grid_a],
+    )  # fmt: skip
+    campaigns.split(actor=p["community_officer"], campaign=campaign, visitors=[p["grid_worker_a"]])
+    with_doors = check()
+    assert with_doors["doors"]
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=4)):  # the campaign is over
+        after_campaign = check()
+    assert after_campaign["doors"] is None
