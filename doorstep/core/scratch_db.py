@@ -30,20 +30,26 @@ ROOT = Path(__file__).resolve().parents[2]
 _templates: dict[str, str] = {}  # engine (and server) -> the migrated template
 
 
-def _migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    for name in ("DOORSTEP_REQUIRE_DB", "CELERY_BROKER_URL", "PYTEST_CURRENT_TEST"):
-        env.pop(name, None)
+def manage(env: dict[str, str], *args: str, timeout: int = 600) -> str:
+    """`manage.py *args` in a child process with `env`, asserted to succeed; its output."""
     done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _migrate(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    for name in ("DOORSTEP_REQUIRE_DB", "CELERY_BROKER_URL", "PYTEST_CURRENT_TEST"):
+        env.pop(name, None)
+    manage(env, "migrate", "--noinput", "-v0")
 
 
 def migrated_sqlite_file(path: Path) -> str:

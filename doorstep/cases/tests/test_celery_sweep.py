@@ -20,7 +20,7 @@ import pytest
 import redis
 from celery import Celery
 
-from doorstep.core.scratch_db import scratch_database
+from doorstep.core.scratch_db import manage, scratch_database
 
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parents[3]
@@ -59,19 +59,6 @@ def scratch_db(tmp_path):
         yield url, query
 
 
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 @pytest.fixture
 def worker_on(scratch_db, tmp_path):
     """A Celery worker on Redis db 15 and the scratch database; yields (client, queue, …)."""
@@ -83,7 +70,7 @@ def worker_on(scratch_db, tmp_path):
     env = {**os.environ, "DATABASE_URL": url, "DOORSTEP_MEDIA_ROOT": str(tmp_path / "media")}
     for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
         env.pop(name, None)  # the setup runs in-process
-    out = _manage(env, "shell", "-c", SETUP)
+    out = manage(env, "shell", "-c", SETUP)
     case_id, handler_id = (int(x) for x in out.split("CASE", 1)[1].split()[:2])
 
     client = Celery("doorstep-test-client", broker=REDIS_URL, backend=REDIS_URL)

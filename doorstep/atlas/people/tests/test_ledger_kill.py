@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from doorstep.atlas.people.ledger import sample
-from doorstep.core.scratch_db import scratch_database
+from doorstep.core.scratch_db import manage, scratch_database
 
 ROOT = Path(__file__).resolve().parents[4]
 BATCH = 200
@@ -33,18 +33,6 @@ def scratch_db(tmp_path):
         yield url, lambda sql: query(sql)[0]
 
 
-def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-
-
 def test_killing_an_import_keeps_whole_batches_and_a_resume_finishes_without_duplicates(
     scratch_db, tmp_path
 ):
@@ -56,7 +44,7 @@ def test_killing_an_import_keeps_whole_batches_and_a_resume_finishes_without_dup
         "DOORSTEP_MEDIA_ROOT": str(tmp_path / "media"),
     }
     env.pop("CELERY_BROKER_URL", None)  # in-process: the killed process is the importer
-    _manage(env, "shell", "-c", "from doorstep.core.testing import build_world; build_world()")
+    manage(env, "shell", "-c", "from doorstep.core.testing import build_world; build_world()")
     ledger = sample.write_xlsx(
         tmp_path / "residents.xlsx", (sample.resident_row(i, "静淑苑1号楼") for i in range(ROWS))
     )
@@ -88,8 +76,8 @@ def test_killing_an_import_keeps_whole_batches_and_a_resume_finishes_without_dup
     job = count("SELECT id FROM people_importjob")
     # The job still says "running": its worker died. An operator continues it at once
     # (trust probe, finding 8: resuming was refused for 10 minutes).
-    done = _manage(env, "import_ledger", "--resume", str(job), "--user", "community1")
-    assert "已完成" in done.stdout
+    done = manage(env, "import_ledger", "--resume", str(job), "--user", "community1")
+    assert "已完成" in done
     assert count("SELECT COUNT(*) FROM people_resident") == WORLD_RESIDENTS + ROWS
     assert (
         count("SELECT COUNT(DISTINCT id_card_hash) FROM people_resident") == WORLD_RESIDENTS + ROWS

@@ -17,6 +17,7 @@ from doorstep.accounts.models import Membership, Role, User
 from doorstep.cases import services as cases
 from doorstep.cases.locating import locate
 from doorstep.cases.sweep import sweep
+from doorstep.core.testing import kept_equals_fresh
 from doorstep.workbench.web.desks import sections
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,13 +36,7 @@ def _cards(username: str) -> dict[str, tuple[int, list[str]]]:
 
 
 def _check(settings, username: str) -> dict[str, tuple[int, list[str]]]:
-    kept = _cards(username)
-    settings.FIGURE_CACHE = False
-    try:
-        assert kept == _cards(username), username
-    finally:
-        settings.FIGURE_CACHE = True
-    return kept
+    return kept_equals_fresh(settings, lambda: _cards(username))
 
 
 def test_kept_case_cards_follow_every_write(cw, settings):
@@ -109,13 +104,7 @@ def _resident_cards(settings) -> dict[str, tuple[int, list[str]]]:
             if card.key in RESIDENT_CARDS
         }
 
-    kept = shown()
-    settings.FIGURE_CACHE = False
-    try:
-        assert kept == shown()
-    finally:
-        settings.FIGURE_CACHE = True
-    return kept
+    return kept_equals_fresh(settings, shown)
 
 
 def test_kept_resident_cards_follow_what_the_resident_does(cw, settings):
@@ -159,12 +148,7 @@ def test_kept_day_cards_follow_visits_and_campaigns_and_the_date(cw, settings):
     today = timezone.localdate()
 
     def check() -> dict[str, int | None]:
-        kept = _day_cards("grid_a")
-        settings.FIGURE_CACHE = False
-        try:
-            assert kept == _day_cards("grid_a")
-        finally:
-            settings.FIGURE_CACHE = True
+        kept = kept_equals_fresh(settings, lambda: _day_cards("grid_a"))
         assert _day_cards("grid_a") == kept  # served from the cache, still the same
         return kept
 
